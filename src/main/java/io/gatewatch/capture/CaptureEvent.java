@@ -1,0 +1,38 @@
+package io.gatewatch.capture;
+
+import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Initiator;
+
+/**
+ * One line of a capture (docs/capture-format.md): a socket opened, a frame went one way, or a
+ * socket closed.
+ *
+ * @param nanos the line's {@code ts}, in epoch nanoseconds
+ * @param conn the capture's name for the socket
+ * @param type what happened
+ * @param url the socket's path and query ({@code open} only; may be null)
+ * @param from who sent the frame ({@code frame} only)
+ * @param payload the frame's payload as UTF-8 bytes ({@code frame} only): the object's JSON text,
+ *     or the raw wire text when the capture holds it as a string
+ * @param code the close code ({@code close} only)
+ * @param reason the close reason ({@code close} only; may be empty)
+ * @param by who closed ({@code close} only)
+ */
+public record CaptureEvent(
+    long nanos,
+    String conn,
+    Type type,
+    String url,
+    Direction from,
+    byte[] payload,
+    int code,
+    String reason,
+    Initiator by) {
+
+  /** The {@code type} field. */
+  public enum Type {
+    OPEN,
+    FRAME,
+    CLOSE
+  }
+}

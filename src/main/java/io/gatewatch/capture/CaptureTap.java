@@ -1,0 +1,31 @@
+package io.gatewatch.capture;
+
+import io.gatewatch.protocol.Initiator;
+import io.gatewatch.track.Connection;
+import io.gatewatch.track.ConnectionTracker;
+
+/**
+ * Hands capture events to a tracker: the tap behind {@code replay} and {@code /v1/capture}. A frame
+ * or close for a socket whose open the capture does not hold (a capture that starts mid-stream)
+ * opens it implicitly at that event's time.
+ */
+public final class CaptureTap {
+  private final ConnectionTracker tracker;
+
+  public CaptureTap(ConnectionTracker tracker) {
+    this.tracker = tracker;
+  }
+
+  public void accept(CaptureEvent e) {
+    switch (e.type()) {
+      case OPEN -> tracker.open(e.conn(), e.nanos());
+      case FRAME -> socket(e).frame(e.nanos(), e.from(), e.payload(), 0, e.payload().length);
+      case CLOSE -> socket(e).close(e.nanos(), e.code(), e.by() == null ? Initiator.NONE : e.by());
+    }
+  }
+
+  private Connection socket(CaptureEvent e) {
+    Connection conn = tracker.connection(e.conn());
+    return conn != null ? conn : tracker.open(e.conn(), e.nanos());
+  }
+}

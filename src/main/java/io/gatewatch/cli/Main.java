@@ -1,0 +1,43 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.metrics.AgentMetrics;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gatewatch} command line. */
+@Command(
+    name = "gatewatch",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Observability agent for real-time WebSocket gateways (Fluxer, Discord-style).",
+      "Turns gateway connection events into the close-code distribution, the resume success"
+          + " rate, the reconnection time and the heartbeat latency.",
+      ""
+    },
+    subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (for tests: nothing calls System.exit). */
+  public static int run(String... args) {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"gatewatch " + AgentMetrics.version()};
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.capture.CaptureFormatException;
+import io.gatewatch.capture.CaptureParser;
+import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.capture.NdjsonLines;
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.Durations;
+import io.gatewatch.config.HostPort;
+import io.gatewatch.metrics.AgentMetrics;
+import io.gatewatch.metrics.GatewayMetrics;
+import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.FrameScanner;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.report.ReplayReport;
+import io.gatewatch.report.Tally;
+import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.MetricsExposition;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code gatewatch replay FILE|-}: runs a capture through the core and reports the numbers. */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a capture (NDJSON, docs/capture-format.md) through gatewatch with the capture's own"
+          + " timestamps and print the report: closes by code, resume success rate, reconnect"
+          + " time, heartbeat RTT, policy violations.",
+      "Bad lines are reported on stderr with their line number and skipped.",
+      "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
+          + " not be read."
+    })
+public final class ReplayCommand implements Callable<Integer> {
+  /** Longer lines are rejected, not buffered. */
+  static final int MAX_LINE_BYTES = 16 << 20;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "Capture file, or - for stdin.")
+  String file;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME|FILE",
+      defaultValue = "fluxer-seed",
+      description =
+          "Close-code profile: fluxer-seed, fluxer-current, discord, or a YAML file"
+              + " (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(
+      names = "--gateway",
+      defaultValue = "replay",
+      description = "Value of the gateway label (default: ${DEFAULT-VALUE}).")
+  String gateway;
+
+  @Option(
+      names = "--link-window",
+      paramLabel = "DURATION",
+      defaultValue = "10m",
+      description = "How long after a session ends a new one still counts as its reconnect.")
+  String linkWindow;
+
+  @Option(
+      names = "--metrics-out",
+      paramLabel = "FILE",
+      description = "Write the final metrics in the Prometheus text format to FILE.")
+  Path metricsOut;
+
+  @Option(
+      names = "--serve",
+      paramLabel = "HOST:PORT",
+      arity = "0..1",
+      fallbackValue = "127.0.0.1:9470",
+      description =
+          "After the replay, keep serving /metrics on HOST:PORT (default 127.0.0.1:9470) until"
+              + " interrupted.")
+  String serve;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    GatewayProfile gatewayProfile;
+    TrackerSettings settings;
+    try {
+      gatewayProfile = ProfileLoader.load(profile);
+      settings = TrackerSettings.DEFAULTS.withLinkWindow(Durations.parse("--link-window", linkWindow));
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println("gatewatch replay: " + e.getMessage());
+      return 2;
+    }
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AgentMetrics agent = new AgentMetrics();
+    GatewayMetrics metrics;
+    try {
+      metrics = new GatewayMetrics(gatewayProfile, Source.REPLAY, gateway);
+    } catch (IllegalArgumentException e) {
+      err.println("gatewatch replay: --gateway: " + e.getMessage());
+      return 2;
+    }
+    Tally tally = new Tally();
+    ConnectionTracker tracker =
+        new ConnectionTracker(
+            gatewayProfile,
+            settings,
+            new FrameScanner(TokenFingerprinter.withRandomSalt()),
+            Signals.both(metrics, tally));
+    metrics.observe(tracker).bindTo(registry);
+    agent.track(tracker);
+    agent.bindTo(registry);
+
+    CaptureTap tap = new CaptureTap(tracker);
+    CaptureParser parser = new CaptureParser();
+    LineCounts counts = new LineCounts();
+    try (InputStream in = "-".equals(file) ? System.in : Files.newInputStream(Path.of(file))) {
+      long size = "-".equals(file) ? -1 : Files.size(Path.of(file));
+      Progress progress = new Progress(err, size);
+      NdjsonLines.read(
+          in,
+          MAX_LINE_BYTES,
+          new NdjsonLines.Handler() {
+            @Override
+            public void line(long number, byte[] buf, int len) {
+              progress.update(number, len);
+              if (NdjsonLines.isBlank(buf, len)) {
+                return;
+              }
+              try {
+                tap.accept(parser.parse(Arrays.copyOf(buf, len)));
+                counts.accepted++;
+              } catch (CaptureFormatException e) {
+                reject(number, e.getMessage());
+              }
+            }
+
+            @Override
+            public void tooLong(long number, long length) {
+              progress.update(number, 0);
+              reject(number, "line of " + length + " bytes is over the limit of " + MAX_LINE_BYTES);
+            }
+
+            private void reject(long number, String why) {
+              counts.rejected++;
+              err.println(displayName() + ":" + number + ": " + why);
+            }
+          });
+      progress.done();
+    } catch (IOException e) {
+      err.println("gatewatch replay: cannot read " + displayName() + ": " + e.getMessage());
+      return 1;
+    }
+
+    out.print(
+        ReplayReport.format(
+            String.format(
+                "gatewatch replay %s (profile %s): %d lines accepted, %d rejected",
+                displayName(), gatewayProfile.name(), counts.accepted, counts.rejected),
+            tally));
+    MetricsExposition exposition = new MetricsExposition(registry);
+    if (metricsOut != null) {
+      try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
+        exposition.write(o, exposition.writerFor(null));
+      } catch (IOException e) {
+        err.println("gatewatch replay: cannot write " + metricsOut + ": " + e.getMessage());
+        return 1;
+      }
+    }
+    if (serve != null) {
+      serveUntilInterrupted(exposition);
+    }
+    return counts.rejected == 0 ? 0 : 2;
+  }
+
+  private void serveUntilInterrupted(MetricsExposition exposition) throws IOException {
+    try (AgentServer server =
+        new AgentServer(HostPort.parse("--serve", serve), exposition, () -> true)) {
+      server.start();
+      System.err.println(
+          "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
+      CountDownLatch forever = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+      forever.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String displayName() {
+    return "-".equals(file) ? "<stdin>" : file;
+  }
+
+  private static final class LineCounts {
+    long accepted;
+    long rejected;
+  }
+
+  /** A progress line on stderr every few seconds, only for runs long enough to need one. */
+  private static final class Progress {
+    private static final long EVERY_NANOS = Duration.ofSeconds(2).toNanos();
+    private final PrintStream err;
+    private final long totalBytes;
+    private final long start = System.nanoTime();
+    private long next = start + EVERY_NANOS;
+    private long bytes;
+    private long lines;
+    private boolean printed;
+
+    Progress(PrintStream err, long totalBytes) {
+      this.err = err;
+      this.totalBytes = totalBytes;
+    }
+
+    void update(long lineNo, int len) {
+      lines = lineNo;
+      bytes += len + 1;
+      if ((lineNo & 0x3FF) == 0 && System.nanoTime() >= next) {
+        next = System.nanoTime() + EVERY_NANOS;
+        printed = true;
+        err.println(
+            totalBytes > 0
+                ? String.format(
+                    "replay: %d lines, %.0f%% of %d MB", lines, 100.0 * bytes / totalBytes, totalBytes >> 20)
+                : String.format("replay: %d lines", lines));
+      }
+    }
+
+    void done() {
+      if (printed) {
+        err.printf(
+            "replay: %d lines in %.1f s%n", lines, (System.nanoTime() - start) / 1e9);
+      }
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package io.gatewatch.track;
+
+import io.gatewatch.protocol.CloseCode;
+import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.ScannedFrame;
+
+/**
+ * The state machine of one socket: turns its frames and its close into signals. A tap gets one from
+ * {@link ConnectionTracker#open} and feeds it the socket's events in order; calls are serialised
+ * per socket, and no method throws. Events after the close (or after eviction) are ignored.
+ */
+public final class Connection {
+  static final int OP_DISPATCH = 0;
+  static final int OP_HEARTBEAT = 1;
+  static final int OP_IDENTIFY = 2;
+  static final int OP_RESUME = 6;
+  static final int OP_RECONNECT = 7;
+  static final int OP_INVALID_SESSION = 9;
+  static final int OP_HELLO = 10;
+  static final int OP_HEARTBEAT_ACK = 11;
+
+  static final int CLOSE_ABNORMAL = 1006;
+  static final int CLOSE_AUTHENTICATION_FAILED = 4004;
+  static final int CLOSE_INVALID_SEQUENCE = 4007;
+  static final int CLOSE_RATE_LIMITED = 4008;
+
+  private final ConnectionTracker tracker;
+  private final Signals signals;
+  private final String id;
+  final long openedAt;
+  private final ScannedFrame frame = new ScannedFrame();
+
+  /** Last event time; read without the lock by the sweep. */
+  volatile long lastEventAt;
+
+  /** Set once, under this object's lock, when the socket ended or was evicted. */
+  volatile boolean ended;
+
+  private long heartbeatIntervalNanos = -1;
+  private long lastClientHeartbeatAt = -1;
+  private long pendingClientHeartbeatAt = -1;
+  private long pendingServerRequestAt = -1;
+  private boolean identifyPending;
+  private boolean authenticated;
+  private long resumeSentAt = -1;
+
+  // Owned by the Correlator and guarded by its lock.
+  Correlator.Client client;
+  boolean holdsSession;
+  boolean backoffChecked;
+
+  Connection(ConnectionTracker tracker, String id, long openedAt) {
+    this.tracker = tracker;
+    this.signals = tracker.signals();
+    this.id = id;
+    this.openedAt = openedAt;
+    this.lastEventAt = openedAt;
+  }
+
+  /** The tap's name for this socket. */
+  public String id() {
+    return id;
+  }
+
+  /** One frame as UTF-8 bytes: {@code len} bytes of {@code buf} from {@code off}. */
+  public void frame(long nanos, Direction from, byte[] buf, int off, int len) {
+    tracker.advance(nanos);
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      lastEventAt = nanos;
+      boolean ok = tracker.scanner().scan(buf, off, len, frame);
+      onFrame(nanos, from, ok);
+    }
+  }
+
+  /** One frame as text. */
+  public void frame(long nanos, Direction from, CharSequence text) {
+    tracker.advance(nanos);
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      lastEventAt = nanos;
+      boolean ok = tracker.scanner().scan(text, frame);
+      onFrame(nanos, from, ok);
+    }
+  }
+
+  /**
+   * The socket ended.
+   *
+   * @param code the close code; ignored (recorded as 1006) when {@code by} is {@link
+   *     Initiator#NONE}, since no close frame was seen
+   */
+  public void close(long nanos, int code, Initiator by) {
+    tracker.advance(nanos);
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      lastEventAt = nanos;
+      if (by == Initiator.NONE) {
+        code = CLOSE_ABNORMAL;
+      }
+      if (pendingClientHeartbeatAt >= 0) {
+        signals.heartbeatMissed();
+      }
+      if (pendingServerRequestAt >= 0) {
+        signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
+      }
+      if (resumeSentAt >= 0) {
+        resumeEnded(
+            code == CLOSE_INVALID_SEQUENCE
+                ? ResumeOutcome.INVALID_SEQUENCE
+                : code == CLOSE_AUTHENTICATION_FAILED
+                    ? ResumeOutcome.AUTH_FAILED
+                    : ResumeOutcome.CLOSED);
+      }
+      CloseCode known = tracker.profile().closeCode(code);
+      signals.connectionClosed(code, known, by);
+      tracker.correlator().socketEnded(this, nanos, code, known);
+      tracker.remove(this);
+    }
+  }
+
+  private void onFrame(long nanos, Direction from, boolean ok) {
+    int size = frame.size();
+    signals.frame(from, ok ? frame.op() : ScannedFrame.NO_OP, size);
+    if (from == Direction.CLIENT && size > tracker.profile().maxClientPayloadBytes()) {
+      signals.violation(PolicyRule.PAYLOAD_TOO_LARGE);
+    }
+    if (!ok) {
+      signals.decodeError();
+      return;
+    }
+    if (from == Direction.SERVER) {
+      onServerFrame(nanos);
+    } else {
+      onClientFrame(nanos);
+    }
+  }
+
+  private void onServerFrame(long nanos) {
+    switch (frame.op()) {
+      case OP_HELLO -> {
+        if (frame.heartbeatIntervalMs() > 0) {
+          heartbeatIntervalNanos = frame.heartbeatIntervalMs() * 1_000_000L;
+          lastClientHeartbeatAt = nanos;
+        }
+      }
+      case OP_HEARTBEAT_ACK -> {
+        if (pendingClientHeartbeatAt >= 0) {
+          signals.heartbeatRtt(RttKind.CLIENT, nanos - pendingClientHeartbeatAt);
+          pendingClientHeartbeatAt = -1;
+        }
+      }
+      case OP_HEARTBEAT -> {
+        if (pendingServerRequestAt >= 0) {
+          signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
+        }
+        pendingServerRequestAt = nanos;
+      }
+      case OP_DISPATCH -> {
+        if (frame.event() == ScannedFrame.Event.READY) {
+          identifyPending = false;
+          authenticated = true;
+          signals.ready(Via.IDENTIFY);
+          tracker.correlator().sessionEstablished(this, nanos, frame.sessionId(), Via.IDENTIFY);
+        } else if (frame.event() == ScannedFrame.Event.RESUMED) {
+          if (resumeSentAt >= 0) {
+            resumeEnded(ResumeOutcome.SUCCESS);
+          }
+          authenticated = true;
+          signals.ready(Via.RESUME);
+          tracker.correlator().sessionEstablished(this, nanos, null, Via.RESUME);
+        }
+      }
+      case OP_INVALID_SESSION -> {
+        signals.invalidSession();
+        identifyPending = false;
+        authenticated = false;
+        if (resumeSentAt >= 0) {
+          resumeEnded(ResumeOutcome.INVALID_SESSION);
+        }
+        tracker.correlator().sessionLost(this, nanos);
+      }
+      case OP_RECONNECT -> signals.reconnectRequested();
+      default -> {}
+    }
+  }
+
+  private void onClientFrame(long nanos) {
+    switch (frame.op()) {
+      case OP_HEARTBEAT -> {
+        if (pendingServerRequestAt >= 0) {
+          signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
+          pendingServerRequestAt = -1;
+        }
+        if (pendingClientHeartbeatAt >= 0) {
+          signals.heartbeatMissed();
+        }
+        if (heartbeatIntervalNanos > 0
+            && lastClientHeartbeatAt >= 0
+            && nanos - lastClientHeartbeatAt > heartbeatIntervalNanos) {
+          signals.violation(PolicyRule.HEARTBEAT_LATE);
+        }
+        lastClientHeartbeatAt = nanos;
+        pendingClientHeartbeatAt = nanos;
+      }
+      case OP_IDENTIFY -> {
+        if (authenticated || identifyPending) {
+          signals.violation(PolicyRule.IDENTIFY_TWICE);
+        }
+        identifyPending = true;
+        tracker
+            .correlator()
+            .identified(this, nanos, frame.hasToken(), frame.tokenFingerprint(), frame.shardId());
+      }
+      case OP_RESUME -> {
+        resumeSentAt = nanos;
+        tracker
+            .correlator()
+            .resumed(this, nanos, frame.sessionId(), frame.hasToken(), frame.tokenFingerprint());
+      }
+      default -> {}
+    }
+  }
+
+  private void resumeEnded(ResumeOutcome outcome) {
+    resumeSentAt = -1;
+    signals.resume(outcome);
+    tracker.correlator().resumeEnded(this, outcome);
+  }
+
+  /** Sweep: time out a pending Resume, evict when idle too long. Returns true when evicted. */
+  synchronized boolean expire(long now, long idleTtlNanos, long resumeTimeoutNanos) {
+    if (ended) {
+      return false;
+    }
+    if (resumeSentAt >= 0 && now - resumeSentAt >= resumeTimeoutNanos) {
+      resumeEnded(ResumeOutcome.TIMEOUT);
+    }
+    if (now - lastEventAt > idleTtlNanos) {
+      evict(EvictionReason.TTL);
+      return true;
+    }
+    return false;
+  }
+
+  /** Drops this socket's state without a close: nothing is fabricated about how it ended. */
+  synchronized void evict(EvictionReason reason) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    tracker.correlator().socketDropped(this);
+    tracker.remove(this);
+    signals.evicted(reason);
+  }
+}

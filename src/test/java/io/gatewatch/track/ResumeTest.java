@@ -1,0 +1,235 @@
+package io.gatewatch.track;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Resume outcomes and reconnect episodes, linked by session id and by token fingerprint. */
+class ResumeTest {
+
+  /** A session on socket a that ends at 1,000 ms with {@code code}. */
+  private static Script sessionEndingWith(int code) {
+    return new Script().session("a", "tok", "s1", 0).at(1000).close("a", code, "server");
+  }
+
+  @Test
+  void resumedIsASuccessAndOneEpisodeViaResume() {
+    Script s =
+        sessionEndingWith(4009)
+            .at(1200)
+            .open("b")
+            .at(1201)
+            .server("b", Script.hello())
+            .at(1210)
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(1300)
+            .server("b", Script.dispatch(2))
+            .at(1350)
+            .server("b", Script.resumed(3));
+
+    assertThat(s.resumes(ResumeOutcome.SUCCESS)).isEqualTo(1);
+    assertThat(s.tally.resumesTotal()).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(350_000_000L);
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "resume")).isEqualTo(1);
+    assertThat(s.timerTotalMs("gateway.reconnect.duration", "via", "resume")).isEqualTo(350);
+    assertThat(s.count("gateway.ready", "via", "resume")).isEqualTo(1);
+    assertThat(s.count("gateway.ready", "via", "identify")).isEqualTo(1);
+    assertThat(s.series("gateway_sessions_active"))
+        .containsExactly("gateway_sessions_active{gateway=\"test\",source=\"replay\"} 1.0");
+    s.assertNoViolations();
+  }
+
+  @Test
+  void invalidSessionThenIdentifyOnTheSameSocketIsOneEpisodeViaIdentify() {
+    Script s =
+        sessionEndingWith(1006)
+            .at(2000)
+            .open("b")
+            .server("b", Script.hello())
+            .at(2010)
+            .client("b", Script.resume("tok", "s1", 5))
+            .at(2020)
+            .server("b", Script.invalidSession())
+            .at(5000)
+            .client("b", Script.identify("tok"))
+            .at(5100)
+            .server("b", Script.ready("s2"));
+
+    assertThat(s.resumes(ResumeOutcome.INVALID_SESSION)).isEqualTo(1);
+    assertThat(s.count("gateway.invalid.session")).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(4_100_000_000L);
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "identify")).isEqualTo(1);
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "resume")).isZero();
+    s.assertNoViolations();
+  }
+
+  @Test
+  void anEpisodeSpansFailedAttempts() {
+    // DESIGN.md's example: the session socket ends at t0, a Resume on a second socket fails with
+    // 4007, the client Identifies on a third socket and gets READY at t1: one episode of t1 - t0.
+    Script s =
+        sessionEndingWith(4009)
+            .at(1500)
+            .open("b")
+            .server("b", Script.hello())
+            .at(1510)
+            .client("b", Script.resume("tok", "s1", 99))
+            .at(1520)
+            .close("b", 4007, "server")
+            .at(4000)
+            .open("c")
+            .server("c", Script.hello())
+            .at(4010)
+            .client("c", Script.identify("tok"))
+            .at(4500)
+            .server("c", Script.ready("s2"));
+
+    assertThat(s.resumes(ResumeOutcome.INVALID_SEQUENCE)).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(3_500_000_000L);
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "identify")).isEqualTo(1);
+  }
+
+  @Test
+  void resumeRefusedWith4004IsAuthFailed() {
+    Script s =
+        sessionEndingWith(4000)
+            .at(1100)
+            .open("b")
+            .client("b", Script.resume("other-token", "s1", 1))
+            .at(1110)
+            .close("b", 4004, "server");
+
+    assertThat(s.resumes(ResumeOutcome.AUTH_FAILED)).isEqualTo(1);
+    assertThat(s.tally.resumesTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void resumeEndedByAnyOtherCloseIsClosed() {
+    Script s =
+        sessionEndingWith(4000)
+            .at(1100)
+            .open("b")
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(1110)
+            .drop("b");
+
+    assertThat(s.resumes(ResumeOutcome.CLOSED)).isEqualTo(1);
+  }
+
+  @Test
+  void unansweredResumeTimesOutAfterTheResumeTimeout() {
+    Script s =
+        sessionEndingWith(4000)
+            .at(1100)
+            .open("b")
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(1100 + 29_999)
+            .client("b", Script.heartbeat(1L));
+
+    assertThat(s.resumes(ResumeOutcome.TIMEOUT)).isZero();
+
+    s.at(1100 + 30_000 + 1000).client("b", Script.heartbeat(1L));
+
+    assertThat(s.resumes(ResumeOutcome.TIMEOUT)).isEqualTo(1);
+    assertThat(s.tally.resumesTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void reconnectLinksByTokenFingerprintWhenTheClientIdentifiesAgain() {
+    Script s =
+        sessionEndingWith(4009)
+            .session("b", "tok", "s2", 3000);
+
+    assertThat(s.tally.reconnects()).containsExactly(2_050_000_000L);
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "identify")).isEqualTo(1);
+  }
+
+  @Test
+  void anotherTokenIsAnotherClientAndNoReconnect() {
+    Script s = sessionEndingWith(4009).session("b", "someone-else", "s2", 3000);
+
+    assertThat(s.tally.reconnects()).isEmpty();
+  }
+
+  @Test
+  void shardsOfOneTokenAreSeparateClients() {
+    String shard0 = "{\"op\":2,\"d\":{\"token\":\"bot\",\"shard\":[0,2]}}";
+    String shard1 = "{\"op\":2,\"d\":{\"token\":\"bot\",\"shard\":[1,2]}}";
+    Script s =
+        new Script()
+            .at(0)
+            .open("a")
+            .client("a", shard0)
+            .at(10)
+            .server("a", Script.ready("s0"))
+            .at(20)
+            .open("b")
+            .client("b", shard1)
+            .at(30)
+            .server("b", Script.ready("s1"))
+            .at(1000)
+            .close("a", 4009, "server")
+            .at(1500)
+            .open("c")
+            .client("c", shard1.replace("[1,2]", "[0,2]"))
+            .at(1600)
+            .server("c", Script.ready("s2"));
+
+    assertThat(s.tally.reconnects()).containsExactly(600_000_000L);
+  }
+
+  @Test
+  void aSessionPastTheLinkWindowIsNotAReconnect() {
+    Script s =
+        new Script(TrackerSettings.DEFAULTS.withLinkWindow(Duration.ofSeconds(60)))
+            .session("a", "tok", "s1", 0)
+            .at(1000)
+            .close("a", 4009, "server")
+            .session("b", "tok", "s2", 1000 + 60_001);
+
+    assertThat(s.tally.reconnects()).isEmpty();
+    assertThat(s.tally.abandoned()).isEqualTo(1);
+  }
+
+  @Test
+  void aSessionJustInsideTheLinkWindowIsAReconnect() {
+    Script s =
+        new Script(TrackerSettings.DEFAULTS.withLinkWindow(Duration.ofSeconds(60)))
+            .session("a", "tok", "s1", 0)
+            .at(1000)
+            .close("a", 4009, "server")
+            .session("b", "tok", "s2", 1000 + 59_950 - 50);
+
+    assertThat(s.tally.reconnects()).containsExactly(59_950_000_000L);
+  }
+
+  @Test
+  void aSecondConcurrentSessionOfTheSameTokenIsNoReconnect() {
+    Script s = new Script().session("a", "tok", "s1", 0).session("b", "tok", "s2", 100);
+
+    assertThat(s.tally.reconnects()).isEmpty();
+    assertThat(s.series("gateway_sessions_active"))
+        .containsExactly("gateway_sessions_active{gateway=\"test\",source=\"replay\"} 2.0");
+  }
+
+  @Test
+  void opSevenThenCloseFourThousandThenResume() {
+    Script s =
+        new Script()
+            .session("a", "tok", "s1", 0)
+            .at(5000)
+            .server("a", Script.reconnect())
+            .at(5001)
+            .close("a", 4000, "server")
+            .at(6001)
+            .open("b")
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(6100)
+            .server("b", Script.resumed(2));
+
+    assertThat(s.count("gateway.reconnect.requests")).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(1_099_000_000L);
+    assertThat(s.resumes(ResumeOutcome.SUCCESS)).isEqualTo(1);
+  }
+}
