@@ -27,8 +27,10 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -100,11 +102,13 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     GatewayProfile gatewayProfile;
     TrackerSettings settings;
+    InetSocketAddress serveAddress;
     try {
+      serveAddress = serve == null ? null : HostPort.parse("--serve", serve);
       gatewayProfile = ProfileLoader.load(profile);
       settings = TrackerSettings.DEFAULTS.withLinkWindow(Durations.parse("--link-window", linkWindow));
     } catch (ConfigException | IllegalArgumentException e) {
@@ -168,6 +172,9 @@ public final class ReplayCommand implements Callable<Integer> {
             }
           });
       progress.done();
+    } catch (NoSuchFileException e) {
+      err.println("gatewatch replay: no such file: " + displayName());
+      return 1;
     } catch (IOException e) {
       err.println("gatewatch replay: cannot read " + displayName() + ": " + e.getMessage());
       return 1;
@@ -188,18 +195,22 @@ public final class ReplayCommand implements Callable<Integer> {
         return 1;
       }
     }
-    if (serve != null) {
-      serveUntilInterrupted(exposition);
+    out.flush();
+    if (serveAddress != null) {
+      serveUntilInterrupted(serveAddress, exposition, err);
     }
     return counts.rejected == 0 ? 0 : 2;
   }
 
-  private void serveUntilInterrupted(MetricsExposition exposition) throws IOException {
+  private static void serveUntilInterrupted(
+      InetSocketAddress address, MetricsExposition exposition, PrintWriter err)
+      throws IOException {
     try (AgentServer server =
-        new AgentServer(HostPort.parse("--serve", serve), exposition, () -> true)) {
+        new AgentServer(address, exposition, () -> true)) {
       server.start();
-      System.err.println(
+      err.println(
           "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
+      err.flush();
       CountDownLatch forever = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
       forever.await();
@@ -220,7 +231,7 @@ public final class ReplayCommand implements Callable<Integer> {
   /** A progress line on stderr every few seconds, only for runs long enough to need one. */
   private static final class Progress {
     private static final long EVERY_NANOS = Duration.ofSeconds(2).toNanos();
-    private final PrintStream err;
+    private final PrintWriter err;
     private final long totalBytes;
     private final long start = System.nanoTime();
     private long next = start + EVERY_NANOS;
@@ -228,7 +239,7 @@ public final class ReplayCommand implements Callable<Integer> {
     private long lines;
     private boolean printed;
 
-    Progress(PrintStream err, long totalBytes) {
+    Progress(PrintWriter err, long totalBytes) {
       this.err = err;
       this.totalBytes = totalBytes;
     }

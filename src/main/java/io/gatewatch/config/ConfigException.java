@@ -1,0 +1,49 @@
+package io.gatewatch.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/**
+ * A configuration or profile document that cannot be used. The message is complete and meant for
+ * the operator as is: it names the source, the path inside the document and the line, e.g. {@code
+ * config.yaml: proxies[0].upstream (line 4): not a ws:// or wss:// URL}.
+ */
+public final class ConfigException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public ConfigException(String message) {
+    super(message);
+  }
+
+  public ConfigException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /**
+   * A short, operator-facing reason for a failed read ({@code no such file}, {@code permission
+   * denied}, {@code not valid UTF-8}), for messages such as {@code cannot read FILE: reason}.
+   */
+  public static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NotDirectoryException) {
+      return "not a directory";
+    }
+    if (e instanceof CharacterCodingException) {
+      return "not valid UTF-8";
+    }
+    if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+      return ((FileSystemException) e).getReason();
+    }
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+}

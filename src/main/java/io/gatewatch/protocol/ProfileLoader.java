@@ -1,0 +1,305 @@
+package io.gatewatch.protocol;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Loads {@link GatewayProfile}s from YAML: the bundled ones ({@code fluxer-seed}, the default;
+ * {@code fluxer-current}; {@code discord}) or an operator's file. Every profile also gets the
+ * standard WebSocket close codes 1000-1015 ({@code websocket.yaml}); its own entry for one of those
+ * codes wins.
+ *
+ * <p>The schema (documented at the top of {@code fluxer-seed.yaml}):
+ *
+ * <pre>
+ * profile: my-gateway                 # required
+ * description: free text              # optional
+ * limits:                             # optional
+ *   max_client_payload_bytes: 4096    # default 4096
+ * opcodes:                            # required
+ *   - {code: 0, name: Dispatch, sent_by: server}         # code 0-255; sent_by server|client|both
+ * close_codes:                        # required
+ *   - code: 4009                      # 1000-4999
+ *     name: Session Timeout
+ *     label: session_timeout          # optional: defaults to the name in snake_case
+ *     resumable: true                 # true | false | conditional
+ *     cause: ...                      # optional
+ *     recovery: ...                   # optional
+ * </pre>
+ *
+ * Errors name the file, the path and the line: {@code my.yaml: close_codes[2].resumable (line 14):
+ * expected one of [true, false, conditional], got "maybe"}.
+ */
+public final class ProfileLoader {
+  /** The profile used when none is configured. */
+  public static final String DEFAULT_PROFILE = "fluxer-seed";
+
+  /** Largest client payload assumed when a profile has no {@code limits}. */
+  public static final int DEFAULT_MAX_CLIENT_PAYLOAD_BYTES = 4096;
+
+  private static final List<String> BUNDLED = List.of("fluxer-seed", "fluxer-current", "discord");
+  private static final String RESOURCE_DIR = "/io/gatewatch/protocol/profiles/";
+  private static final String STANDARD = "websocket";
+  private static final Pattern LABEL = Pattern.compile("[a-z][a-z0-9_]*");
+
+  /** Label values reserved for unknown codes in metrics. */
+  private static final String RESERVED_LABEL = "other";
+
+  private static final Map<String, GatewayProfile> CACHE = new ConcurrentHashMap<>();
+
+  private ProfileLoader() {}
+
+  /** The bundled profile names, the default first. */
+  public static List<String> bundledNames() {
+    return BUNDLED;
+  }
+
+  /** The default profile ({@code fluxer-seed}); loaded once. */
+  public static GatewayProfile defaultProfile() {
+    return load(DEFAULT_PROFILE);
+  }
+
+  /**
+   * A bundled profile by name, or an operator's profile from a YAML file.
+   *
+   * @param nameOrPath {@code fluxer-seed}, {@code fluxer-current}, {@code discord}, or a path
+   * @throws ConfigException for an unknown name, an unreadable file ({@code cannot read profile
+   *     FILE: reason}) or an invalid document (naming the file, path and line)
+   */
+  public static GatewayProfile load(String nameOrPath) {
+    if (BUNDLED.contains(nameOrPath)) {
+      return CACHE.computeIfAbsent(nameOrPath, ProfileLoader::loadBundled);
+    }
+    Optional<Path> file = asFile(nameOrPath);
+    if (file.isEmpty()) {
+      throw new ConfigException(
+          "unknown profile \""
+              + nameOrPath
+              + "\"; expected one of "
+              + BUNDLED
+              + " or a path to a YAML file");
+    }
+    return load(file.get());
+  }
+
+  /** An operator's profile from a YAML file; see {@link #load(String)}. */
+  public static GatewayProfile load(Path file) {
+    String text;
+    try {
+      text = ConfigNode.readText(file);
+    } catch (IOException e) {
+      throw new ConfigException(
+          "cannot read profile " + file + ": " + ConfigException.describe(e), e);
+    }
+    return build(ConfigNode.parse(file.toString(), text));
+  }
+
+  /** Anything that is not a bundled name but names an existing file or looks like a path. */
+  private static Optional<Path> asFile(String nameOrPath) {
+    String lower = nameOrPath.toLowerCase(Locale.ROOT);
+    boolean looksLikePath =
+        nameOrPath.contains("/")
+            || nameOrPath.contains("\\")
+            || lower.endsWith(".yaml")
+            || lower.endsWith(".yml");
+    try {
+      Path path = Path.of(nameOrPath);
+      return looksLikePath || Files.exists(path) ? Optional.of(path) : Optional.empty();
+    } catch (InvalidPathException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static GatewayProfile loadBundled(String name) {
+    return build(readBundled(name));
+  }
+
+  private static ConfigNode readBundled(String name) {
+    String resource = RESOURCE_DIR + name + ".yaml";
+    InputStream in = ProfileLoader.class.getResourceAsStream(resource);
+    if (in == null) {
+      throw new IllegalStateException("bundled profile missing from the class path: " + resource);
+    }
+    try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      return ConfigNode.parse("profile " + name, reader);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The standard WebSocket close codes, parsed once. */
+  private static final class Standard {
+    static final List<CloseCode> CLOSE_CODES = parseStandard();
+
+    private static List<CloseCode> parseStandard() {
+      ConfigNode root = readBundled(STANDARD);
+      root.rejectUnknownKeys("profile", "description", "close_codes");
+      profileName(root);
+      root.find("description").ifPresent(ConfigNode::text);
+      return closeCodes(root.get("close_codes"));
+    }
+  }
+
+  /** Validates a profile document and merges the standard close codes into it. */
+  static GatewayProfile build(ConfigNode root) {
+    root.rejectUnknownKeys("profile", "description", "limits", "opcodes", "close_codes");
+    String name = profileName(root);
+    root.find("description").ifPresent(ConfigNode::text);
+    int maxPayload = DEFAULT_MAX_CLIENT_PAYLOAD_BYTES;
+    Optional<ConfigNode> limits = root.find("limits");
+    if (limits.isPresent()) {
+      limits.get().rejectUnknownKeys("max_client_payload_bytes");
+      Optional<ConfigNode> max = limits.get().find("max_client_payload_bytes");
+      if (max.isPresent()) {
+        maxPayload = max.get().intValue();
+        if (maxPayload < 1) {
+          throw max.get().error("must be a positive number of bytes, got " + maxPayload);
+        }
+      }
+    }
+    List<Opcode> opcodes = opcodes(root.get("opcodes"));
+    Map<Integer, CloseCode> merged = new LinkedHashMap<>();
+    for (CloseCode standard : Standard.CLOSE_CODES) {
+      merged.put(standard.code(), standard);
+    }
+    for (CloseCode own : closeCodes(root.get("close_codes"))) {
+      merged.put(own.code(), own);
+    }
+    return new GatewayProfile(name, maxPayload, opcodes, merged.values());
+  }
+
+  private static String profileName(ConfigNode root) {
+    ConfigNode node = root.get("profile");
+    String name = node.text().strip();
+    if (name.isEmpty()) {
+      throw node.error("must not be empty");
+    }
+    return name;
+  }
+
+  private static List<Opcode> opcodes(ConfigNode list) {
+    List<Opcode> result = new ArrayList<>();
+    Map<Integer, ConfigNode> byCode = new HashMap<>();
+    Map<String, Integer> byLabel = new HashMap<>();
+    for (ConfigNode entry : list.items()) {
+      entry.rejectUnknownKeys("code", "name", "label", "sent_by");
+      ConfigNode codeNode = entry.get("code");
+      int code = codeNode.intValue();
+      if (code < 0 || code >= GatewayProfile.MAX_OPCODE) {
+        throw codeNode.error(
+            "opcode must be between 0 and " + (GatewayProfile.MAX_OPCODE - 1) + ", got " + code);
+      }
+      checkUnique(byCode, code, codeNode, "opcode");
+      String name = name(entry);
+      String label = label(entry, name, code, byLabel, "opcode");
+      String sentBy = entry.get("sent_by").oneOf("server", "client", "both");
+      result.add(new Opcode(code, name, label, sentBy));
+    }
+    return result;
+  }
+
+  private static List<CloseCode> closeCodes(ConfigNode list) {
+    List<CloseCode> result = new ArrayList<>();
+    Map<Integer, ConfigNode> byCode = new HashMap<>();
+    Map<String, Integer> byLabel = new HashMap<>();
+    for (ConfigNode entry : list.items()) {
+      entry.rejectUnknownKeys("code", "name", "label", "resumable", "cause", "recovery");
+      ConfigNode codeNode = entry.get("code");
+      int code = codeNode.intValue();
+      if (code < 1000 || code > 4999) {
+        throw codeNode.error("close code must be between 1000 and 4999, got " + code);
+      }
+      checkUnique(byCode, code, codeNode, "close code");
+      String name = name(entry);
+      String label = label(entry, name, code, byLabel, "close code");
+      Resumability resumable =
+          Resumability.parse(entry.get("resumable").oneOf("true", "false", "conditional"));
+      String cause = entry.find("cause").map(ProfileLoader::prose).orElse("");
+      String recovery = entry.find("recovery").map(ProfileLoader::prose).orElse("");
+      result.add(new CloseCode(code, name, label, resumable, cause, recovery));
+    }
+    return result;
+  }
+
+  private static void checkUnique(
+      Map<Integer, ConfigNode> byCode, int code, ConfigNode codeNode, String what) {
+    ConfigNode first = byCode.putIfAbsent(code, codeNode);
+    if (first != null) {
+      throw codeNode.error(
+          "duplicate " + what + " " + code + " (first defined at line " + first.line() + ")");
+    }
+  }
+
+  private static String name(ConfigNode entry) {
+    ConfigNode node = entry.get("name");
+    String name = node.text().strip();
+    if (name.isEmpty()) {
+      throw node.error("must not be empty");
+    }
+    return name;
+  }
+
+  private static String label(
+      ConfigNode entry, String name, int code, Map<String, Integer> byLabel, String what) {
+    Optional<ConfigNode> explicit = entry.find("label");
+    ConfigNode at = explicit.orElseGet(() -> entry.get("name"));
+    String label;
+    if (explicit.isPresent()) {
+      label = explicit.get().text();
+      if (!LABEL.matcher(label).matches()) {
+        throw at.error("label must match [a-z][a-z0-9_]*, got \"" + label + "\"");
+      }
+    } else {
+      label = deriveLabel(name);
+      if (!LABEL.matcher(label).matches()) {
+        throw at.error(
+            "cannot derive a label matching [a-z][a-z0-9_]* from this name; add a label");
+      }
+    }
+    if (RESERVED_LABEL.equals(label)) {
+      throw at.error("label \"other\" is reserved for unknown codes");
+    }
+    Integer previous = byLabel.putIfAbsent(label, code);
+    if (previous != null) {
+      throw at.error("duplicate label \"" + label + "\" (also " + what + " " + previous + ")");
+    }
+    return label;
+  }
+
+  /**
+   * The default label for a name: lower case, parentheses and apostrophes dropped, every other run
+   * of non-alphanumerics collapsed to {@code _}, trimmed of {@code _} ({@code Session Timeout} to
+   * {@code session_timeout}, {@code Invalid Intent(s)} to {@code invalid_intents}).
+   */
+  static String deriveLabel(String name) {
+    String label =
+        name.toLowerCase(Locale.ROOT)
+            .replaceAll("[()'\u2019]", "")
+            .replaceAll("[^a-z0-9]+", "_")
+            .replaceAll("^_+|_+$", "");
+    return label;
+  }
+
+  /** Free text with YAML's folding leftovers removed: runs of whitespace become one space. */
+  private static String prose(ConfigNode node) {
+    return node.text().strip().replaceAll("\\s+", " ");
+  }
+}

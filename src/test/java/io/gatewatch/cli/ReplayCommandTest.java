@@ -1,0 +1,137 @@
+package io.gatewatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code gatewatch replay} as a user runs it: report, exit codes, bad lines, metrics file. */
+class ReplayCommandTest {
+  static final Path SAMPLE = Path.of("samples/fluxer-sample.ndjson");
+
+  record Run(int exit, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsTheCommands() {
+    Run r = run("--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("replay", "Run a capture");
+  }
+
+  @Test
+  void theSampleReplaysCleanlyWithTheExpectedReport() {
+    Run r = run("replay", SAMPLE.toString());
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out())
+        .contains(
+            "147 lines accepted, 0 rejected",
+            "  4009  Session Timeout               true              2       0       0       2",
+            "  4004  Authentication Failed         false             2       0       0       2",
+            "  1006  Abnormal Closure              true              0       0       3       3",
+            "Resume success rate: 40.0% (4 of 10)",
+            "  failures: invalid_session 1 invalid_sequence 2 auth_failed 1 closed 1 timeout 1",
+            "Reconnect time (8 episodes: 4 via identify, 4 via resume): p50 2.04 s  p95 10.06 s"
+                + "  max 10.06 s",
+            "Heartbeat RTT client (13): p50 39.5 ms  p99 71.0 ms",
+            "Heartbeat RTT server_request (1): p50 42.0 ms  p99 42.0 ms",
+            "  missed heartbeats: 1",
+            "  retry_unchanged_after_fatal            2",
+            "  server_heartbeat_unanswered            2");
+  }
+
+  @Test
+  void badLinesAreReportedWithTheirNumberSkippedAndExitTwo(@TempDir Path dir) throws Exception {
+    List<String> lines = Files.readAllLines(SAMPLE).subList(0, 4);
+    Path capture = dir.resolve("mixed.ndjson");
+    Files.write(
+        capture,
+        List.of(
+            lines.get(0),
+            "{not json",
+            lines.get(1),
+            "{\"ts\":1,\"conn\":\"x\",\"type\":\"frame\",\"from\":\"nobody\",\"frame\":{}}",
+            "",
+            "{\"ts\":1,\"conn\":\"x\",\"type\":\"close\",\"code\":70000,\"by\":\"server\"}",
+            lines.get(2),
+            lines.get(3)));
+
+    Run r = run("replay", capture.toString());
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines())
+        .containsExactly(
+            capture + ":2: not valid JSON: Unexpected character ('n' (code 110)): was expecting"
+                + " double-quote to start field name",
+            capture + ":4: from: expected server or client",
+            capture + ":6: code: 70000 is not a close code (1000-4999)");
+    assertThat(r.out()).contains("4 lines accepted, 3 rejected", "Sessions: 1 READY, 0 RESUMED");
+  }
+
+  @Test
+  void metricsOutWritesThePrometheusText(@TempDir Path dir) throws Exception {
+    Path prom = dir.resolve("out.prom");
+    Run r = run("replay", SAMPLE.toString(), "--metrics-out", prom.toString());
+
+    assertThat(r.exit()).isZero();
+    List<String> text = Files.readAllLines(prom);
+    assertThat(text)
+        .contains(
+            "gateway_resume_total{gateway=\"replay\",outcome=\"success\",source=\"replay\"} 4.0",
+            "gateway_reconnect_duration_seconds_count{gateway=\"replay\",source=\"replay\",via=\"resume\"} 4",
+            "gatewatch_decode_errors_total{source=\"replay\"} 1.0")
+        .noneMatch(l -> l.contains("_max"));
+  }
+
+  @Test
+  void theGatewayLabelIsTheOperatorsName() {
+    Run r = run("replay", SAMPLE.toString(), "--gateway", "eu-west-1");
+    assertThat(r.exit()).isZero();
+
+    Run bad = run("replay", SAMPLE.toString(), "--gateway", "has spaces");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).startsWith("gatewatch replay: --gateway: gateway name must match");
+  }
+
+  @Test
+  void aMissingFileIsExitOneWithAClearMessage() {
+    Run r = run("replay", "no/such/file.ndjson");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("gatewatch replay: no such file: no/such/file.ndjson\n");
+  }
+
+  @Test
+  void anUnknownProfileIsBadUsage() {
+    Run r = run("replay", SAMPLE.toString(), "--profile", "nope");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("gatewatch replay: ").contains("nope");
+  }
+
+  @Test
+  void aBadDurationIsBadUsage() {
+    Run r = run("replay", SAMPLE.toString(), "--link-window", "ten minutes");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err())
+        .isEqualTo(
+            "gatewatch replay: --link-window: expected a duration such as 500ms, 45s, 10m or 1h,"
+                + " got \"ten minutes\"\n");
+  }
+}
