@@ -45,7 +45,7 @@ class ReplayCommandTest {
         .contains(
             "147 lines accepted, 0 rejected",
             "  4009  Session Timeout               true              2       0       0       2",
-            "  4004  Authentication Failed         false             2       0       0       2",
+            "  4004  Authentication Failed         false             3       0       0       3",
             "  1006  Abnormal Closure              true              0       0       3       3",
             "Resume success rate: 40.0% (4 of 10)",
             "  failures: invalid_session 1 invalid_sequence 2 auth_failed 1 closed 1 timeout 1",

@@ -20,7 +20,8 @@ import picocli.CommandLine;
 /** docs/metrics.md and the real /metrics output agree on every name, type and label set. */
 class MetricsDocTest {
   private static final Pattern ROW =
-      Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\| ([^|]*) \\| ([^|]+) \\|");
+      Pattern.compile(
+          "^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|\\s*([^|]*?)\\s*\\|\\s*([^|]+?)\\s*\\|");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
   record Doc(String type, Set<String> labels, String exposedBy) {}
