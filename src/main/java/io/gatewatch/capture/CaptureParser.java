@@ -20,7 +20,10 @@ public final class CaptureParser {
   private static final JsonFactory JSON =
       JsonFactory.builder()
           .streamReadConstraints(
-              StreamReadConstraints.builder().maxNestingDepth(1000).maxStringLength(1 << 24).build())
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(1000)
+                  .maxStringLength(1 << 24)
+                  .build())
           .build();
 
   /** Parses one line (UTF-8, without its newline). */

@@ -110,7 +110,8 @@ public final class ReplayCommand implements Callable<Integer> {
     try {
       serveAddress = serve == null ? null : HostPort.parse("--serve", serve);
       gatewayProfile = ProfileLoader.load(profile);
-      settings = TrackerSettings.DEFAULTS.withLinkWindow(Durations.parse("--link-window", linkWindow));
+      settings =
+          TrackerSettings.DEFAULTS.withLinkWindow(Durations.parse("--link-window", linkWindow));
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("gatewatch replay: " + e.getMessage());
       return 2;
@@ -203,10 +204,8 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   private static void serveUntilInterrupted(
-      InetSocketAddress address, MetricsExposition exposition, PrintWriter err)
-      throws IOException {
-    try (AgentServer server =
-        new AgentServer(address, exposition, () -> true)) {
+      InetSocketAddress address, MetricsExposition exposition, PrintWriter err) throws IOException {
+    try (AgentServer server = new AgentServer(address, exposition, () -> true)) {
       server.start();
       err.println(
           "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
@@ -253,15 +252,15 @@ public final class ReplayCommand implements Callable<Integer> {
         err.println(
             totalBytes > 0
                 ? String.format(
-                    "replay: %d lines, %.0f%% of %d MB", lines, 100.0 * bytes / totalBytes, totalBytes >> 20)
+                    "replay: %d lines, %.0f%% of %d MB",
+                    lines, 100.0 * bytes / totalBytes, totalBytes >> 20)
                 : String.format("replay: %d lines", lines));
       }
     }
 
     void done() {
       if (printed) {
-        err.printf(
-            "replay: %d lines in %.1f s%n", lines, (System.nanoTime() - start) / 1e9);
+        err.printf("replay: %d lines in %.1f s%n", lines, (System.nanoTime() - start) / 1e9);
       }
     }
   }

@@ -43,7 +43,8 @@ public final class AgentMetrics implements MeterBinder {
 
   /** The version stamped into the jar at build time. */
   public static String version() {
-    try (InputStream in = AgentMetrics.class.getResourceAsStream("/io/gatewatch/build.properties")) {
+    try (InputStream in =
+        AgentMetrics.class.getResourceAsStream("/io/gatewatch/build.properties")) {
       if (in == null) {
         return "unknown";
       }

@@ -18,7 +18,10 @@ public enum Resumability {
     return label;
   }
 
-  /** Parses the profile spelling ({@code true}, {@code false}, {@code conditional}); null if unknown. */
+  /**
+   * Parses the profile spelling ({@code true}, {@code false}, {@code conditional}); null if
+   * unknown.
+   */
   public static Resumability parse(String text) {
     for (Resumability r : values()) {
       if (r.label.equals(text)) {

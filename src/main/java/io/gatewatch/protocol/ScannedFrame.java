@@ -121,8 +121,8 @@ public final class ScannedFrame {
   }
 
   /**
-   * The dispatch event name {@code t} as a new String (raw, escapes not decoded), or null. Allocates:
-   * prefer {@link #event()} on hot paths.
+   * The dispatch event name {@code t} as a new String (raw, escapes not decoded), or null.
+   * Allocates: prefer {@link #event()} on hot paths.
    */
   public String eventName() {
     if (eventStart < 0) {
@@ -161,8 +161,8 @@ public final class ScannedFrame {
   }
 
   /**
-   * Offset of the token's string contents (after the opening quote) in the scanned bytes, or -1;
-   * a capture writer replaces {@code [tokenStart, tokenEnd)} with the redacted form.
+   * Offset of the token's string contents (after the opening quote) in the scanned bytes, or -1; a
+   * capture writer replaces {@code [tokenStart, tokenEnd)} with the redacted form.
    */
   public int tokenStart() {
     return tokenStart;

@@ -56,12 +56,7 @@ public final class ReplayReport {
     if (resumes == 0) {
       line(out, "Resume success rate: no resumes");
     } else {
-      line(
-          out,
-          "Resume success rate: %.1f%% (%d of %d)",
-          100.0 * ok / resumes,
-          ok,
-          resumes);
+      line(out, "Resume success rate: %.1f%% (%d of %d)", 100.0 * ok / resumes, ok, resumes);
       StringBuilder failures = new StringBuilder();
       for (ResumeOutcome o : ResumeOutcome.values()) {
         if (o != ResumeOutcome.SUCCESS && t.resumes(o) > 0) {

@@ -57,7 +57,12 @@ public final class AgentServer implements AutoCloseable {
     server.createContext("/-/healthy", guarded(ex -> plain(ex, 200, "Healthy\n")));
     server.createContext(
         "/-/ready",
-        guarded(ex -> plain(ex, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "Ready\n" : "Not ready\n")));
+        guarded(
+            ex ->
+                plain(
+                    ex,
+                    ready.getAsBoolean() ? 200 : 503,
+                    ready.getAsBoolean() ? "Ready\n" : "Not ready\n")));
   }
 
   /** Adds an endpoint; used by later parts (capture ingest, status page). */
@@ -91,8 +96,7 @@ public final class AgentServer implements AutoCloseable {
       plain(ex, 405, "Method not allowed\n");
       return;
     }
-    ExpositionFormatWriter writer =
-        exposition.writerFor(ex.getRequestHeaders().getFirst("Accept"));
+    ExpositionFormatWriter writer = exposition.writerFor(ex.getRequestHeaders().getFirst("Accept"));
     ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
     exposition.write(body, writer);
     ex.getResponseHeaders().set("Content-Type", writer.getContentType());

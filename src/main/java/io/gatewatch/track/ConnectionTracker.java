@@ -85,13 +85,14 @@ public final class ConnectionTracker {
   }
 
   /**
-   * Moves event time forward: at most once per sweep interval, times out unanswered Resumes,
-   * evicts idle sockets and forgets clients past the link window. Every event calls it; a live tap
-   * also calls it from a timer so that a quiet tracker still sweeps.
+   * Moves event time forward: at most once per sweep interval, times out unanswered Resumes, evicts
+   * idle sockets and forgets clients past the link window. Every event calls it; a live tap also
+   * calls it from a timer so that a quiet tracker still sweeps.
    */
   public void advance(long nanos) {
     long due = nextSweepAt.get();
-    if (nanos < due || !nextSweepAt.compareAndSet(due, nanos + settings.sweepInterval().toNanos())) {
+    if (nanos < due
+        || !nextSweepAt.compareAndSet(due, nanos + settings.sweepInterval().toNanos())) {
       return;
     }
     sweep(nanos);

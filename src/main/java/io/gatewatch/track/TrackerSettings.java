@@ -63,11 +63,23 @@ public record TrackerSettings(
 
   public TrackerSettings withLinkWindow(Duration window) {
     return new TrackerSettings(
-        window, idleTtl, maxConnections, maxClients, resumeTimeout, rateLimitBackoff, sweepInterval);
+        window,
+        idleTtl,
+        maxConnections,
+        maxClients,
+        resumeTimeout,
+        rateLimitBackoff,
+        sweepInterval);
   }
 
   public TrackerSettings withIdleTtl(Duration ttl) {
     return new TrackerSettings(
-        linkWindow, ttl, maxConnections, maxClients, resumeTimeout, rateLimitBackoff, sweepInterval);
+        linkWindow,
+        ttl,
+        maxConnections,
+        maxClients,
+        resumeTimeout,
+        rateLimitBackoff,
+        sweepInterval);
   }
 }

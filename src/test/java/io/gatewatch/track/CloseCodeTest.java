@@ -85,7 +85,8 @@ class CloseCodeTest {
 
   @Test
   void connectionGaugesFollowOpensAndCloses() {
-    Script s = new Script().session("a", "t1", "s1", 0).session("b", "t2", "s2", 100).at(200).open("c");
+    Script s =
+        new Script().session("a", "t1", "s1", 0).session("b", "t2", "s2", 100).at(200).open("c");
 
     assertThat(s.series("gateway_connections_active"))
         .containsExactly("gateway_connections_active{gateway=\"test\",source=\"replay\"} 3.0");

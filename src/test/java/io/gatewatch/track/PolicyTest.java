@@ -154,7 +154,8 @@ class PolicyTest {
 
   @Test
   void identifyTwiceOnOneSocket() {
-    Script s = new Script().session("c", "tok", "s1", 0).at(100).client("c", Script.identify("tok"));
+    Script s =
+        new Script().session("c", "tok", "s1", 0).at(100).client("c", Script.identify("tok"));
     assertOnly(s, PolicyRule.IDENTIFY_TWICE, 1);
   }
 
@@ -185,7 +186,8 @@ class PolicyTest {
             .at(100)
             .client("c", big)
             .client("c", justUnder)
-            .server("c", "{\"op\":0,\"s\":2,\"t\":\"X\",\"d\":{\"a\":\"" + "y".repeat(9000) + "\"}}");
+            .server(
+                "c", "{\"op\":0,\"s\":2,\"t\":\"X\",\"d\":{\"a\":\"" + "y".repeat(9000) + "\"}}");
     assertOnly(s, PolicyRule.PAYLOAD_TOO_LARGE, 1);
   }
 }

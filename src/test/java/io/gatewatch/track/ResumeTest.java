@@ -137,9 +137,7 @@ class ResumeTest {
 
   @Test
   void reconnectLinksByTokenFingerprintWhenTheClientIdentifiesAgain() {
-    Script s =
-        sessionEndingWith(4009)
-            .session("b", "tok", "s2", 3000);
+    Script s = sessionEndingWith(4009).session("b", "tok", "s2", 3000);
 
     assertThat(s.tally.reconnects()).containsExactly(2_050_000_000L);
     assertThat(s.timerCount("gateway.reconnect.duration", "via", "identify")).isEqualTo(1);

@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A scripted capture: builds capture lines at scripted times and plays them through the parser,
- * the capture tap, the tracker and the metrics, exactly as {@code replay} does.
+ * A scripted capture: builds capture lines at scripted times and plays them through the parser, the
+ * capture tap, the tracker and the metrics, exactly as {@code replay} does.
  */
 final class Script {
   static final long T0_MS = 1_732_790_000_000L;
@@ -65,20 +65,33 @@ final class Script {
   }
 
   Script open(String conn) {
-    return line("{\"ts\":%s,\"conn\":\"%s\",\"type\":\"open\",\"url\":\"/?v=1&encoding=json\"}", conn);
+    return line(
+        "{\"ts\":%s,\"conn\":\"%s\",\"type\":\"open\",\"url\":\"/?v=1&encoding=json\"}", conn);
   }
 
   Script server(String conn, String frame) {
-    return line("{\"ts\":%s,\"conn\":\"%s\",\"type\":\"frame\",\"from\":\"server\",\"frame\":" + frame + "}", conn);
+    return line(
+        "{\"ts\":%s,\"conn\":\"%s\",\"type\":\"frame\",\"from\":\"server\",\"frame\":"
+            + frame
+            + "}",
+        conn);
   }
 
   Script client(String conn, String frame) {
-    return line("{\"ts\":%s,\"conn\":\"%s\",\"type\":\"frame\",\"from\":\"client\",\"frame\":" + frame + "}", conn);
+    return line(
+        "{\"ts\":%s,\"conn\":\"%s\",\"type\":\"frame\",\"from\":\"client\",\"frame\":"
+            + frame
+            + "}",
+        conn);
   }
 
   Script close(String conn, int code, String by) {
     return line(
-        "{\"ts\":%s,\"conn\":\"%s\",\"type\":\"close\",\"code\":" + code + ",\"reason\":\"\",\"by\":\"" + by + "\"}",
+        "{\"ts\":%s,\"conn\":\"%s\",\"type\":\"close\",\"code\":"
+            + code
+            + ",\"reason\":\"\",\"by\":\""
+            + by
+            + "\"}",
         conn);
   }
 
@@ -93,15 +106,25 @@ final class Script {
   }
 
   static String identify(String token) {
-    return "{\"op\":2,\"d\":{\"token\":\"" + token + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"x\",\"device\":\"x\"}}}";
+    return "{\"op\":2,\"d\":{\"token\":\""
+        + token
+        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"x\",\"device\":\"x\"}}}";
   }
 
   static String ready(String sessionId) {
-    return "{\"d\":{\"session_id\":\"" + sessionId + "\",\"user\":{\"id\":\"1\"}},\"op\":0,\"s\":1,\"t\":\"READY\"}";
+    return "{\"d\":{\"session_id\":\""
+        + sessionId
+        + "\",\"user\":{\"id\":\"1\"}},\"op\":0,\"s\":1,\"t\":\"READY\"}";
   }
 
   static String resume(String token, String sessionId, long seq) {
-    return "{\"op\":6,\"d\":{\"token\":\"" + token + "\",\"session_id\":\"" + sessionId + "\",\"seq\":" + seq + "}}";
+    return "{\"op\":6,\"d\":{\"token\":\""
+        + token
+        + "\",\"session_id\":\""
+        + sessionId
+        + "\",\"seq\":"
+        + seq
+        + "}}";
   }
 
   static String resumed(long seq) {
