@@ -15,7 +15,13 @@ import picocli.CommandLine.Command;
           + " rate, the reconnection time and the heartbeat latency.",
       ""
     },
-    subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DemoCommand.class,
+      ReplayCommand.class,
+      SimulateCommand.class,
+      FleetCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -123,7 +123,7 @@ public final class ReplayReport {
   }
 
   /** Milliseconds below a second, seconds above. */
-  static String duration(long nanos) {
+  public static String duration(long nanos) {
     if (nanos < 1_000_000_000L) {
       return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
     }

@@ -79,7 +79,8 @@ class ReplayCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().lines())
         .containsExactly(
-            capture + ":2: not valid JSON: Unexpected character ('n' (code 110)): was expecting"
+            capture
+                + ":2: not valid JSON: Unexpected character ('n' (code 110)): was expecting"
                 + " double-quote to start field name",
             capture + ":4: from: expected server or client",
             capture + ":6: code: 70000 is not a close code (1000-4999)");

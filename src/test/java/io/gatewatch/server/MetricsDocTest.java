@@ -18,17 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** docs/metrics.md and the real /metrics output agree on every name, type and label set. */
-class MetricsDocTest {
+public class MetricsDocTest {
   private static final Pattern ROW =
       Pattern.compile(
           "^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|\\s*([^|]*?)\\s*\\|\\s*([^|]+?)\\s*\\|");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
-  record Doc(String type, Set<String> labels, String exposedBy) {}
+  public record Doc(String type, Set<String> labels, String exposedBy) {}
 
   record Family(String type, Set<String> labels) {}
 
-  static Map<String, Doc> documented() throws Exception {
+  public static Map<String, Doc> documented() throws Exception {
     Map<String, Doc> out = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of("docs/metrics.md"))) {
       Matcher m = ROW.matcher(line);

@@ -1,0 +1,253 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.Durations;
+import io.gatewatch.config.HostPort;
+import io.gatewatch.metrics.AgentMetrics;
+import io.gatewatch.metrics.GatewayMetrics;
+import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.FrameScanner;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.report.Headline;
+import io.gatewatch.report.ReplayReport;
+import io.gatewatch.report.Tally;
+import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.MetricsExposition;
+import io.gatewatch.sim.AckDelay;
+import io.gatewatch.sim.Fleet;
+import io.gatewatch.sim.FleetSettings;
+import io.gatewatch.sim.GatewaySimulator;
+import io.gatewatch.sim.SimulatorSettings;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.EventClock;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gatewatch demo}: the embedded default. A gateway simulator with short timings and faults,
+ * a fleet of clients of every behaviour observed through the core, and the metrics endpoint; every
+ * catalogue metric the mix can produce moves within the first minute.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
+          + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
+          + " 40 s, random drops), a fleet"
+          + " of clients of every behaviour watched by gatewatch, and /metrics.",
+      "Prints where things run, one line of headline numbers every few seconds, and the final"
+          + " report when --duration ends it (or on Ctrl-C)."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  static final String DEFAULT_MIX =
+      "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:9470",
+      description = "HTTP endpoints: /metrics, /-/healthy, /-/ready (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(
+      names = "--gateway-listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:8765",
+      description = "Where the simulated gateway listens (default: ${DEFAULT-VALUE}).")
+  String gatewayListen;
+
+  @Option(names = "--clients", defaultValue = "30", description = "Fleet size (default 30).")
+  int clients;
+
+  @Option(
+      names = "--mix",
+      defaultValue = DEFAULT_MIX,
+      description = "Fleet behaviours and weights (default: ${DEFAULT-VALUE}).")
+  String mix;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME|FILE",
+      defaultValue = "fluxer-seed",
+      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  String duration;
+
+  @Option(
+      names = "--every",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description = "How often to print the headline numbers (default: ${DEFAULT-VALUE}).")
+  String every;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
+  long seed;
+
+  @Option(
+      names = "--metrics-out",
+      paramLabel = "FILE",
+      description = "At the end, write the final metrics in the Prometheus text format to FILE.")
+  Path metricsOut;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    InetSocketAddress httpAddress;
+    InetSocketAddress gatewayAddress;
+    GatewayProfile gatewayProfile;
+    Duration runFor;
+    Duration headlineEvery;
+    try {
+      httpAddress = HostPort.parse("--listen", listen);
+      gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
+      gatewayProfile = ProfileLoader.load(profile);
+      runFor = duration == null ? null : Durations.parse("--duration", duration);
+      headlineEvery = Durations.parse("--every", every);
+      FleetSettings.parseMix(mix);
+      if (clients < 0) {
+        throw new IllegalArgumentException("--clients must not be negative");
+      }
+    } catch (IllegalArgumentException | ConfigException e) {
+      err.println("gatewatch demo: " + e.getMessage());
+      return 2;
+    }
+
+    EventClock clock = EventClock.system();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AgentMetrics agent = new AgentMetrics();
+    GatewayMetrics metrics = new GatewayMetrics(gatewayProfile, Source.CLIENT, "demo");
+    Tally tally = new Tally();
+    ConnectionTracker tracker =
+        new ConnectionTracker(
+            gatewayProfile,
+            TrackerSettings.DEFAULTS,
+            new FrameScanner(TokenFingerprinter.withRandomSalt()),
+            Signals.both(metrics, tally));
+    metrics.observe(tracker).bindTo(registry);
+    agent.track(tracker);
+    agent.bindTo(registry);
+    AtomicBoolean ready = new AtomicBoolean();
+
+    GatewaySimulator simulator =
+        new GatewaySimulator(simulatorSettings(gatewayAddress, gatewayProfile));
+    MetricsExposition exposition = new MetricsExposition(registry);
+    AgentServer server;
+    try {
+      simulator.start();
+    } catch (IOException e) {
+      err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
+      return 1;
+    }
+    try {
+      server = new AgentServer(httpAddress, exposition, ready::get);
+    } catch (IOException e) {
+      simulator.close();
+      err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
+      return 1;
+    }
+    FleetSettings fleetSettings =
+        new FleetSettings(
+            URI.create(simulator.url()),
+            clients,
+            FleetSettings.parseMix(mix),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(10),
+            seed);
+    Fleet fleet = new Fleet(fleetSettings, gatewayProfile, new FleetTap(tracker, clock));
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "gatewatch-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      server.start();
+      fleet.start();
+      ready.set(true);
+      out.println("gatewatch demo");
+      out.println("  gateway (simulated)  " + simulator.url());
+      out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      out.println("  fleet                " + fleet.counts());
+      out.println(
+          "  watching the fleet in-process (source=\"client\", gateway=\"demo\")"
+              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
+      out.flush();
+      long started = System.nanoTime();
+      long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
+      long nextHeadline = started + headlineEvery.toNanos();
+      while (System.nanoTime() < end && !stop.await(250, TimeUnit.MILLISECONDS)) {
+        tracker.advance(clock.nowNanos());
+        if (System.nanoTime() >= nextHeadline) {
+          nextHeadline += headlineEvery.toNanos();
+          long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+          out.printf(
+              "[%3ds] %s | sessions %d%n", seconds, Headline.of(tally), tracker.activeSessions());
+          out.flush();
+        }
+      }
+    } finally {
+      ready.set(false);
+      fleet.close();
+      server.close();
+      simulator.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the JVM is already on its way out
+      }
+    }
+    out.println();
+    out.print(ReplayReport.format("gatewatch demo: final report", tally));
+    out.flush();
+    if (metricsOut != null) {
+      try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
+        exposition.write(o, exposition.writerFor(null));
+      } catch (IOException e) {
+        err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  /** The simulator with demo timings: everything happens within a minute. */
+  static SimulatorSettings simulatorSettings(InetSocketAddress listen, GatewayProfile profile) {
+    return SimulatorSettings.builder()
+        .listen(listen)
+        .profile(profile)
+        .heartbeatInterval(Duration.ofSeconds(4))
+        .heartbeatTimeout(Duration.ofMillis(4_364)) // the real 45,000 / 41,250 ratio
+        .sessionRetention(Duration.ofSeconds(15))
+        .dispatchRate(2)
+        .ackDelay(AckDelay.uniform(Duration.ofMillis(5), Duration.ofMillis(80)))
+        .dropProbability(0.02)
+        .drainEvery(Duration.ofSeconds(15))
+        .expireEvery(Duration.ofSeconds(25))
+        .backpressureBurstEvery(Duration.ofSeconds(40))
+        .build();
+  }
+}

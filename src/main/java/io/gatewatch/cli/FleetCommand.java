@@ -1,0 +1,118 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.Durations;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.sim.Behaviour;
+import io.gatewatch.sim.Fleet;
+import io.gatewatch.sim.FleetCounts;
+import io.gatewatch.sim.FleetSettings;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatewatch fleet}: simulated clients with named behaviours against a gateway. */
+@Command(
+    name = "fleet",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run simulated clients against a gateway, each with a behaviour: good (the seed's"
+          + " reconnection strategy exactly), slow (late heartbeats), deaf (ignores the server's"
+          + " op 1), bad-token (retries unchanged after 4004), flooder (hits 4008, reconnects too"
+          + " soon), stale-resumer (resumes after non-resumable codes), sloppy (unknown opcodes,"
+          + " oversize payloads, a second Identify).",
+      "Tokens are valid-fleet-N (revoked-fleet-N for bad-token), as the simulator accepts.",
+      "Prints a summary line every 10 s; Ctrl-C or --duration ends it."
+    })
+public final class FleetCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--url",
+      required = true,
+      description = "The gateway, e.g. ws://127.0.0.1:8765/?v=1&encoding=json")
+  String url;
+
+  @Option(names = "--clients", defaultValue = "10", description = "How many clients (default 10).")
+  int clients;
+
+  @Option(
+      names = "--mix",
+      defaultValue = "good",
+      description =
+          "Behaviours and weights, e.g. good=70,slow=5,deaf=5,bad-token=5,flooder=5,"
+              + "stale-resumer=5,sloppy=5 (default: ${DEFAULT-VALUE}).")
+  String mix;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME|FILE",
+      defaultValue = "fluxer-seed",
+      description =
+          "The gateway's close codes, for the resume decisions (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  String duration;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed for jitter and delays.")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    FleetSettings settings;
+    GatewayProfile gatewayProfile;
+    Duration runFor;
+    try {
+      URI uri = URI.create(url);
+      if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme())) {
+        throw new IllegalArgumentException("--url: not a ws:// or wss:// URL: " + url);
+      }
+      Map<Behaviour, Integer> weights = FleetSettings.parseMix(mix);
+      settings =
+          new FleetSettings(
+              uri, clients, weights, Duration.ofSeconds(60), Duration.ofSeconds(10), seed);
+      gatewayProfile = ProfileLoader.load(profile);
+      runFor = duration == null ? null : Durations.parse("--duration", duration);
+    } catch (IllegalArgumentException | ConfigException e) {
+      err.println("gatewatch fleet: " + e.getMessage());
+      return 2;
+    }
+    FleetCounts counts = new FleetCounts();
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(done::countDown);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (Fleet fleet = new Fleet(settings, gatewayProfile, counts)) {
+      fleet.start();
+      out.println("fleet: " + fleet.counts() + " against " + url);
+      out.flush();
+      long end = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
+      while (!done.await(
+              Math.min(10_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
+              TimeUnit.MILLISECONDS)
+          && System.nanoTime() < end) {
+        out.println("fleet: " + counts.summary());
+        out.flush();
+      }
+    }
+    out.println("fleet: " + counts.summary());
+    out.flush();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // Ctrl-C: the JVM is already on its way out
+    }
+    return 0;
+  }
+}

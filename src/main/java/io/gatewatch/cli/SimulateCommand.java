@@ -1,0 +1,340 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.Durations;
+import io.gatewatch.config.HostPort;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.sim.AckDelay;
+import io.gatewatch.sim.GatewaySimulator;
+import io.gatewatch.sim.RateLimit;
+import io.gatewatch.sim.SimulatorSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatewatch simulate}: a Fluxer-style chaos gateway on a local port. */
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a Fluxer-style gateway simulator (the chaos gateway) to test clients and gatewatch"
+          + " against: Hello, Identify and READY, heartbeats with the server's op 1 requests,"
+          + " Resume with replay, op 9, op 7 drains, zstd-stream compression and every close code"
+          + " of the profile, plus injected faults.",
+      "Prints the gateway URL on stdout, logs on stderr, and runs until interrupted (Ctrl-C"
+          + " closes every socket with 1001 and exits 0).",
+      "Tokens: any token starting with 'valid-' is accepted unless --valid-token or the"
+          + " configuration lists the accepted ones; anything else gets 4004.",
+      "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
+          + " listen, 2 bad usage."
+    })
+public final class SimulateCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description = "Where to listen (default " + SimulatorSettings.DEFAULT_LISTEN + ").")
+  String listen;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME|FILE",
+      description =
+          "Close-code profile: fluxer-seed (default), fluxer-current, discord, or a YAML file.")
+  String profile;
+
+  @Option(
+      names = "--interval",
+      paramLabel = "DURATION",
+      description = "Heartbeat interval advertised in Hello (default 41250ms).")
+  String interval;
+
+  @Option(
+      names = "--heartbeat-timeout",
+      paramLabel = "DURATION",
+      description = "Since the last heartbeat, while awaiting one: close 4009 (default 45s).")
+  String heartbeatTimeout;
+
+  @Option(
+      names = "--retention",
+      paramLabel = "DURATION",
+      description = "How long a session outlives its socket for Resume (default 60s).")
+  String retention;
+
+  @Option(
+      names = "--valid-token",
+      paramLabel = "TOKEN",
+      arity = "1..*",
+      description = "Accept exactly these tokens (repeatable; default: any starting with valid-).")
+  List<String> validTokens;
+
+  @Option(
+      names = "--ack-delay",
+      paramLabel = "SPEC",
+      description = "Delay before op 11: 50ms, a range 10ms..200ms, or a cycle 10ms,50ms,900ms.")
+  String ackDelay;
+
+  @Option(
+      names = "--drop-every",
+      paramLabel = "DURATION",
+      description = "Drop every TCP connection (no close frame) this often.")
+  String dropEvery;
+
+  @Option(
+      names = "--drop-probability",
+      paramLabel = "P",
+      description = "Chance per socket per heartbeat interval of a dropped connection (0-1).")
+  Double dropProbability;
+
+  @Option(
+      names = "--drain-every",
+      paramLabel = "DURATION",
+      description = "Drain every socket (op 7, then close 4000) this often.")
+  String drainEvery;
+
+  @Option(
+      names = "--expire-every",
+      paramLabel = "DURATION",
+      description = "Forget every session this often (a later Resume gets op 9).")
+  String expireEvery;
+
+  @Option(
+      names = "--rate-limit",
+      paramLabel = "N/DURATION",
+      description = "Client payloads per socket per rolling window; over: 4008 (default 120/60s).")
+  String rateLimit;
+
+  @Option(
+      names = "--dispatch-rate",
+      paramLabel = "N",
+      description = "MESSAGE_CREATE dispatches per second per session (default 1; 0 = none).")
+  Double dispatchRate;
+
+  @Option(
+      names = "--max-sockets-per-ip",
+      paramLabel = "N",
+      description = "Sockets one IP may hold; the next gets 4008 before Hello (default 256).")
+  Integer maxSocketsPerIp;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description = "Seed of the random faults (default 1).")
+  Long seed;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML file with a simulator: section (see SimulatorSettings).")
+  Path config;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+
+  /** Asks a running command to stop (as Ctrl-C does); for embedding and tests. */
+  public void stop() {
+    stop.countDown();
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    SimulatorSettings settings;
+    try {
+      settings = settings();
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println("gatewatch simulate: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    GatewaySimulator simulator = new GatewaySimulator(settings);
+    try {
+      simulator.start();
+    } catch (IOException e) {
+      err.println("gatewatch simulate: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+    if (!settings.validTokens().isEmpty()) {
+      LOG.info("accepting {} configured tokens", settings.validTokens().size());
+    }
+    out.println(simulator.url());
+    out.flush();
+    Thread hook = new Thread(simulator::close, "gatewatch-simulate-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    List<Runnable> restore = Signals.onInterrupt(this::stop);
+    try {
+      stop.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      simulator.close();
+      restore.forEach(Runnable::run);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down already
+      }
+    }
+    return 0;
+  }
+
+  /** The configuration file's section, then the flags over it. */
+  SimulatorSettings settings() {
+    SimulatorSettings.Builder b = SimulatorSettings.builder();
+    if (config != null) {
+      b.apply(ConfigNode.parse(config).get("simulator"));
+    }
+    if (listen != null) {
+      b.listen(HostPort.parse("--listen", listen));
+    }
+    if (profile != null) {
+      try {
+        b.profile(ProfileLoader.load(profile));
+      } catch (ConfigException e) {
+        throw new ConfigException("--profile: " + e.getMessage(), e);
+      }
+    }
+    if (interval != null) {
+      b.heartbeatInterval(positive("--interval", interval));
+    }
+    if (heartbeatTimeout != null) {
+      b.heartbeatTimeout(positive("--heartbeat-timeout", heartbeatTimeout));
+    }
+    if (retention != null) {
+      b.sessionRetention(Durations.parse("--retention", retention));
+    }
+    if (validTokens != null) {
+      for (String t : validTokens) {
+        if (t.isEmpty()) {
+          throw new IllegalArgumentException("--valid-token: a token must not be empty");
+        }
+      }
+      b.validTokens(new LinkedHashSet<>(validTokens));
+    }
+    if (ackDelay != null) {
+      b.ackDelay(prefixed("--ack-delay", () -> AckDelay.parse(ackDelay)));
+    }
+    if (dropEvery != null) {
+      b.dropEvery(Durations.parse("--drop-every", dropEvery));
+    }
+    if (dropProbability != null) {
+      if (!(dropProbability >= 0 && dropProbability <= 1)) {
+        throw new IllegalArgumentException(
+            "--drop-probability: must be from 0 to 1, got " + dropProbability);
+      }
+      b.dropProbability(dropProbability);
+    }
+    if (drainEvery != null) {
+      b.drainEvery(Durations.parse("--drain-every", drainEvery));
+    }
+    if (expireEvery != null) {
+      b.expireEvery(Durations.parse("--expire-every", expireEvery));
+    }
+    if (rateLimit != null) {
+      b.rateLimit(prefixed("--rate-limit", () -> RateLimit.parse(rateLimit)));
+    }
+    if (dispatchRate != null) {
+      if (!(dispatchRate >= 0 && dispatchRate <= SimulatorSettings.MAX_DISPATCH_RATE)) {
+        throw new IllegalArgumentException(
+            "--dispatch-rate: must be from 0 to 10000 per second, got " + dispatchRate);
+      }
+      b.dispatchRate(dispatchRate);
+    }
+    if (maxSocketsPerIp != null) {
+      if (maxSocketsPerIp < 1) {
+        throw new IllegalArgumentException(
+            "--max-sockets-per-ip: must be at least 1, got " + maxSocketsPerIp);
+      }
+      b.maxSocketsPerIp(maxSocketsPerIp);
+    }
+    if (seed != null) {
+      b.seed(seed);
+    }
+    return b.build();
+  }
+
+  private static Duration positive(String flag, String text) {
+    Duration d = Durations.parse(flag, text);
+    if (d.isZero()) {
+      throw new IllegalArgumentException(flag + ": must be positive, got \"" + text + "\"");
+    }
+    return d;
+  }
+
+  private static <T> T prefixed(String flag, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * SIGINT and SIGTERM without the JVM's shutdown, so that Ctrl-C can end the command normally
+   * (sockets closed with 1001, exit 0). Uses {@code sun.misc.Signal} reflectively
+   * (jdk.unsupported); where it is missing, the shutdown hook still closes the sockets.
+   */
+  static final class Signals {
+    private Signals() {}
+
+    /** Installs {@code action} for INT and TERM; returns how to restore the previous handlers. */
+    static List<Runnable> onInterrupt(Runnable action) {
+      List<Runnable> restore = new ArrayList<>();
+      try {
+        Class<?> signal = Class.forName("sun.misc.Signal");
+        Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+        Object handler =
+            Proxy.newProxyInstance(
+                handlerType.getClassLoader(),
+                new Class<?>[] {handlerType},
+                (proxy, method, args) -> {
+                  switch (method.getName()) {
+                    case "handle":
+                      action.run();
+                      return null;
+                    case "hashCode":
+                      return System.identityHashCode(proxy);
+                    case "equals":
+                      return proxy == args[0];
+                    default:
+                      return "gatewatch simulate signal handler";
+                  }
+                });
+        Method handle = signal.getMethod("handle", signal, handlerType);
+        for (String name : List.of("INT", "TERM")) {
+          Object sig = signal.getConstructor(String.class).newInstance(name);
+          Object previous = handle.invoke(null, sig, handler);
+          restore.add(
+              () -> {
+                try {
+                  handle.invoke(null, sig, previous);
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                  // leave ours in place
+                }
+              });
+        }
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        LOG.debug("cannot handle signals; relying on the shutdown hook", e);
+      }
+      return restore;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.gatewatch.sim;
+
+import java.util.Locale;
+
+/**
+ * How a simulated client behaves. {@link #GOOD} follows the seed's reconnection strategy exactly;
+ * each other behaviour breaks one rule the way real third-party clients do (PROTOCOL.md, "Observed
+ * client behaviour").
+ */
+public enum Behaviour {
+  /**
+   * Heartbeats at 0.8 x interval with jitter, answers op 1 at once, reconnects as the seed says.
+   */
+  GOOD,
+  /** Heartbeats too late (1.15 x interval) and answers the server's op 1 only after a while. */
+  SLOW,
+  /** Ignores the server's op 1 and heartbeats too rarely: ends in 4009 and resumes. */
+  DEAF,
+  /** Uses a revoked token and retries it unchanged after 4004. */
+  BAD_TOKEN,
+  /** Floods presence updates into 4008 and reconnects after 5 s instead of 60 s. */
+  FLOODER,
+  /** Resumes whatever the close code, even after 4007. */
+  STALE_RESUMER,
+  /** Sends unknown opcodes, oversize payloads and a second Identify now and then. */
+  SLOPPY;
+
+  /** The spelling on the command line: {@code bad-token}. */
+  public String spelling() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** Parses {@code bad-token} or {@code bad_token}; null if unknown. */
+  public static Behaviour parse(String text) {
+    for (Behaviour b : values()) {
+      if (b.spelling().equals(text.trim().toLowerCase(Locale.ROOT).replace('_', '-'))) {
+        return b;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,453 @@
+package io.gatewatch.sim;
+
+import io.gatewatch.protocol.CloseCode;
+import io.gatewatch.protocol.Resumability;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One simulated client: connects, Identifies or Resumes, heartbeats, and after every close does
+ * what its {@link Behaviour} says: the seed's strategy for {@link Behaviour#GOOD}, one broken rule
+ * for each of the others. State is guarded by this object's lock; socket callbacks of a socket that
+ * has ended are ignored.
+ */
+final class FleetClient {
+  private static final Logger log = LoggerFactory.getLogger(FleetClient.class);
+
+  private static final int OP_DISPATCH = 0;
+  private static final int OP_HEARTBEAT = 1;
+  private static final int OP_IDENTIFY = 2;
+  private static final int OP_PRESENCE_UPDATE = 3;
+  private static final int OP_RESUME = 6;
+  private static final int OP_RECONNECT = 7;
+  private static final int OP_INVALID_SESSION = 9;
+  private static final int OP_HELLO = 10;
+  private static final int OP_UNKNOWN = 99;
+
+  private final Fleet fleet;
+  private final int index;
+  private final Behaviour behaviour;
+  private final String token;
+  private final Random random;
+
+  private Socket socket;
+  private int sockets;
+  private long intervalMs;
+  private ScheduledFuture<?> heartbeats;
+  private ScheduledFuture<?> mischief;
+  private String sessionId;
+  private Long seq;
+  private boolean resumeNext;
+  private int failures;
+  private int staleResumes;
+  private boolean stopped;
+
+  FleetClient(Fleet fleet, int index, Behaviour behaviour, long seed) {
+    this.fleet = fleet;
+    this.index = index;
+    this.behaviour = behaviour;
+    this.token = (behaviour == Behaviour.BAD_TOKEN ? "revoked-" : "valid-") + "fleet-" + index;
+    this.random = new Random(seed);
+  }
+
+  Behaviour behaviour() {
+    return behaviour;
+  }
+
+  synchronized void start(long delayMs) {
+    fleet.schedule(this::connect, delayMs);
+  }
+
+  synchronized void stop() {
+    stopped = true;
+    cancelTimers();
+    if (socket != null && socket.ws != null) {
+      socket.closeByClient(1000, "fleet stopping");
+    }
+  }
+
+  private synchronized void connect() {
+    if (stopped) {
+      return;
+    }
+    Socket s = new Socket("fleet-" + index + "-" + (++sockets));
+    socket = s;
+    fleet
+        .http()
+        .newWebSocketBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .buildAsync(fleet.settings().url(), s)
+        .whenComplete(
+            (ws, error) -> {
+              if (error != null) {
+                s.ended(1006, "connect failed", "none");
+              }
+            });
+  }
+
+  // ---- what the server says ----
+
+  private synchronized void onMessage(Socket s, String text) {
+    if (s != socket || stopped) {
+      return;
+    }
+    Map<String, Object> frame = parse(text);
+    if (frame == null || !(frame.get("op") instanceof Long op)) {
+      return;
+    }
+    Object d = frame.get("d");
+    switch (op.intValue()) {
+      case OP_HELLO -> {
+        intervalMs =
+            d instanceof Map<?, ?> m && m.get("heartbeat_interval") instanceof Long l ? l : 41_250;
+        startHeartbeats(s);
+        if (resumeNext && sessionId != null) {
+          resume(s);
+        } else {
+          identify(s);
+        }
+      }
+      case OP_DISPATCH -> {
+        if (frame.get("s") instanceof Long l) {
+          seq = l;
+        }
+        Object t = frame.get("t");
+        if ("READY".equals(t)
+            && d instanceof Map<?, ?> m
+            && m.get("session_id") instanceof String id) {
+          sessionId = id;
+          established(s);
+        } else if ("RESUMED".equals(t)) {
+          established(s);
+        }
+      }
+      case OP_HEARTBEAT -> answerHeartbeatRequest(s);
+      case OP_INVALID_SESSION -> {
+        // The session is gone; the socket stays open: Identify on it after 2.5-3.5 s.
+        sessionId = null;
+        seq = null;
+        fleet.schedule(() -> identifyIfCurrent(s), 2_500 + random.nextInt(1_000));
+      }
+      case OP_RECONNECT -> {} // the server closes with 4000 next; the close decides
+      default -> {}
+    }
+  }
+
+  private void established(Socket s) {
+    s.sawSession = true;
+    failures = 0;
+    staleResumes = 0;
+    resumeNext = false;
+    startMischief(s);
+  }
+
+  private synchronized void identifyIfCurrent(Socket s) {
+    if (s == socket && !stopped) {
+      identify(s);
+    }
+  }
+
+  private void identify(Socket s) {
+    Map<String, Object> properties = new LinkedHashMap<>();
+    properties.put("os", "linux");
+    properties.put("browser", "gatewatch-fleet");
+    properties.put("device", "gatewatch-fleet");
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("token", token);
+    d.put("properties", properties);
+    s.send(OP_IDENTIFY, d);
+  }
+
+  private void resume(Socket s) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("token", token);
+    d.put("session_id", sessionId);
+    d.put("seq", seq == null ? 0L : seq);
+    s.send(OP_RESUME, d);
+  }
+
+  // ---- heartbeats ----
+
+  private void startHeartbeats(Socket s) {
+    double period =
+        switch (behaviour) {
+          case SLOW -> 1.15;
+          case DEAF -> 1.5;
+          default -> 0.8;
+        };
+    long periodMs = (long) (intervalMs * period);
+    long first =
+        behaviour == Behaviour.GOOD || periodMs > intervalMs
+            ? periodMs
+            : (long) (periodMs * (0.2 + 0.8 * random.nextDouble()));
+    cancel(heartbeats);
+    heartbeats = fleet.scheduleAtFixedRate(() -> heartbeat(s), first, periodMs);
+  }
+
+  private synchronized void heartbeat(Socket s) {
+    if (s == socket && !stopped) {
+      s.send(OP_HEARTBEAT, seq);
+    }
+  }
+
+  private void answerHeartbeatRequest(Socket s) {
+    switch (behaviour) {
+      case DEAF -> {} // never answers
+      case SLOW -> fleet.schedule(() -> heartbeat(s), (long) (intervalMs * 0.12));
+      default -> s.send(OP_HEARTBEAT, seq);
+    }
+  }
+
+  // ---- the behaviours' mischief, once a session is up ----
+
+  private void startMischief(Socket s) {
+    cancel(mischief);
+    long after = (long) (intervalMs * (0.75 + random.nextDouble()));
+    switch (behaviour) {
+      case FLOODER ->
+          mischief =
+              fleet.scheduleAtFixedRate(() -> presence(s), after, Math.max(20, intervalMs / 40));
+      case SLOPPY -> mischief = fleet.schedule(() -> sloppy(s), after);
+      case STALE_RESUMER -> mischief = fleet.schedule(() -> sabotage(s), after);
+      default -> {}
+    }
+  }
+
+  private synchronized void presence(Socket s) {
+    if (s == socket && !stopped) {
+      s.send(OP_PRESENCE_UPDATE, Map.of("status", "online", "since", 0L));
+    }
+  }
+
+  private synchronized void sloppy(Socket s) {
+    if (s != socket || stopped) {
+      return;
+    }
+    switch (random.nextInt(4)) {
+      case 0 -> s.send(OP_UNKNOWN, null);
+      case 1 -> s.send(OP_PRESENCE_UPDATE, Map.of("status", "x".repeat(5_000)));
+      case 2 -> s.sendRaw("{\"op\":3,\"d\":{\"status\":"); // not JSON: 4002
+      default -> identify(s);
+    }
+  }
+
+  /** Loses its socket and "remembers" a sequence the server never sent. */
+  private synchronized void sabotage(Socket s) {
+    if (s != socket || stopped) {
+      return;
+    }
+    seq = (seq == null ? 0 : seq) + 1_000;
+    s.drop();
+  }
+
+  // ---- after a close: the strategy ----
+
+  private synchronized void onEnded(Socket s) {
+    if (s != socket) {
+      return;
+    }
+    cancelTimers();
+    boolean hadSession = s.sawSession;
+    if (!hadSession) {
+      failures++;
+    }
+    if (stopped) {
+      return;
+    }
+    int code = s.closeCode;
+    CloseCode close = fleet.profile().closeCode(code);
+    Resumability resumable = close == null ? Resumability.TRUE : close.resumable();
+    long delay;
+    switch (behaviour) {
+      case BAD_TOKEN -> {
+        resumeNext = false;
+        delay = 2_000 + random.nextInt(3_000); // unchanged, as if nothing happened
+      }
+      case STALE_RESUMER -> {
+        if (sessionId != null && staleResumes++ < 2) {
+          resumeNext = true; // even after 4007: the rule it breaks
+          delay = 200 + random.nextInt(300);
+        } else {
+          sessionId = null;
+          resumeNext = false;
+          delay = backoff();
+        }
+      }
+      default -> {
+        if (code == 4008) {
+          sessionId = null;
+          resumeNext = false;
+          delay =
+              behaviour == Behaviour.FLOODER
+                  ? 5_000
+                  : fleet.settings().rateLimitWait().toMillis() + random.nextInt(2_000);
+        } else if (code == 4004 || code == 4010 || code == 4011 || code == 4012) {
+          // The seed: fix the cause first; reconnecting unchanged reproduces it.
+          log.info(
+              "fleet client {} stops after close {} ({}): the cause must be fixed first",
+              index,
+              code,
+              close == null ? "unknown" : close.name());
+          stopped = true;
+          return;
+        } else if (resumable == Resumability.FALSE || sessionId == null) {
+          sessionId = null;
+          seq = null;
+          resumeNext = false;
+          delay = backoff();
+        } else {
+          resumeNext = true;
+          delay = 250 + random.nextInt(750);
+        }
+      }
+    }
+    fleet.schedule(this::connect, delay);
+  }
+
+  /** 1 s doubling to the maximum, with jitter. */
+  private long backoff() {
+    long max = fleet.settings().maxBackoff().toMillis();
+    long base = Math.min(max, 1_000L << Math.min(failures, 10));
+    return base / 2 + random.nextInt((int) Math.max(1, base / 2));
+  }
+
+  private void cancelTimers() {
+    cancel(heartbeats);
+    cancel(mischief);
+    heartbeats = null;
+    mischief = null;
+  }
+
+  private static void cancel(ScheduledFuture<?> f) {
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(String text) {
+    try {
+      return Json.parse(text.getBytes(StandardCharsets.UTF_8)) instanceof Map<?, ?> m
+          ? (Map<String, Object>) m
+          : null;
+    } catch (Json.MalformedException e) {
+      return null;
+    }
+  }
+
+  /** One socket of this client: the JDK listener plus what the socket saw. */
+  private final class Socket implements WebSocket.Listener {
+    final String id;
+    volatile WebSocket ws;
+    private final StringBuilder partial = new StringBuilder();
+    private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
+    private boolean ended;
+    private boolean closeSent;
+    volatile boolean sawSession;
+    int closeCode;
+
+    Socket(String id) {
+      this.id = id;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      ws = webSocket;
+      fleet.observer().opened(id);
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        fleet.observer().frame(id, true, text);
+        onMessage(this, text);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      webSocket.request(1); // the fleet speaks plain JSON; compressed frames are not read
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      // The JDK reports a connection lost without a close frame as 1006: nobody closed it.
+      String by = statusCode == 1006 ? "none" : closeSent ? "client" : "server";
+      ended(statusCode, reason, by);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      ended(1006, "", "none");
+    }
+
+    /** Sends one frame; sends are chained, since the JDK allows one outstanding send. */
+    void send(int op, Object d) {
+      Map<String, Object> frame = new LinkedHashMap<>();
+      frame.put("op", (long) op);
+      frame.put("d", d == null ? Json.NULL : d);
+      sendRaw(Json.write(frame));
+    }
+
+    synchronized void sendRaw(String text) {
+      WebSocket w = ws;
+      if (w == null || ended) {
+        return;
+      }
+      fleet.observer().frame(id, false, text);
+      sending = sending.handle((x, e) -> null).thenCompose(x -> w.sendText(text, true));
+    }
+
+    synchronized void closeByClient(int code, String reason) {
+      WebSocket w = ws;
+      if (w != null && !ended && !closeSent) {
+        closeSent = true;
+        sending.handle((x, e) -> null).thenCompose(x -> w.sendClose(code, reason));
+      }
+    }
+
+    /** An abrupt drop: no close frame. */
+    void drop() {
+      WebSocket w = ws;
+      if (w != null) {
+        w.abort();
+      }
+      ended(1006, "", "none");
+    }
+
+    void ended(int code, String reason, String by) {
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        closeCode = code;
+      }
+      fleet.observer().closed(id, code, reason == null ? "" : reason, by);
+      onEnded(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "fleet client " + index + " (" + behaviour.spelling() + ")";
+  }
+}
