@@ -3,10 +3,8 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
-import io.gatewatch.metrics.AgentMetrics;
-import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Source;
-import io.gatewatch.protocol.FrameScanner;
+import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -22,10 +20,7 @@ import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
-import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -140,24 +135,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     EventClock clock = EventClock.system();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    AgentMetrics agent = new AgentMetrics();
-    GatewayMetrics metrics = new GatewayMetrics(gatewayProfile, Source.CLIENT, "demo");
+    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
     Tally tally = new Tally();
     ConnectionTracker tracker =
-        new ConnectionTracker(
-            gatewayProfile,
-            TrackerSettings.DEFAULTS,
-            new FrameScanner(TokenFingerprinter.withRandomSalt()),
-            Signals.both(metrics, tally));
-    metrics.observe(tracker).bindTo(registry);
-    agent.track(tracker);
-    agent.bindTo(registry);
+        watches.add(gatewayProfile, TrackerSettings.DEFAULTS, Source.CLIENT, "demo", tally);
     AtomicBoolean ready = new AtomicBoolean();
 
     GatewaySimulator simulator =
         new GatewaySimulator(simulatorSettings(gatewayAddress, gatewayProfile));
-    MetricsExposition exposition = new MetricsExposition(registry);
+    MetricsExposition exposition = new MetricsExposition(watches.registry());
     AgentServer server;
     try {
       simulator.start();

@@ -7,10 +7,8 @@ import io.gatewatch.capture.NdjsonLines;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
-import io.gatewatch.metrics.AgentMetrics;
-import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Source;
-import io.gatewatch.protocol.FrameScanner;
+import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -19,10 +17,7 @@ import io.gatewatch.report.Tally;
 import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.track.ConnectionTracker;
-import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -117,25 +112,15 @@ public final class ReplayCommand implements Callable<Integer> {
       return 2;
     }
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    AgentMetrics agent = new AgentMetrics();
-    GatewayMetrics metrics;
+    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    Tally tally = new Tally();
+    ConnectionTracker tracker;
     try {
-      metrics = new GatewayMetrics(gatewayProfile, Source.REPLAY, gateway);
+      tracker = watches.add(gatewayProfile, settings, Source.REPLAY, gateway, tally);
     } catch (IllegalArgumentException e) {
       err.println("gatewatch replay: --gateway: " + e.getMessage());
       return 2;
     }
-    Tally tally = new Tally();
-    ConnectionTracker tracker =
-        new ConnectionTracker(
-            gatewayProfile,
-            settings,
-            new FrameScanner(TokenFingerprinter.withRandomSalt()),
-            Signals.both(metrics, tally));
-    metrics.observe(tracker).bindTo(registry);
-    agent.track(tracker);
-    agent.bindTo(registry);
 
     CaptureTap tap = new CaptureTap(tracker);
     CaptureParser parser = new CaptureParser();
@@ -187,7 +172,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 "gatewatch replay %s (profile %s): %d lines accepted, %d rejected",
                 displayName(), gatewayProfile.name(), counts.accepted, counts.rejected),
             tally));
-    MetricsExposition exposition = new MetricsExposition(registry);
+    MetricsExposition exposition = new MetricsExposition(watches.registry());
     if (metricsOut != null) {
       try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
         exposition.write(o, exposition.writerFor(null));

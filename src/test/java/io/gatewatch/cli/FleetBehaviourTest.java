@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,8 +59,12 @@ class FleetBehaviourTest {
     simulator.close();
   }
 
-  /** Runs {@code clients} clients of one behaviour until {@code done} holds for the tally. */
-  static Tally watch(Behaviour behaviour, int clients, Duration atMost, Check done) {
+  /**
+   * Runs {@code clients} clients of one behaviour until {@code done} holds for the tally, then runs
+   * {@code then} on it while the fleet still runs (its own closing 1000s are not the run's).
+   */
+  static void watch(
+      Behaviour behaviour, int clients, Duration atMost, Check done, Consumer<Tally> then) {
     Tally tally = new Tally();
     ConnectionTracker tracker =
         new ConnectionTracker(
@@ -78,8 +83,8 @@ class FleetBehaviourTest {
     try (Fleet fleet = new Fleet(settings, PROFILE, new FleetTap(tracker, EventClock.system()))) {
       fleet.start();
       await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> done.holds(tally));
+      then.accept(tally);
     }
-    return tally;
   }
 
   interface Check {
@@ -102,100 +107,105 @@ class FleetBehaviourTest {
   }
 
   @Test
-  void goodClientsHoldTheirSessionsAndBreakNoRule() throws Exception {
-    Tally t =
-        watch(Behaviour.GOOD, 3, Duration.ofSeconds(10), x -> x.rtts(RttKind.CLIENT).length >= 9);
-
-    assertThat(t.readies(Via.IDENTIFY)).isEqualTo(3);
-    assertThat(t.closes()).isEmpty();
-    assertThat(t.missed()).isZero();
-    onlyViolations(t, Set.of());
+  void goodClientsHoldTheirSessionsAndBreakNoRule() {
+    watch(
+        Behaviour.GOOD,
+        3,
+        Duration.ofSeconds(10),
+        x -> x.rtts(RttKind.CLIENT).length >= 9,
+        t -> {
+          assertThat(t.readies(Via.IDENTIFY)).isEqualTo(3);
+          assertThat(t.closes()).isEmpty();
+          assertThat(t.missed()).isZero();
+          onlyViolations(t, Set.of());
+        });
   }
 
   @Test
   void slowClientsHeartbeatLateAndAnswerRequestsLate() {
-    Tally t =
-        watch(
-            Behaviour.SLOW,
-            2,
-            Duration.ofSeconds(10),
-            x ->
-                x.violations(PolicyRule.HEARTBEAT_LATE) >= 2
-                    && x.rtts(RttKind.SERVER_REQUEST).length >= 1);
-
-    assertThat(t.rtts(RttKind.SERVER_REQUEST)[0]).isGreaterThanOrEqualTo(60_000_000L);
-    onlyViolations(
-        t, EnumSet.of(PolicyRule.HEARTBEAT_LATE, PolicyRule.SERVER_HEARTBEAT_UNANSWERED));
+    watch(
+        Behaviour.SLOW,
+        2,
+        Duration.ofSeconds(10),
+        x ->
+            x.violations(PolicyRule.HEARTBEAT_LATE) >= 2
+                && x.rtts(RttKind.SERVER_REQUEST).length >= 1,
+        t -> {
+          assertThat(t.rtts(RttKind.SERVER_REQUEST)[0]).isGreaterThanOrEqualTo(60_000_000L);
+          onlyViolations(
+              t, EnumSet.of(PolicyRule.HEARTBEAT_LATE, PolicyRule.SERVER_HEARTBEAT_UNANSWERED));
+        });
   }
 
   @Test
   void deafClientsTimeOutWith4009AndResume() {
-    Tally t =
-        watch(
-            Behaviour.DEAF,
-            2,
-            Duration.ofSeconds(15),
-            x -> closes(x, 4009) >= 2 && x.resumes(ResumeOutcome.SUCCESS) >= 2);
-
-    assertThat(t.violations(PolicyRule.SERVER_HEARTBEAT_UNANSWERED)).isGreaterThanOrEqualTo(2);
-    onlyViolations(
-        t, EnumSet.of(PolicyRule.SERVER_HEARTBEAT_UNANSWERED, PolicyRule.HEARTBEAT_LATE));
+    watch(
+        Behaviour.DEAF,
+        2,
+        Duration.ofSeconds(15),
+        x -> closes(x, 4009) >= 2 && x.resumes(ResumeOutcome.SUCCESS) >= 2,
+        t -> {
+          assertThat(t.violations(PolicyRule.SERVER_HEARTBEAT_UNANSWERED))
+              .isGreaterThanOrEqualTo(2);
+          onlyViolations(
+              t, EnumSet.of(PolicyRule.SERVER_HEARTBEAT_UNANSWERED, PolicyRule.HEARTBEAT_LATE));
+        });
   }
 
   @Test
   void badTokenClientsRetryUnchangedAfter4004() {
-    Tally t =
-        watch(
-            Behaviour.BAD_TOKEN,
-            1,
-            Duration.ofSeconds(15),
-            x -> x.violations(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL) >= 1);
-
-    assertThat(closes(t, 4004)).isGreaterThanOrEqualTo(2);
-    assertThat(t.readies(Via.IDENTIFY)).isZero();
-    onlyViolations(t, EnumSet.of(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL));
+    watch(
+        Behaviour.BAD_TOKEN,
+        1,
+        Duration.ofSeconds(15),
+        x -> x.violations(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL) >= 1,
+        t -> {
+          assertThat(closes(t, 4004)).isGreaterThanOrEqualTo(2);
+          assertThat(t.readies(Via.IDENTIFY)).isZero();
+          onlyViolations(t, EnumSet.of(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL));
+        });
   }
 
   @Test
   void floodersAreRateLimitedAndReconnectTooSoon() {
-    Tally t =
-        watch(
-            Behaviour.FLOODER,
-            1,
-            Duration.ofSeconds(20),
-            x -> x.violations(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT) >= 1);
-
-    assertThat(closes(t, 4008)).isGreaterThanOrEqualTo(1);
-    assertThat(t.readies(Via.IDENTIFY)).isGreaterThanOrEqualTo(2);
-    onlyViolations(t, EnumSet.of(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT));
+    watch(
+        Behaviour.FLOODER,
+        1,
+        Duration.ofSeconds(20),
+        x -> x.violations(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT) >= 1,
+        t -> {
+          assertThat(closes(t, 4008)).isGreaterThanOrEqualTo(1);
+          assertThat(t.readies(Via.IDENTIFY)).isGreaterThanOrEqualTo(2);
+          onlyViolations(t, EnumSet.of(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT));
+        });
   }
 
   @Test
   void staleResumersResumeAfter4007() {
-    Tally t =
-        watch(
-            Behaviour.STALE_RESUMER,
-            1,
-            Duration.ofSeconds(15),
-            x -> x.violations(PolicyRule.RESUME_AFTER_NON_RESUMABLE) >= 1);
-
-    assertThat(closes(t, 4007)).isGreaterThanOrEqualTo(2);
-    assertThat(t.resumes(ResumeOutcome.INVALID_SEQUENCE)).isGreaterThanOrEqualTo(2);
-    onlyViolations(t, EnumSet.of(PolicyRule.RESUME_AFTER_NON_RESUMABLE));
+    watch(
+        Behaviour.STALE_RESUMER,
+        1,
+        Duration.ofSeconds(15),
+        x -> x.violations(PolicyRule.RESUME_AFTER_NON_RESUMABLE) >= 1,
+        t -> {
+          assertThat(closes(t, 4007)).isGreaterThanOrEqualTo(2);
+          assertThat(t.resumes(ResumeOutcome.INVALID_SEQUENCE)).isGreaterThanOrEqualTo(2);
+          onlyViolations(t, EnumSet.of(PolicyRule.RESUME_AFTER_NON_RESUMABLE));
+        });
   }
 
   @Test
   void sloppyClientsCollectUnknownOpcodeDecodeErrorAndAlreadyAuthenticated() {
-    Tally t =
-        watch(
-            Behaviour.SLOPPY,
-            2,
-            Duration.ofSeconds(30),
-            x -> closes(x, 4001) >= 1 && closes(x, 4002) >= 2 && closes(x, 4005) >= 1);
-
-    assertThat(t.violations(PolicyRule.IDENTIFY_TWICE)).isGreaterThanOrEqualTo(1);
-    assertThat(t.violations(PolicyRule.PAYLOAD_TOO_LARGE) + t.decodeErrors())
-        .isGreaterThanOrEqualTo(2);
-    onlyViolations(t, EnumSet.of(PolicyRule.IDENTIFY_TWICE, PolicyRule.PAYLOAD_TOO_LARGE));
+    watch(
+        Behaviour.SLOPPY,
+        2,
+        Duration.ofSeconds(30),
+        x -> closes(x, 4001) >= 1 && closes(x, 4002) >= 2 && closes(x, 4005) >= 1,
+        t -> {
+          assertThat(t.violations(PolicyRule.IDENTIFY_TWICE)).isGreaterThanOrEqualTo(1);
+          assertThat(t.violations(PolicyRule.PAYLOAD_TOO_LARGE) + t.decodeErrors())
+              .isGreaterThanOrEqualTo(2);
+          onlyViolations(t, EnumSet.of(PolicyRule.IDENTIFY_TWICE, PolicyRule.PAYLOAD_TOO_LARGE));
+        });
   }
 }

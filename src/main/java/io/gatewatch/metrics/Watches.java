@@ -1,0 +1,69 @@
+package io.gatewatch.metrics;
+
+import io.gatewatch.protocol.FrameScanner;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The gateways one agent process watches: one Prometheus registry, one token-fingerprint salt (so
+ * every tap and capture of the process links a client the same way), the agent's own metrics, and
+ * one tracker with its metric catalogue per source and gateway.
+ */
+public final class Watches {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AgentMetrics agent = new AgentMetrics();
+  private final TokenFingerprinter fingerprinter;
+  private final FrameScanner scanner;
+  private final Set<String> names = new HashSet<>();
+
+  public Watches(TokenFingerprinter fingerprinter) {
+    this.fingerprinter = fingerprinter;
+    this.scanner = new FrameScanner(fingerprinter);
+    agent.bindTo(registry);
+  }
+
+  /**
+   * Starts watching one gateway from one source.
+   *
+   * @param also receives every signal after the metrics (a report's tally), or {@link Signals#NONE}
+   * @throws IllegalArgumentException when the gateway name cannot be a label value, or this source
+   *     already watches a gateway of that name
+   */
+  public synchronized ConnectionTracker add(
+      GatewayProfile profile,
+      TrackerSettings settings,
+      Source source,
+      String gateway,
+      Signals also) {
+    GatewayMetrics metrics = new GatewayMetrics(profile, source, gateway);
+    if (!names.add(source.label() + "/" + gateway)) {
+      throw new IllegalArgumentException(
+          "gateway \"" + gateway + "\" is already watched as source " + source.label());
+    }
+    ConnectionTracker tracker =
+        new ConnectionTracker(
+            profile,
+            settings,
+            scanner,
+            also == Signals.NONE ? metrics : Signals.both(metrics, also));
+    metrics.observe(tracker).bindTo(registry);
+    agent.track(tracker);
+    return tracker;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public TokenFingerprinter fingerprinter() {
+    return fingerprinter;
+  }
+}
