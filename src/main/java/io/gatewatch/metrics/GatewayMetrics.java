@@ -72,6 +72,7 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   private Counter reconnectRequests;
   private Counter[] violations;
   private Counter decodeErrors;
+  private Counter unobserved;
   private Counter[] evictions;
 
   public GatewayMetrics(GatewayProfile profile, Source source, String gateway) {
@@ -214,6 +215,11 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
             .description("Frames that could not be classified")
             .tag("source", source.label())
             .register(registry);
+    unobserved =
+        Counter.builder("gatewatch.frames.unobserved")
+            .description("Frames relayed without being read: compressed observation is off")
+            .tag("source", source.label())
+            .register(registry);
     evictions = new Counter[EvictionReason.values().length];
     for (EvictionReason reason : EvictionReason.values()) {
       evictions[reason.ordinal()] =
@@ -316,6 +322,14 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
       return;
     }
     decodeErrors.increment();
+  }
+
+  @Override
+  public void frameUnobserved() {
+    if (!bound) {
+      return;
+    }
+    unobserved.increment();
   }
 
   @Override

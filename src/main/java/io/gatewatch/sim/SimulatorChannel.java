@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.compress.ZstdCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

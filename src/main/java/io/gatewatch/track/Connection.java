@@ -90,6 +90,27 @@ public final class Connection {
   }
 
   /**
+   * A frame that went by without being read: compressed while compressed observation is off
+   * ({@code undecodable} false: counted as unobserved), or compressed bytes that did not
+   * decompress ({@code undecodable} true: a decode error). Its direction and size still count.
+   */
+  public void frameNotRead(long nanos, Direction from, int sizeBytes, boolean undecodable) {
+    tracker.advance(nanos);
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      lastEventAt = nanos;
+      signals.frame(from, ScannedFrame.NO_OP, sizeBytes);
+      if (undecodable) {
+        signals.decodeError();
+      } else {
+        signals.frameUnobserved();
+      }
+    }
+  }
+
+  /**
    * The socket ended.
    *
    * @param code the close code; ignored (recorded as 1006) when {@code by} is {@link

@@ -31,6 +31,12 @@ record SignalPair(Signals first, Signals second) implements Signals {
   }
 
   @Override
+  public void frameUnobserved() {
+    first.frameUnobserved();
+    second.frameUnobserved();
+  }
+
+  @Override
   public void heartbeatRtt(RttKind kind, long nanos) {
     first.heartbeatRtt(kind, nanos);
     second.heartbeatRtt(kind, nanos);

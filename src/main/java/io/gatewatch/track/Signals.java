@@ -32,6 +32,9 @@ public interface Signals {
   /** A payload that is not a JSON object with an integer op. */
   void decodeError();
 
+  /** A frame relayed without being read (compressed observation is off). */
+  default void frameUnobserved() {}
+
   void heartbeatRtt(RttKind kind, long nanos);
 
   void heartbeatMissed();

@@ -19,7 +19,8 @@ class DemoCommandTest {
 
   /**
    * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's and the
-   * ingest endpoint's (no proxy or ingest runs yet), and evictions (its state never fills up).
+   * ingest endpoint's (no proxy or ingest runs yet), unobserved frames (the demo speaks plain
+   * JSON), and evictions (its state never fills up).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
@@ -27,6 +28,8 @@ class DemoCommandTest {
           "gateway_probe_ready_duration_seconds",
           "gatewatch_upstream_errors_total",
           "gatewatch_ingest_lines_total",
+          "gatewatch_observer_errors_total",
+          "gatewatch_frames_unobserved_total",
           "gatewatch_evictions_total");
 
   @Test

@@ -84,7 +84,7 @@ public class MetricsDocTest {
 
     Map<String, Doc> doc = documented();
     Map<String, Family> exposed = exposed(Files.readString(prom));
-    assertThat(doc).hasSize(22);
+    assertThat(doc).hasSize(24);
 
     for (Map.Entry<String, Family> e : exposed.entrySet()) {
       assertThat(doc).as("documented: " + e.getKey()).containsKey(e.getKey());

@@ -1,4 +1,4 @@
-package io.gatewatch.sim;
+package io.gatewatch.compress;
 
 import com.github.luben.zstd.EndDirective;
 import com.github.luben.zstd.Zstd;

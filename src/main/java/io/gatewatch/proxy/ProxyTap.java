@@ -1,0 +1,237 @@
+package io.gatewatch.proxy;
+
+import com.github.luben.zstd.ZstdException;
+import io.gatewatch.capture.CaptureWriter;
+import io.gatewatch.compress.ZstdCodec;
+import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Initiator;
+import io.gatewatch.track.Connection;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.EventClock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's tap: turns relayed frames into whole messages for the tracker (and the capture).
+ * Fragments are joined, zstd-stream binary messages decompressed with one context per direction
+ * (both the per-message and the continuous variant decode through it), and every message reaches
+ * the tracker and the capture with the same timestamp. Called on the relay's event loop only.
+ */
+public final class ProxyTap implements RelayObserver {
+  private static final Logger log = LoggerFactory.getLogger(ProxyTap.class);
+
+  /** Per event-loop thread: the bytes of a single-frame message, copied out of its buffer. */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[8192]);
+
+  private final ConnectionTracker tracker;
+  private final EventClock clock;
+  private final CaptureWriter capture;
+  private final boolean compressedObservation;
+  private final int maxMessageBytes;
+  private final Counter[] upstreamErrors = new Counter[UpstreamError.values().length];
+  private final Counter observerErrors;
+  private final AtomicLong sockets = new AtomicLong();
+
+  /**
+   * @param capture where every observed message also goes, or null
+   * @param compressedObservation false: binary (compressed) messages are counted and sized but not
+   *     decompressed, which saves the decompression context's memory per socket
+   */
+  public ProxyTap(
+      ConnectionTracker tracker,
+      EventClock clock,
+      MeterRegistry registry,
+      CaptureWriter capture,
+      boolean compressedObservation,
+      int maxMessageBytes) {
+    this.tracker = tracker;
+    this.clock = clock;
+    this.capture = capture;
+    this.compressedObservation = compressedObservation;
+    this.maxMessageBytes = maxMessageBytes;
+    for (UpstreamError e : UpstreamError.values()) {
+      upstreamErrors[e.ordinal()] =
+          Counter.builder("gatewatch.upstream.errors")
+              .description("Proxy upstream failures")
+              .tag("reason", e.label())
+              .register(registry);
+    }
+    observerErrors =
+        Counter.builder("gatewatch.observer.errors")
+            .description("Observation failures inside the proxy (the relay went on)")
+            .tag("source", "proxy")
+            .register(registry);
+  }
+
+  @Override
+  public SocketListener opened(String pathAndQuery) {
+    String id = "p" + sockets.incrementAndGet();
+    long now = clock.nowNanos();
+    Connection conn = tracker.open(id, now);
+    if (capture != null) {
+      capture.open(id, now, pathAndQuery);
+    }
+    return new Socket(
+        id, conn, pathAndQuery != null && pathAndQuery.contains("compress=zstd-stream"));
+  }
+
+  @Override
+  public void upstreamError(UpstreamError reason) {
+    upstreamErrors[reason.ordinal()].increment();
+  }
+
+  @Override
+  public void observerFailed(Throwable error) {
+    observerErrors.increment();
+    if (observerErrors.count() == 1) {
+      log.warn(
+          "observation failed; the relay goes on without it (further failures at debug)", error);
+    } else {
+      log.debug("observation failed", error);
+    }
+  }
+
+  /** One relayed socket: a message being joined per direction, a decompressor per direction. */
+  private final class Socket implements SocketListener {
+    private final String id;
+    private final Connection conn;
+    private final boolean zstd;
+    private final Pending fromClient = new Pending();
+    private final Pending fromServer = new Pending();
+
+    Socket(String id, Connection conn, boolean zstd) {
+      this.id = id;
+      this.conn = conn;
+      this.zstd = zstd;
+    }
+
+    @Override
+    public void frame(Direction from, ByteBuf payload, boolean text, boolean finalFragment) {
+      Pending p = from == Direction.CLIENT ? fromClient : fromServer;
+      int n = payload.readableBytes();
+      if (finalFragment && p.length == 0) {
+        // The common case: a whole message in one frame; no per-socket buffer needed.
+        byte[] buf = scratch(n);
+        payload.getBytes(payload.readerIndex(), buf, 0, n);
+        message(from, text, buf, n, p);
+        return;
+      }
+      p.append(payload, maxMessageBytes);
+      if (finalFragment) {
+        byte[] buf = p.bytes;
+        int len = p.length;
+        boolean overflow = p.overflow;
+        p.reset();
+        if (overflow) {
+          conn.frameNotRead(clock.nowNanos(), from, len, true);
+          return;
+        }
+        message(from, text, buf, len, p);
+      }
+    }
+
+    private void message(Direction from, boolean text, byte[] buf, int len, Pending p) {
+      long now = clock.nowNanos();
+      if (text) {
+        observe(now, from, buf, len);
+        return;
+      }
+      if (!zstd || !compressedObservation) {
+        conn.frameNotRead(now, from, len, !zstd); // binary without zstd-stream: undecodable
+        return;
+      }
+      byte[] json;
+      try {
+        json = p.decompressor().decompress(Arrays.copyOf(buf, len), maxMessageBytes);
+      } catch (ZstdException e) {
+        p.resetDecompressor(); // the stream is broken; later messages may still be whole frames
+        json = null;
+      }
+      if (json == null) {
+        conn.frameNotRead(now, from, len, true);
+      } else {
+        observe(now, from, json, json.length);
+      }
+    }
+
+    private void observe(long now, Direction from, byte[] buf, int len) {
+      conn.frame(now, from, buf, 0, len);
+      if (capture != null) {
+        capture.frame(id, now, from, buf, 0, len);
+      }
+    }
+
+    @Override
+    public void closed(int code, String reason, Initiator by) {
+      long now = clock.nowNanos();
+      conn.close(now, code, by);
+      if (capture != null) {
+        capture.close(id, now, by == Initiator.NONE ? 1006 : code, reason, by);
+      }
+      fromClient.release();
+      fromServer.release();
+    }
+  }
+
+  private static byte[] scratch(int n) {
+    byte[] b = SCRATCH.get();
+    if (b.length < n) {
+      b = new byte[Math.max(n, b.length * 2)];
+      if (b.length <= 1 << 20) {
+        SCRATCH.set(b); // keep what is ordinary; let the rare huge one go
+      }
+    }
+    return b;
+  }
+
+  /** A message arriving in fragments, and the direction's zstd context (both made lazily). */
+  private static final class Pending {
+    byte[] bytes;
+    int length;
+    boolean overflow;
+    private ZstdCodec.StreamDecompressor zstd;
+
+    void append(ByteBuf payload, int max) {
+      int n = payload.readableBytes();
+      if (overflow || length + n > max) {
+        overflow = true;
+        length += n;
+        return;
+      }
+      if (bytes == null || bytes.length < length + n) {
+        bytes = Arrays.copyOf(bytes == null ? new byte[0] : bytes, Math.max(length + n, 4096));
+      }
+      payload.getBytes(payload.readerIndex(), bytes, length, n);
+      length += n;
+    }
+
+    void reset() {
+      bytes = null;
+      length = 0;
+      overflow = false;
+    }
+
+    ZstdCodec.StreamDecompressor decompressor() {
+      if (zstd == null) {
+        zstd = new ZstdCodec.StreamDecompressor();
+      }
+      return zstd;
+    }
+
+    void resetDecompressor() {
+      release();
+    }
+
+    void release() {
+      if (zstd != null) {
+        zstd.close();
+        zstd = null;
+      }
+    }
+  }
+}
