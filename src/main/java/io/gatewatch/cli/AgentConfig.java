@@ -1,0 +1,247 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.Durations;
+import io.gatewatch.config.HostPort;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.track.TrackerSettings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's configuration file ({@code gatewatch run --config FILE}; docs/config.md), read and
+ * validated at start-up: the first problem fails with the file, the path and the line. Any value in
+ * the file can be overridden by an environment variable named after its path: {@code
+ * GATEWATCH_HTTP_LISTEN} for {@code http.listen}, {@code GATEWATCH_PROXIES_0_UPSTREAM} for {@code
+ * proxies[0].upstream}.
+ *
+ * @param httpListen the agent's HTTP endpoints
+ * @param profile the close-code profile every tap uses
+ * @param tracker tracker limits and windows
+ * @param proxies the proxies to run, each with its own gateway label
+ */
+public record AgentConfig(
+    InetSocketAddress httpListen,
+    GatewayProfile profile,
+    TrackerSettings tracker,
+    List<ProxyConfig> proxies) {
+
+  static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
+  private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
+  /** One proxy: where it listens, where it relays to, how it observes. */
+  public record ProxyConfig(
+      String gateway,
+      InetSocketAddress listen,
+      URI upstream,
+      Path capture,
+      boolean compressedObservation,
+      int maxConnections,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      int maxFrameBytes,
+      Path upstreamCa,
+      Path tlsCert,
+      Path tlsKey) {}
+
+  /** Reads and validates {@code file}, with {@code env} (normally System.getenv()) on top. */
+  public static AgentConfig load(Path file, Map<String, String> env) {
+    return read(ConfigNode.parse(file), env);
+  }
+
+  static AgentConfig read(ConfigNode root, Map<String, String> env) {
+    Values v = new Values(env);
+    root.rejectUnknownKeys("http", "profile", "tracker", "proxies");
+
+    ConfigNode listenNode = null;
+    if (root.find("http").isPresent()) {
+      ConfigNode http = root.get("http");
+      http.rejectUnknownKeys("listen");
+      listenNode = http.find("listen").orElse(null);
+    }
+    String listen =
+        listenNode != null
+            ? v.text(listenNode)
+            : env.getOrDefault("GATEWATCH_HTTP_LISTEN", DEFAULT_HTTP_LISTEN);
+    InetSocketAddress httpListen =
+        listenNode != null ? address(listenNode, listen) : address(root, "http.listen: ", listen);
+
+    String profileName =
+        env.getOrDefault(
+            "GATEWATCH_PROFILE", root.find("profile").map(v::text).orElse("fluxer-seed"));
+    GatewayProfile profile;
+    try {
+      profile = ProfileLoader.load(profileName);
+    } catch (ConfigException e) {
+      throw root.find("profile").map(n -> n.error(e.getMessage())).orElse(e);
+    }
+
+    TrackerSettings tracker = TrackerSettings.DEFAULTS;
+    if (root.find("tracker").isPresent()) {
+      ConfigNode t = root.get("tracker");
+      t.rejectUnknownKeys("link_window", "idle_ttl", "max_connections", "max_clients");
+      if (t.find("link_window").isPresent()) {
+        tracker = tracker.withLinkWindow(v.duration(t.get("link_window")));
+      }
+      if (t.find("idle_ttl").isPresent()) {
+        tracker = tracker.withIdleTtl(v.duration(t.get("idle_ttl")));
+      }
+      if (t.find("max_connections").isPresent()) {
+        tracker = tracker.withMaxConnections(v.positive(t.get("max_connections")));
+      }
+      if (t.find("max_clients").isPresent()) {
+        tracker = tracker.withMaxClients(v.positive(t.get("max_clients")));
+      }
+    }
+
+    List<ProxyConfig> proxies = new ArrayList<>();
+    Set<String> gateways = new HashSet<>();
+    Set<InetSocketAddress> listens = new HashSet<>();
+    listens.add(httpListen);
+    for (ConfigNode p : root.find("proxies").map(ConfigNode::items).orElse(List.of())) {
+      ProxyConfig proxy = proxy(p, v);
+      if (!gateways.add(proxy.gateway())) {
+        throw p.get("gateway").error("gateway \"" + proxy.gateway() + "\" is used twice");
+      }
+      if (!listens.add(proxy.listen())) {
+        throw p.get("listen").error("address already used by another listener");
+      }
+      proxies.add(proxy);
+    }
+    return new AgentConfig(httpListen, profile, tracker, List.copyOf(proxies));
+  }
+
+  private static ProxyConfig proxy(ConfigNode p, Values v) {
+    p.rejectUnknownKeys(
+        "gateway",
+        "listen",
+        "upstream",
+        "capture",
+        "compressed_observation",
+        "max_connections",
+        "connect_timeout",
+        "idle_timeout",
+        "max_frame_bytes",
+        "upstream_ca",
+        "tls");
+    String gateway = v.text(p.get("gateway"));
+    if (!GATEWAY.matcher(gateway).matches()) {
+      throw p.get("gateway")
+          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
+    }
+    ConfigNode upstreamNode = p.get("upstream");
+    URI upstream = upstream(upstreamNode, v.text(upstreamNode));
+    Path cert = null;
+    Path key = null;
+    if (p.find("tls").isPresent()) {
+      ConfigNode tls = p.get("tls");
+      tls.rejectUnknownKeys("cert", "key");
+      cert = Path.of(v.text(tls.get("cert")));
+      key = Path.of(v.text(tls.get("key")));
+    }
+    return new ProxyConfig(
+        gateway,
+        address(p.get("listen"), v.text(p.get("listen"))),
+        upstream,
+        p.find("capture").map(n -> Path.of(v.text(n))).orElse(null),
+        p.find("compressed_observation").map(v::bool).orElse(true),
+        p.find("max_connections").map(v::positive).orElse(10_000),
+        p.find("connect_timeout").map(v::duration).orElse(Duration.ofSeconds(5)),
+        p.find("idle_timeout").map(v::duration).orElse(Duration.ofSeconds(120)),
+        p.find("max_frame_bytes").map(v::positive).orElse(16 << 20),
+        p.find("upstream_ca").map(n -> Path.of(v.text(n))).orElse(null),
+        cert,
+        key);
+  }
+
+  /** A ws:// or wss:// URL with a host. */
+  static URI upstream(ConfigNode node, String text) {
+    try {
+      URI uri = new URI(text);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("ws") || scheme.equals("wss")) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw node.error("not a ws:// or wss:// URL");
+  }
+
+  private static InetSocketAddress address(ConfigNode node, String text) {
+    return address(node, "", text);
+  }
+
+  /** {@code what} names the setting when {@code node} is not its own (a value from the env). */
+  private static InetSocketAddress address(ConfigNode node, String what, String text) {
+    try {
+      return HostPort.parse("listen", text);
+    } catch (IllegalArgumentException e) {
+      throw node.error(what + "expected HOST:PORT, got \"" + text + "\"");
+    }
+  }
+
+  /** Reads scalars, with the environment variable of the node's path taking precedence. */
+  private record Values(Map<String, String> env) {
+    String text(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      return override != null ? override : n.text();
+    }
+
+    boolean bool(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      if (override == null) {
+        return n.bool();
+      }
+      return switch (override.toLowerCase(Locale.ROOT)) {
+        case "true", "yes", "on", "1" -> true;
+        case "false", "no", "off", "0" -> false;
+        default -> throw n.error(envName(n.path()) + ": expected true or false");
+      };
+    }
+
+    Duration duration(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      if (override == null) {
+        return n.duration();
+      }
+      Duration d = Durations.parseOrNull(override);
+      if (d == null) {
+        throw n.error(envName(n.path()) + ": " + Durations.EXPECTED);
+      }
+      return d;
+    }
+
+    int positive(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      int value;
+      try {
+        value = override == null ? n.intValue() : Integer.parseInt(override.trim());
+      } catch (NumberFormatException e) {
+        throw n.error(envName(n.path()) + ": expected an integer");
+      }
+      if (value < 1) {
+        throw n.error("must be at least 1");
+      }
+      return value;
+    }
+  }
+
+  /** {@code proxies[0].upstream} -> {@code GATEWATCH_PROXIES_0_UPSTREAM}. */
+  static String envName(String path) {
+    return "GATEWATCH_"
+        + path.replaceAll("[\\[\\].]+", "_").replaceAll("_+$", "").toUpperCase(Locale.ROOT);
+  }
+}

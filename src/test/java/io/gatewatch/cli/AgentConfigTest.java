@@ -1,0 +1,103 @@
+package io.gatewatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AgentConfigTest {
+  static final String GOOD =
+      """
+      http:
+        listen: 127.0.0.1:9471
+      profile: fluxer-current
+      tracker:
+        link_window: 5m
+      proxies:
+        - gateway: eu-west
+          listen: 0.0.0.0:8766
+          upstream: wss://gateway.example.com/
+          capture: /tmp/eu.ndjson
+          compressed_observation: false
+        - gateway: us-east
+          listen: 0.0.0.0:8767
+          upstream: ws://10.0.0.2:8080
+          idle_timeout: 90s
+      """;
+
+  static AgentConfig read(String yaml, Map<String, String> env) {
+    return AgentConfig.read(ConfigNode.parse("agent.yaml", yaml), env);
+  }
+
+  @Test
+  void aFullFileReadsWithDefaultsForWhatItLeavesOut() {
+    AgentConfig c = read(GOOD, Map.of());
+
+    assertThat(c.httpListen().getPort()).isEqualTo(9471);
+    assertThat(c.profile().name()).isEqualTo("fluxer-current");
+    assertThat(c.tracker().linkWindow()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.proxies()).hasSize(2);
+    AgentConfig.ProxyConfig eu = c.proxies().get(0);
+    assertThat(eu.gateway()).isEqualTo("eu-west");
+    assertThat(eu.upstream().toString()).isEqualTo("wss://gateway.example.com/");
+    assertThat(eu.compressedObservation()).isFalse();
+    assertThat(eu.capture().toString()).isEqualTo("/tmp/eu.ndjson");
+    AgentConfig.ProxyConfig us = c.proxies().get(1);
+    assertThat(us.compressedObservation()).isTrue();
+    assertThat(us.idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(us.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(us.maxConnections()).isEqualTo(10_000);
+  }
+
+  @Test
+  void anEmptyFileIsTheDefaults() {
+    AgentConfig c = read("", Map.of());
+    assertThat(c.httpListen().getPort()).isEqualTo(9470);
+    assertThat(c.httpListen().getHostString()).isEqualTo("127.0.0.1");
+    assertThat(c.profile().name()).isEqualTo("fluxer-seed");
+    assertThat(c.proxies()).isEmpty();
+  }
+
+  @Test
+  void environmentVariablesOverrideByPath() {
+    AgentConfig c =
+        read(
+            GOOD,
+            Map.of(
+                "GATEWATCH_PROXIES_0_UPSTREAM", "ws://127.0.0.1:1",
+                "GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "30s",
+                "GATEWATCH_HTTP_LISTEN", "127.0.0.1:9999"));
+    assertThat(c.proxies().get(0).upstream().toString()).isEqualTo("ws://127.0.0.1:1");
+    assertThat(c.proxies().get(1).idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.httpListen().getPort()).isEqualTo(9999);
+    assertThat(AgentConfig.envName("proxies[0].upstream"))
+        .isEqualTo("GATEWATCH_PROXIES_0_UPSTREAM");
+  }
+
+  @Test
+  void errorsNameTheFileThePathAndTheLine() {
+    assertThatThrownBy(
+            () -> read(GOOD.replace("wss://gateway.example.com/", "https://x"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("agent.yaml: proxies[0].upstream (line 9): not a ws:// or wss:// URL");
+    assertThatThrownBy(() -> read(GOOD.replace("idle_timeout: 90s", "idle_timout: 90s"), Map.of()))
+        .hasMessageStartingWith("agent.yaml: proxies[1].idle_timout (line 15): unknown key");
+    assertThatThrownBy(() -> read(GOOD.replace("us-east", "eu-west"), Map.of()))
+        .hasMessage("agent.yaml: proxies[1].gateway (line 12): gateway \"eu-west\" is used twice");
+    assertThatThrownBy(() -> read(GOOD.replace("0.0.0.0:8767", "0.0.0.0:8766"), Map.of()))
+        .hasMessage(
+            "agent.yaml: proxies[1].listen (line 13): address already used by another listener");
+    assertThatThrownBy(
+            () -> read(GOOD.replace("listen: 127.0.0.1:9471", "listen: nowhere"), Map.of()))
+        .hasMessage("agent.yaml: http.listen (line 2): expected HOST:PORT, got \"nowhere\"");
+    assertThatThrownBy(() -> read(GOOD.replace("eu-west", "eu west"), Map.of()))
+        .hasMessageStartingWith(
+            "agent.yaml: proxies[0].gateway (line 7): expected 1-64 of letters");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_0_UPSTREAM", "nope")))
+        .hasMessage("agent.yaml: proxies[0].upstream (line 9): not a ws:// or wss:// URL");
+  }
+}
