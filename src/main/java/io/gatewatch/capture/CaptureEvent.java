@@ -14,6 +14,8 @@ import io.gatewatch.protocol.Initiator;
  * @param from who sent the frame ({@code frame} only)
  * @param payload the frame's payload as UTF-8 bytes ({@code frame} only): the object's JSON text,
  *     or the raw wire text when the capture holds it as a string
+ * @param size the payload's size as it was seen live ({@code frame} only), when the capture's
+ *     payload differs from it (a redacted token); -1 when the payload is as seen
  * @param code the close code ({@code close} only)
  * @param reason the close reason ({@code close} only; may be empty)
  * @param by who closed ({@code close} only)
@@ -25,6 +27,7 @@ public record CaptureEvent(
     String url,
     Direction from,
     byte[] payload,
+    int size,
     int code,
     String reason,
     Initiator by) {

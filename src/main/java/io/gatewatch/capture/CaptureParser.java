@@ -46,6 +46,7 @@ public final class CaptureParser {
     String from = null;
     byte[] payload = null;
     Integer code = null;
+    int size = -1;
     String reason = null;
     String by = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -69,6 +70,12 @@ public final class CaptureParser {
           }
           code = p.getValueAsInt(-1);
         }
+        case "size" -> {
+          if (value != JsonToken.VALUE_NUMBER_INT || p.getValueAsInt(-1) < 0) {
+            throw new CaptureFormatException("size: expected a non-negative integer");
+          }
+          size = p.getValueAsInt(-1);
+        }
         case "reason" -> reason = value == JsonToken.VALUE_NULL ? "" : text(p, value, "reason");
         case "by" -> by = text(p, value, "by");
         default -> p.skipChildren(); // unknown fields are allowed, for forward compatibility
@@ -89,14 +96,14 @@ public final class CaptureParser {
     long nanos = toNanos(ts);
     return switch (type) {
       case "open" ->
-          new CaptureEvent(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, 0, null, null);
+          new CaptureEvent(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, -1, 0, null, null);
       case "frame" -> {
         Direction direction = direction(from);
         if (payload == null) {
           throw new CaptureFormatException("frame: required for type frame");
         }
         yield new CaptureEvent(
-            nanos, conn, CaptureEvent.Type.FRAME, null, direction, payload, 0, null, null);
+            nanos, conn, CaptureEvent.Type.FRAME, null, direction, payload, size, 0, null, null);
       }
       case "close" -> {
         Initiator initiator = by == null ? null : Initiator.parse(by);
@@ -120,6 +127,7 @@ public final class CaptureParser {
             null,
             null,
             null,
+            -1,
             closeCode,
             reason == null ? "" : reason,
             initiator);

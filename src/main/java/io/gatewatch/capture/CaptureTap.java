@@ -19,7 +19,8 @@ public final class CaptureTap {
   public void accept(CaptureEvent e) {
     switch (e.type()) {
       case OPEN -> tracker.open(e.conn(), e.nanos());
-      case FRAME -> socket(e).frame(e.nanos(), e.from(), e.payload(), 0, e.payload().length);
+      case FRAME ->
+          socket(e).frame(e.nanos(), e.from(), e.payload(), 0, e.payload().length, e.size());
       case CLOSE -> socket(e).close(e.nanos(), e.code(), e.by() == null ? Initiator.NONE : e.by());
     }
   }

@@ -161,6 +161,9 @@ public final class CaptureWriter implements AutoCloseable {
           g.writeStringField("type", "frame");
           g.writeStringField("from", l.from().label());
           byte[] payload = redactor.redact(l.payload(), 0, l.payload().length);
+          if (payload.length != l.payload().length) {
+            g.writeNumberField("size", l.payload().length); // replay must see the live size
+          }
           g.writeFieldName("frame");
           if (isJsonObject(payload)) {
             g.writeRawValue(new String(payload, StandardCharsets.UTF_8));

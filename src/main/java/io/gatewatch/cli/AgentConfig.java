@@ -115,7 +115,7 @@ public record AgentConfig(
       if (!gateways.add(proxy.gateway())) {
         throw p.get("gateway").error("gateway \"" + proxy.gateway() + "\" is used twice");
       }
-      if (!listens.add(proxy.listen())) {
+      if (proxy.listen().getPort() != 0 && !listens.add(proxy.listen())) {
         throw p.get("listen").error("address already used by another listener");
       }
       proxies.add(proxy);

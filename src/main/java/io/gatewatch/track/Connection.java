@@ -65,6 +65,14 @@ public final class Connection {
 
   /** One frame as UTF-8 bytes: {@code len} bytes of {@code buf} from {@code off}. */
   public void frame(long nanos, Direction from, byte[] buf, int off, int len) {
+    frame(nanos, from, buf, off, len, -1);
+  }
+
+  /**
+   * One frame whose size as seen live was {@code size} (a capture's redacted payload is longer or
+   * shorter than the original); -1 means the payload's own length.
+   */
+  public void frame(long nanos, Direction from, byte[] buf, int off, int len, int size) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
@@ -72,7 +80,7 @@ public final class Connection {
       }
       lastEventAt = nanos;
       boolean ok = tracker.scanner().scan(buf, off, len, frame);
-      onFrame(nanos, from, ok);
+      onFrame(nanos, from, ok, size >= 0 ? size : frame.size());
     }
   }
 
@@ -85,7 +93,7 @@ public final class Connection {
       }
       lastEventAt = nanos;
       boolean ok = tracker.scanner().scan(text, frame);
-      onFrame(nanos, from, ok);
+      onFrame(nanos, from, ok, frame.size());
     }
   }
 
@@ -148,8 +156,7 @@ public final class Connection {
     }
   }
 
-  private void onFrame(long nanos, Direction from, boolean ok) {
-    int size = frame.size();
+  private void onFrame(long nanos, Direction from, boolean ok, int size) {
     signals.frame(from, ok ? frame.op() : ScannedFrame.NO_OP, size);
     if (from == Direction.CLIENT && size > tracker.profile().maxClientPayloadBytes()) {
       signals.violation(PolicyRule.PAYLOAD_TOO_LARGE);
