@@ -6,6 +6,7 @@ import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.proxy.ProxySettings;
 import io.gatewatch.track.TrackerSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -41,20 +42,18 @@ public record AgentConfig(
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
-  /** One proxy: where it listens, where it relays to, how it observes. */
+  /** One proxy: the relay's settings, the gateway label, and how it observes. */
   public record ProxyConfig(
-      String gateway,
-      InetSocketAddress listen,
-      URI upstream,
-      Path capture,
-      boolean compressedObservation,
-      int maxConnections,
-      Duration connectTimeout,
-      Duration idleTimeout,
-      int maxFrameBytes,
-      Path upstreamCa,
-      Path tlsCert,
-      Path tlsKey) {}
+      String gateway, ProxySettings settings, Path capture, boolean compressedObservation) {
+
+    public InetSocketAddress listen() {
+      return settings.listen();
+    }
+
+    public URI upstream() {
+      return settings.upstream();
+    }
+  }
 
   /** Reads and validates {@code file}, with {@code env} (normally System.getenv()) on top. */
   public static AgentConfig load(Path file, Map<String, String> env) {
@@ -151,19 +150,52 @@ public record AgentConfig(
       cert = Path.of(v.text(tls.get("cert")));
       key = Path.of(v.text(tls.get("key")));
     }
+    ProxySettings settings;
+    try {
+      settings =
+          new ProxySettings(
+              address(p.get("listen"), v.text(p.get("listen"))),
+              upstream,
+              p.find("max_connections")
+                  .map(v::positive)
+                  .orElse(ProxySettings.DEFAULT_MAX_CONNECTIONS),
+              p.find("connect_timeout")
+                  .map(v::duration)
+                  .orElse(ProxySettings.DEFAULT_CONNECT_TIMEOUT),
+              p.find("idle_timeout").map(v::duration).orElse(ProxySettings.DEFAULT_IDLE_TIMEOUT),
+              p.find("max_frame_bytes")
+                  .map(v::positive)
+                  .orElse(ProxySettings.DEFAULT_MAX_FRAME_BYTES),
+              p.find("upstream_ca").map(n -> Path.of(v.text(n))).orElse(null),
+              cert == null ? null : new ProxySettings.ListenerTls(cert, key),
+              0);
+    } catch (IllegalArgumentException e) {
+      throw settingError(p, e.getMessage());
+    }
     return new ProxyConfig(
         gateway,
-        address(p.get("listen"), v.text(p.get("listen"))),
-        upstream,
+        settings,
         p.find("capture").map(n -> Path.of(v.text(n))).orElse(null),
-        p.find("compressed_observation").map(v::bool).orElse(true),
-        p.find("max_connections").map(v::positive).orElse(10_000),
-        p.find("connect_timeout").map(v::duration).orElse(Duration.ofSeconds(5)),
-        p.find("idle_timeout").map(v::duration).orElse(Duration.ofSeconds(120)),
-        p.find("max_frame_bytes").map(v::positive).orElse(16 << 20),
-        p.find("upstream_ca").map(n -> Path.of(v.text(n))).orElse(null),
-        cert,
-        key);
+        p.find("compressed_observation").map(v::bool).orElse(true));
+  }
+
+  /**
+   * The relay's own validation says {@code upstream: must not have a path ...}; report it at that
+   * key of the file when there is one.
+   */
+  private static ConfigException settingError(ConfigNode proxy, String message) {
+    int colon = message.indexOf(": ");
+    if (colon > 0) {
+      String key =
+          message
+              .substring(0, colon)
+              .replaceAll("([a-z])([A-Z])", "$1_$2")
+              .toLowerCase(Locale.ROOT);
+      if (proxy.find(key).isPresent()) {
+        return proxy.get(key).error(message.substring(colon + 2));
+      }
+    }
+    return proxy.error(message);
   }
 
   /** A ws:// or wss:// URL with a host. */

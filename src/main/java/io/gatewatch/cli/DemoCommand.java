@@ -3,11 +3,12 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
-import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.ProxySettings;
+import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.report.Headline;
 import io.gatewatch.report.ReplayReport;
 import io.gatewatch.report.Tally;
@@ -15,15 +16,15 @@ import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.sim.AckDelay;
 import io.gatewatch.sim.Fleet;
+import io.gatewatch.sim.FleetObserver;
 import io.gatewatch.sim.FleetSettings;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.TrackerSettings;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -50,8 +51,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
           + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
-          + " 40 s, random drops), a fleet"
-          + " of clients of every behaviour watched by gatewatch, and /metrics.",
+          + " 40 s, random drops), gatewatch's proxy in front of it, a fleet of clients of every"
+          + " behaviour connecting through the proxy, and /metrics.",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
     })
@@ -74,6 +75,13 @@ public final class DemoCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1:8765",
       description = "Where the simulated gateway listens (default: ${DEFAULT-VALUE}).")
   String gatewayListen;
+
+  @Option(
+      names = "--proxy-listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:8766",
+      description = "Where the watching proxy listens (default: ${DEFAULT-VALUE}).")
+  String proxyListen;
 
   @Option(names = "--clients", defaultValue = "30", description = "Fleet size (default 30).")
   int clients;
@@ -107,7 +115,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-out",
       paramLabel = "FILE",
-      description = "At the end, write the final metrics in the Prometheus text format to FILE.")
+      description =
+          "At the end, write the metrics as the run ended (before shutdown) in the Prometheus"
+              + " text format to FILE.")
   Path metricsOut;
 
   @Override
@@ -116,12 +126,14 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     InetSocketAddress httpAddress;
     InetSocketAddress gatewayAddress;
+    InetSocketAddress proxyAddress;
     GatewayProfile gatewayProfile;
     Duration runFor;
     Duration headlineEvery;
     try {
       httpAddress = HostPort.parse("--listen", listen);
       gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
+      proxyAddress = HostPort.parse("--proxy-listen", proxyListen);
       gatewayProfile = ProfileLoader.load(profile);
       runFor = duration == null ? null : Durations.parse("--duration", duration);
       headlineEvery = Durations.parse("--every", every);
@@ -137,38 +149,66 @@ public final class DemoCommand implements Callable<Integer> {
     EventClock clock = EventClock.system();
     Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
     Tally tally = new Tally();
-    ConnectionTracker tracker =
-        watches.add(gatewayProfile, TrackerSettings.DEFAULTS, Source.CLIENT, "demo", tally);
     AtomicBoolean ready = new AtomicBoolean();
-
     GatewaySimulator simulator =
         new GatewaySimulator(simulatorSettings(gatewayAddress, gatewayProfile));
-    MetricsExposition exposition = new MetricsExposition(watches.registry());
-    AgentServer server;
     try {
       simulator.start();
     } catch (IOException e) {
       err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
       return 1;
     }
+    WatchedProxy proxy;
+    try {
+      proxy =
+          WatchedProxy.start(
+              watches,
+              gatewayProfile,
+              TrackerSettings.DEFAULTS,
+              "demo",
+              new ProxySettings(
+                  proxyAddress,
+                  URI.create(
+                      "ws://" + simulator.address().getHostString() + ":" + simulator.port()),
+                  ProxySettings.DEFAULT_MAX_CONNECTIONS,
+                  ProxySettings.DEFAULT_CONNECT_TIMEOUT,
+                  ProxySettings.DEFAULT_IDLE_TIMEOUT,
+                  ProxySettings.DEFAULT_MAX_FRAME_BYTES,
+                  null,
+                  null,
+                  0),
+              null,
+              true,
+              clock,
+              tally);
+    } catch (IOException e) {
+      simulator.close();
+      err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
+      return 1;
+    }
+    ConnectionTracker tracker = proxy.tracker();
+    MetricsExposition exposition = new MetricsExposition(watches.registry());
+    AgentServer server;
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      proxy.close();
       simulator.close();
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
     FleetSettings fleetSettings =
         new FleetSettings(
-            URI.create(simulator.url()),
+            URI.create(proxy.url("/?v=1&encoding=json")),
             clients,
             FleetSettings.parseMix(mix),
             Duration.ofSeconds(60),
             Duration.ofSeconds(10),
             seed);
-    Fleet fleet = new Fleet(fleetSettings, gatewayProfile, new FleetTap(tracker, clock));
+    Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "gatewatch-demo-stop");
+    byte[] finalMetrics = null;
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       server.start();
@@ -176,10 +216,11 @@ public final class DemoCommand implements Callable<Integer> {
       ready.set(true);
       out.println("gatewatch demo");
       out.println("  gateway (simulated)  " + simulator.url());
+      out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
       out.println("  fleet                " + fleet.counts());
       out.println(
-          "  watching the fleet in-process (source=\"client\", gateway=\"demo\")"
+          "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
               + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
       out.flush();
       long started = System.nanoTime();
@@ -195,9 +236,11 @@ public final class DemoCommand implements Callable<Integer> {
           out.flush();
         }
       }
+      finalMetrics = snapshot(exposition);
     } finally {
       ready.set(false);
       fleet.close();
+      proxy.close();
       server.close();
       simulator.close();
       try {
@@ -209,15 +252,22 @@ public final class DemoCommand implements Callable<Integer> {
     out.println();
     out.print(ReplayReport.format("gatewatch demo: final report", tally));
     out.flush();
-    if (metricsOut != null) {
-      try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
-        exposition.write(o, exposition.writerFor(null));
+    if (metricsOut != null && finalMetrics != null) {
+      try {
+        Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
         err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
         return 1;
       }
     }
     return 0;
+  }
+
+  /** The metrics as the run ends, before shutdown closes every socket. */
+  private static byte[] snapshot(MetricsExposition exposition) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    exposition.write(out, exposition.writerFor(null));
+    return out.toByteArray();
   }
 
   /** The simulator with demo timings: everything happens within a minute. */

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       DemoCommand.class,
+      RunCommand.class,
+      ProxyCommand.class,
       ReplayCommand.class,
       SimulateCommand.class,
       FleetCommand.class,

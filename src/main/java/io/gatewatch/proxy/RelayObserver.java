@@ -30,8 +30,8 @@ public interface RelayObserver {
     /**
      * One data frame, as relayed: a text or binary frame or a continuation of one.
      *
-     * @param payload the frame's payload; readable only during the call (do not retain or
-     *     release it, do not move its reader index)
+     * @param payload the frame's payload; readable only during the call (do not retain or release
+     *     it, do not move its reader index)
      * @param text true for a text message (its first frame and its continuations)
      * @param finalFragment true for the last frame of a message
      */

@@ -98,9 +98,9 @@ public final class Connection {
   }
 
   /**
-   * A frame that went by without being read: compressed while compressed observation is off
-   * ({@code undecodable} false: counted as unobserved), or compressed bytes that did not
-   * decompress ({@code undecodable} true: a decode error). Its direction and size still count.
+   * A frame that went by without being read: compressed while compressed observation is off ({@code
+   * undecodable} false: counted as unobserved), or compressed bytes that did not decompress ({@code
+   * undecodable} true: a decode error). Its direction and size still count.
    */
   public void frameNotRead(long nanos, Direction from, int sizeBytes, boolean undecodable) {
     tracker.advance(nanos);

@@ -43,14 +43,14 @@ class AgentConfigTest {
     assertThat(c.proxies()).hasSize(2);
     AgentConfig.ProxyConfig eu = c.proxies().get(0);
     assertThat(eu.gateway()).isEqualTo("eu-west");
-    assertThat(eu.upstream().toString()).isEqualTo("wss://gateway.example.com/");
+    assertThat(eu.upstream().toString()).isEqualTo("wss://gateway.example.com"); // normalized
     assertThat(eu.compressedObservation()).isFalse();
     assertThat(eu.capture().toString()).isEqualTo("/tmp/eu.ndjson");
     AgentConfig.ProxyConfig us = c.proxies().get(1);
     assertThat(us.compressedObservation()).isTrue();
-    assertThat(us.idleTimeout()).isEqualTo(Duration.ofSeconds(90));
-    assertThat(us.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(us.maxConnections()).isEqualTo(10_000);
+    assertThat(us.settings().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(us.settings().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(us.settings().maxConnections()).isEqualTo(10_000);
   }
 
   @Test
@@ -72,7 +72,7 @@ class AgentConfigTest {
                 "GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "30s",
                 "GATEWATCH_HTTP_LISTEN", "127.0.0.1:9999"));
     assertThat(c.proxies().get(0).upstream().toString()).isEqualTo("ws://127.0.0.1:1");
-    assertThat(c.proxies().get(1).idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.proxies().get(1).settings().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.httpListen().getPort()).isEqualTo(9999);
     assertThat(AgentConfig.envName("proxies[0].upstream"))
         .isEqualTo("GATEWATCH_PROXIES_0_UPSTREAM");
@@ -97,6 +97,14 @@ class AgentConfigTest {
     assertThatThrownBy(() -> read(GOOD.replace("eu-west", "eu west"), Map.of()))
         .hasMessageStartingWith(
             "agent.yaml: proxies[0].gateway (line 7): expected 1-64 of letters");
+    assertThatThrownBy(
+            () ->
+                read(
+                    GOOD.replace("wss://gateway.example.com/", "wss://gw.example.com/gateway"),
+                    Map.of()))
+        .hasMessage(
+            "agent.yaml: proxies[0].upstream (line 9): must not have a path (clients' paths are"
+                + " passed on unchanged): wss://gw.example.com/gateway");
     assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_0_UPSTREAM", "nope")))
         .hasMessage("agent.yaml: proxies[0].upstream (line 9): not a ws:// or wss:// URL");
   }

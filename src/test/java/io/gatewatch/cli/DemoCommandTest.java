@@ -18,9 +18,9 @@ import picocli.CommandLine;
 class DemoCommandTest {
 
   /**
-   * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's and the
-   * ingest endpoint's (no proxy or ingest runs yet), unobserved frames (the demo speaks plain
-   * JSON), and evictions (its state never fills up).
+   * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the ingest endpoint's
+   * (issue 6), the proxy's failures (its upstream is healthy and its observation does not fail),
+   * unobserved frames (the demo speaks plain JSON), and evictions (its state never fills up).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
@@ -49,12 +49,18 @@ class DemoCommandTest {
                 "127.0.0.1:0",
                 "--gateway-listen",
                 "127.0.0.1:0",
+                "--proxy-listen",
+                "127.0.0.1:0",
                 "--metrics-out",
                 prom.toString());
 
     assertThat(exit).as(err.toString()).isZero();
     assertThat(out.toString())
-        .contains("gatewatch demo", "gateway (simulated)  ws://127.0.0.1:", "metrics ")
+        .contains(
+            "gatewatch demo",
+            "gateway (simulated)  ws://127.0.0.1:",
+            "proxy (watched)      ws://127.0.0.1:",
+            "metrics ")
         .contains("] closes ", "| resume ", "| reconnect p95 ", "| heartbeat p99 ")
         .contains("gatewatch demo: final report", "Resume success rate: ");
 

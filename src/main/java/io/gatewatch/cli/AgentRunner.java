@@ -1,0 +1,139 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.metrics.Watches;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.WatchedProxy;
+import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.MetricsExposition;
+import io.gatewatch.track.EventClock;
+import io.gatewatch.track.Signals;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs what an {@link AgentConfig} describes: every proxy, and the HTTP endpoints. {@link #start}
+ * brings it all up (or nothing: a listener that cannot bind undoes what started); closing stops
+ * accepting, closes relayed sockets with 1001 and flushes captures.
+ */
+final class AgentRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
+
+  private final Watches watches;
+  private final List<WatchedProxy> proxies;
+  private final AgentServer server;
+  private final AtomicBoolean ready;
+
+  private AgentRunner(
+      Watches watches, List<WatchedProxy> proxies, AgentServer server, AtomicBoolean ready) {
+    this.watches = watches;
+    this.proxies = proxies;
+    this.server = server;
+    this.ready = ready;
+  }
+
+  /** Starts everything, ready when it returns. */
+  static AgentRunner start(AgentConfig config) throws IOException {
+    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    EventClock clock = EventClock.system();
+    List<WatchedProxy> proxies = new ArrayList<>();
+    AtomicBoolean ready = new AtomicBoolean();
+    try {
+      for (AgentConfig.ProxyConfig p : config.proxies()) {
+        try {
+          proxies.add(
+              WatchedProxy.start(
+                  watches,
+                  config.profile(),
+                  config.tracker(),
+                  p.gateway(),
+                  p.settings(),
+                  p.capture(),
+                  p.compressedObservation(),
+                  clock,
+                  Signals.NONE));
+        } catch (IOException e) {
+          throw new IOException("proxy " + p.gateway() + ": " + e.getMessage(), e);
+        }
+        log.info(
+            "proxy {}: {} -> {}{}",
+            p.gateway(),
+            proxies.get(proxies.size() - 1).url(""),
+            p.upstream(),
+            p.capture() == null ? "" : " (capture " + p.capture() + ")");
+      }
+      AgentServer server;
+      try {
+        server =
+            new AgentServer(
+                config.httpListen(), new MetricsExposition(watches.registry()), ready::get);
+      } catch (IOException e) {
+        throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
+      }
+      server.start();
+      ready.set(true);
+      return new AgentRunner(watches, proxies, server, ready);
+    } catch (IOException | RuntimeException e) {
+      proxies.forEach(WatchedProxy::close);
+      throw e;
+    }
+  }
+
+  /** Starts, runs until SIGTERM or Ctrl-C, stops cleanly; the command's exit code. */
+  static int runUntilStopped(String command, AgentConfig config, PrintWriter err)
+      throws InterruptedException {
+    AgentRunner agent;
+    try {
+      agent = start(config);
+    } catch (IOException e) {
+      err.println("gatewatch " + command + ": " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    stopped.await(); // the main thread closes everything before the JVM exits
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "gatewatch-stop"));
+    try {
+      stop.await();
+      log.info("stopping: closing relayed sockets with 1001");
+      return 0;
+    } finally {
+      agent.close();
+      stopped.countDown();
+    }
+  }
+
+  Watches watches() {
+    return watches;
+  }
+
+  List<WatchedProxy> proxies() {
+    return proxies;
+  }
+
+  AgentServer server() {
+    return server;
+  }
+
+  @Override
+  public void close() {
+    ready.set(false);
+    proxies.forEach(WatchedProxy::close);
+    server.close();
+  }
+}

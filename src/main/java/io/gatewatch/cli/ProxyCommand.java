@@ -1,0 +1,166 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatewatch proxy}: one transparent proxy in front of a gateway, from flags. */
+@Command(
+    name = "proxy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Relay every WebSocket connection to the upstream gateway unchanged and watch it"
+          + " (source=\"proxy\"). Path and query pass unchanged; X-Forwarded-For is appended.",
+      "The same as one entry of 'proxies' in a run --config file (docs/config.md)."
+    })
+public final class ProxyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      defaultValue = "127.0.0.1:8766",
+      description = "Where clients connect (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(
+      names = "--upstream",
+      required = true,
+      description = "The gateway: ws://HOST[:PORT] or wss://HOST[:PORT].")
+  String upstream;
+
+  @Option(
+      names = "--gateway",
+      defaultValue = "gateway",
+      description = "The gateway label (default: ${DEFAULT-VALUE}).")
+  String gateway;
+
+  @Option(
+      names = "--metrics-listen",
+      defaultValue = "127.0.0.1:9470",
+      description = "HTTP endpoints (default: ${DEFAULT-VALUE}).")
+  String metricsListen;
+
+  @Option(
+      names = "--profile",
+      defaultValue = "fluxer-seed",
+      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(
+      names = "--capture",
+      paramLabel = "FILE",
+      description = "Write a capture, tokens redacted.")
+  Path capture;
+
+  @Option(
+      names = "--no-compressed-observation",
+      description =
+          "Relay zstd-stream frames without decompressing them (saves up to ~4.7 MB per socket;"
+              + " then only closes and sizes are observed).")
+  boolean noCompressedObservation;
+
+  @Option(names = "--max-connections", description = "Relayed sockets at most (default 10000).")
+  Integer maxConnections;
+
+  @Option(names = "--connect-timeout", description = "Upstream connect + handshake (default 5s).")
+  String connectTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      description = "No frame either way for this long (default 120s).")
+  String idleTimeout;
+
+  @Option(names = "--upstream-ca", paramLabel = "PEM", description = "Trust this CA for wss://.")
+  Path upstreamCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS on the listener: chain.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS on the listener: key.")
+  Path tlsKey;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig config;
+    try {
+      config = AgentConfig.read(ConfigNode.parse("command line", yaml()), System.getenv());
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("gatewatch proxy: " + asFlags(e.getMessage()));
+      return 2;
+    }
+    return AgentRunner.runUntilStopped("proxy", config, spec.commandLine().getErr());
+  }
+
+  /** {@code command line: proxies[0].upstream (line 5): ...} becomes {@code --upstream: ...}. */
+  static String asFlags(String message) {
+    Matcher m = SYNTHETIC.matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    String flag =
+        switch (m.group(1)) {
+          case "http.listen", "http" -> "--metrics-listen";
+          case "proxies[0].gateway" -> "--gateway";
+          case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
+              "--tls-cert/--tls-key";
+          default -> "--" + m.group(1).replaceFirst("^proxies\\[0\\]\\.", "").replace('_', '-');
+        };
+    return flag + ": " + message.substring(m.end());
+  }
+
+  private static final Pattern SYNTHETIC =
+      Pattern.compile("^command line: ([a-z_.\\[\\]0-9]+)(?: \\(line \\d+\\))?: ");
+
+  /** The flags as the one-proxy configuration file they stand for; one validation for both. */
+  private String yaml() {
+    List<String> p = new ArrayList<>();
+    p.add("gateway: " + quote(gateway));
+    p.add("listen: " + quote(listen));
+    p.add("upstream: " + quote(upstream));
+    if (capture != null) {
+      p.add("capture: " + quote(capture.toString()));
+    }
+    p.add("compressed_observation: " + !noCompressedObservation);
+    if (maxConnections != null) {
+      p.add("max_connections: " + maxConnections);
+    }
+    if (connectTimeout != null) {
+      p.add("connect_timeout: " + quote(connectTimeout));
+    }
+    if (idleTimeout != null) {
+      p.add("idle_timeout: " + quote(idleTimeout));
+    }
+    if (upstreamCa != null) {
+      p.add("upstream_ca: " + quote(upstreamCa.toString()));
+    }
+    if (tlsCert != null || tlsKey != null) {
+      p.add(
+          "tls: {cert: "
+              + quote(String.valueOf(tlsCert))
+              + ", key: "
+              + quote(String.valueOf(tlsKey))
+              + "}");
+    }
+    return "http: {listen: "
+        + quote(metricsListen)
+        + "}\nprofile: "
+        + quote(profile)
+        + "\nproxies:\n  - "
+        + String.join("\n    ", p)
+        + "\n";
+  }
+
+  /** A YAML double-quoted scalar. */
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}

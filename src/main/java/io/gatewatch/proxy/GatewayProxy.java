@@ -1,0 +1,316 @@
+package io.gatewatch.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transparent WebSocket relay: clients connect here as they would to the gateway, and every
+ * socket is relayed to the upstream unchanged (every frame byte for byte, both ways, fragmentation,
+ * ping/pong and close codes included) while a {@link RelayObserver} watches.
+ *
+ * <pre>
+ * try (GatewayProxy proxy = new GatewayProxy(ProxySettings.of(URI.create("wss://gw.example")),
+ *     observer).start()) {
+ *   ... clients connect to ws://127.0.0.1:8766/?v=1&amp;encoding=json ...
+ * }
+ * </pre>
+ *
+ * <p><b>Threads.</b> One Netty event loop group serves the listener and every socket; a socket's
+ * upstream connection is registered on its client connection's event loop, so both directions of a
+ * socket run on one thread, in order, without locks. Every {@link RelayObserver} call for a socket
+ * is made on that thread, in the order the frames were relayed: {@code opened}, then {@code
+ * frame}s, then one {@code closed}. Calls for different sockets may run on different threads at
+ * once.
+ *
+ * <p><b>Observation</b> is fail-open: whatever an observer throws is caught, reported through
+ * {@link RelayObserver#observerFailed}, and the frame goes on unchanged. The observer is called
+ * before the frame is written on; it runs on the I/O thread, so what it costs is added to the
+ * frame's latency (and nothing else).
+ *
+ * <p><b>Bounds.</b> Frames are never aggregated: at most one frame ({@code maxFrameBytes}) is
+ * buffered per direction while it arrives. A side that cannot keep up (its outbound buffer over
+ * {@link #WATER_MARK}'s high mark) stops the reading of the other side until it drained below the
+ * low mark, so a client that never reads costs the proxy a bounded amount of memory while its
+ * upstream simply stops being read.
+ */
+public final class GatewayProxy implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayProxy.class);
+
+  /** Per-channel outbound buffer bounds that drive backpressure: 32 KiB low, 64 KiB high. */
+  static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+  /** Largest upgrade request body read (upgrade requests have none). */
+  private static final int MAX_REQUEST_BYTES = 8192;
+
+  private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private final ProxySettings settings;
+  private final FailOpenObserver observer;
+  private final WebSocketDecoderConfig clientDecoderConfig;
+  private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Map<RelayObserver.UpstreamError, AtomicLong> failures =
+      new EnumMap<>(RelayObserver.UpstreamError.class);
+  private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
+  private final AtomicLong failuresNotLogged = new AtomicLong();
+  private EventLoopGroup group;
+  private Channel server;
+  private SslContext upstreamSsl;
+  private SslContext listenerSsl;
+  private volatile boolean closed;
+
+  /**
+   * @param settings where to listen, where to relay to, limits
+   * @param observer told about every socket, frame, close and upstream failure; see {@link
+   *     RelayObserver} and the threading notes above
+   */
+  public GatewayProxy(ProxySettings settings, RelayObserver observer) {
+    if (settings == null || observer == null) {
+      throw new IllegalArgumentException("settings and observer are required");
+    }
+    this.settings = settings;
+    this.observer = new FailOpenObserver(observer);
+    // No extensions are negotiated with the client (nor with the upstream), so no
+    // permessage-deflate: frames and their RSV bits pass unchanged. Pings are not answered here
+    // and nothing is aggregated: the relay sees every frame as it came.
+    this.clientDecoderConfig =
+        WebSocketDecoderConfig.newBuilder()
+            .expectMaskedFrames(true)
+            .allowMaskMismatch(false)
+            .allowExtensions(false)
+            .maxFramePayloadLength(settings.maxFrameBytes())
+            .closeOnProtocolViolation(false)
+            .withUTF8Validator(false)
+            .build();
+    for (RelayObserver.UpstreamError e : RelayObserver.UpstreamError.values()) {
+      failures.put(e, new AtomicLong());
+    }
+  }
+
+  /**
+   * Binds the listen address.
+   *
+   * @return this
+   * @throws IOException when the address cannot be bound or a TLS file cannot be used
+   * @throws IllegalStateException when already started or closed
+   */
+  public synchronized GatewayProxy start() throws IOException {
+    if (server != null || closed) {
+      throw new IllegalStateException(closed ? "closed" : "already started");
+    }
+    upstreamSsl = settings.upstreamTls() ? ProxyTls.upstream(settings.upstreamCa()) : null;
+    listenerSsl = settings.listenerTls() != null ? ProxyTls.listener(settings.listenerTls()) : null;
+    group =
+        new MultiThreadIoEventLoopGroup(
+            settings.eventLoopThreads(),
+            new DefaultThreadFactory("gatewatch-proxy", true),
+            NioIoHandler.newFactory());
+    SslContext tls = listenerSsl;
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                    }
+                    ch.pipeline()
+                        .addLast("http", new HttpServerCodec())
+                        .addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                        .addLast("relay", new ClientHandler(GatewayProxy.this));
+                  }
+                });
+    try {
+      server = b.bind(settings.listen()).sync().channel();
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      group = null;
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+    }
+    LOG.info(
+        "proxy listening on {}{} for {} (max {} connections, max frame {} bytes)",
+        address(),
+        tls != null ? " (TLS)" : "",
+        settings.upstream(),
+        settings.maxConnections(),
+        settings.maxFrameBytes());
+    return this;
+  }
+
+  /** The settings it runs with. */
+  public ProxySettings settings() {
+    return settings;
+  }
+
+  /** The bound address (the real port when the settings said 0). */
+  public InetSocketAddress address() {
+    Channel s = server;
+    if (s == null) {
+      throw new IllegalStateException("not started");
+    }
+    return (InetSocketAddress) s.localAddress();
+  }
+
+  /** The bound port. */
+  public int port() {
+    return address().getPort();
+  }
+
+  /** Client connections upgrading or relayed now (what {@code maxConnections} limits). */
+  public int activeConnections() {
+    return connections.get();
+  }
+
+  /** Upstream failures so far, by reason (also reported to the observer one by one). */
+  public long upstreamFailures(RelayObserver.UpstreamError reason) {
+    return failures.get(reason).get();
+  }
+
+  /**
+   * Stops accepting, closes every relayed socket with 1001 both ways (waiting up to about two
+   * seconds for the peers' answers), and stops the threads. Idempotent. Do not call it from an
+   * observer (it waits for the event loops).
+   */
+  @Override
+  public void close() {
+    Channel s;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      s = server;
+      if (s == null) {
+        return;
+      }
+    }
+    for (EventExecutor e : group) {
+      if (e.inEventLoop()) {
+        throw new IllegalStateException("close() called from a proxy event loop");
+      }
+    }
+    s.close().syncUninterruptibly();
+    List<Future<?>> ends = new ArrayList<>();
+    for (Relay r : relays) {
+      r.eventLoop().execute(r::shutdown);
+      ends.add(r.clientChannel().closeFuture());
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Relay.CLOSE_GRACE_MILLIS);
+    for (Future<?> f : ends) {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS);
+      }
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    LOG.info("proxy on {} stopped ({} sockets were open)", s.localAddress(), ends.size());
+  }
+
+  /** What every relayed socket holds now (buffers, readability); for diagnostics and tests. */
+  List<Relay.Stats> relayStats() {
+    List<Future<Relay.Stats>> futures = new ArrayList<>();
+    for (Relay r : relays) {
+      futures.add(r.eventLoop().submit(r::stats));
+    }
+    List<Relay.Stats> out = new ArrayList<>();
+    for (Future<Relay.Stats> f : futures) {
+      if (f.awaitUninterruptibly(5, TimeUnit.SECONDS) && f.isSuccess()) {
+        out.add(f.getNow());
+      }
+    }
+    return out;
+  }
+
+  // ---- for the relay ----
+
+  FailOpenObserver observer() {
+    return observer;
+  }
+
+  SslContext upstreamSsl() {
+    return upstreamSsl;
+  }
+
+  WebSocketDecoderConfig clientDecoderConfig() {
+    return clientDecoderConfig;
+  }
+
+  /** Takes a connection slot; false when the limit is reached or the proxy is closing. */
+  boolean acquire() {
+    if (closed) {
+      return false;
+    }
+    if (connections.incrementAndGet() > settings.maxConnections()) {
+      connections.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void register(Relay r) {
+    relays.add(r);
+  }
+
+  /** The relay's client connection closed: its slot is free. */
+  void release(Relay r) {
+    if (relays.remove(r)) {
+      connections.decrementAndGet();
+    }
+  }
+
+  /** Counts, tells the observer, and logs (at most every 10 s, with the number not logged). */
+  void upstreamFailed(RelayObserver.UpstreamError reason, Throwable cause) {
+    failures.get(reason).incrementAndGet();
+    observer.upstreamError(reason);
+    long now = System.nanoTime();
+    long last = lastFailureLog.get();
+    if (now - last >= FAILURE_LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
+      long skipped = failuresNotLogged.getAndSet(0);
+      LOG.warn(
+          "upstream {} failed: {} ({}){}",
+          settings.upstream(),
+          reason.label(),
+          cause == null ? "connection closed" : cause.toString(),
+          skipped > 0 ? "; " + skipped + " more failures in the last interval" : "");
+    } else {
+      failuresNotLogged.incrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.gatewatch.proxy;
+
+import io.gatewatch.capture.CaptureWriter;
+import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.metrics.Source;
+import io.gatewatch.metrics.Watches;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.EventClock;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * One proxy as the agent runs it: the relay, its tap, a tracker under {@code source="proxy"} and
+ * the operator's gateway name, and the capture when one is asked for. Started and stopped as one.
+ */
+public final class WatchedProxy implements AutoCloseable {
+  private static final int CAPTURE_QUEUE_LINES = 65_536;
+
+  private final GatewayProxy proxy;
+  private final CaptureWriter capture;
+  private final ConnectionTracker tracker;
+
+  private WatchedProxy(GatewayProxy proxy, CaptureWriter capture, ConnectionTracker tracker) {
+    this.proxy = proxy;
+    this.capture = capture;
+    this.tracker = tracker;
+  }
+
+  /**
+   * Starts relaying and watching.
+   *
+   * @param capture the capture file (appended to), or null for none
+   * @param also receives the tracker's signals after the metrics (a report's tally), or {@link
+   *     Signals#NONE}
+   * @throws IOException when the listener cannot bind or the capture cannot be opened
+   */
+  public static WatchedProxy start(
+      Watches watches,
+      GatewayProfile profile,
+      TrackerSettings trackerSettings,
+      String gateway,
+      ProxySettings settings,
+      Path capture,
+      boolean compressedObservation,
+      EventClock clock,
+      Signals also)
+      throws IOException {
+    ConnectionTracker tracker = watches.add(profile, trackerSettings, Source.PROXY, gateway, also);
+    CaptureWriter writer =
+        capture == null
+            ? null
+            : new CaptureWriter(
+                capture, new TokenRedactor(watches.fingerprinter()), CAPTURE_QUEUE_LINES);
+    ProxyTap tap =
+        new ProxyTap(
+            tracker,
+            clock,
+            watches.registry(),
+            writer,
+            compressedObservation,
+            settings.maxFrameBytes());
+    GatewayProxy proxy = new GatewayProxy(settings, tap);
+    try {
+      proxy.start();
+    } catch (IOException | RuntimeException e) {
+      if (writer != null) {
+        writer.close();
+      }
+      throw e;
+    }
+    return new WatchedProxy(proxy, writer, tracker);
+  }
+
+  public GatewayProxy proxy() {
+    return proxy;
+  }
+
+  public ConnectionTracker tracker() {
+    return tracker;
+  }
+
+  /** The address clients use, with {@code path} appended: {@code ws://127.0.0.1:8766/?v=1}. */
+  public String url(String pathAndQuery) {
+    String scheme = proxy.settings().listenerTls() == null ? "ws" : "wss";
+    String host = proxy.address().getHostString();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return scheme + "://" + host + ":" + proxy.port() + pathAndQuery;
+  }
+
+  /** Closes the relayed sockets (1001), then flushes the capture. */
+  @Override
+  public void close() {
+    proxy.close();
+    if (capture != null) {
+      capture.close();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.gatewatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gatewatch.capture.CaptureParser;
+import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.metrics.Source;
+import io.gatewatch.metrics.Watches;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.sim.Behaviour;
+import io.gatewatch.sim.Fleet;
+import io.gatewatch.sim.FleetObserver;
+import io.gatewatch.sim.FleetSettings;
+import io.gatewatch.sim.GatewaySimulator;
+import io.gatewatch.sim.SimulatorSettings;
+import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code gatewatch run --config}: proxies from a file, and what their captures replay to. */
+class RunCommandTest {
+
+  @Test
+  void aProxyFromTheFileRelaysWatchesAndCapturesWhatReplayThenAgreesWith(@TempDir Path dir)
+      throws Exception {
+    Path capture = dir.resolve("eu.ndjson");
+    try (GatewaySimulator sim =
+        new GatewaySimulator(
+                SimulatorSettings.builder()
+                    .listen("127.0.0.1:0")
+                    .heartbeatInterval(Duration.ofMillis(500))
+                    .heartbeatTimeout(Duration.ofMillis(545))
+                    .build())
+            .start()) {
+      String yaml =
+          "http: {listen: 127.0.0.1:0}\n"
+              + "proxies:\n"
+              + "  - gateway: eu-west\n"
+              + "    listen: 127.0.0.1:0\n"
+              + "    upstream: ws://127.0.0.1:"
+              + sim.port()
+              + "\n"
+              + "    capture: "
+              + capture
+              + "\n";
+      AgentConfig config = AgentConfig.read(ConfigNode.parse("agent.yaml", yaml), Map.of());
+      List<String> live;
+      AgentRunner agent = AgentRunner.start(config);
+      try {
+        String url = agent.proxies().get(0).url("/?v=1&encoding=json");
+        try (Fleet fleet =
+            new Fleet(
+                new FleetSettings(
+                    URI.create(url),
+                    4,
+                    Map.of(Behaviour.GOOD, 2, Behaviour.DEAF, 1, Behaviour.BAD_TOKEN, 1),
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(2),
+                    5),
+                ProfileLoader.load("fluxer-seed"),
+                FleetObserver.NONE)) {
+          fleet.start();
+          String metrics = "http://" + agent.server().hostPort() + "/metrics";
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      scrape(metrics)
+                          .contains(
+                              "gateway_close_total{code=\"4009\",gateway=\"eu-west\","
+                                  + "initiator=\"server\",name=\"session_timeout\","
+                                  + "resumable=\"true\",source=\"proxy\"}"));
+        }
+      } finally {
+        agent.close();
+      }
+      live = gatewaySeries(agent.watches());
+      assertThat(live).anyMatch(l -> l.startsWith("gateway_ready_total{gateway=\"eu-west\""));
+
+      // The capture holds no token and replays to exactly the same gateway_* series.
+      String text = Files.readString(capture);
+      assertThat(text).doesNotContain("valid-fleet-").doesNotContain("revoked-fleet-");
+      Watches replayed = new Watches(TokenFingerprinter.withRandomSalt());
+      ConnectionTracker tracker =
+          replayed.add(
+              ProfileLoader.load("fluxer-seed"),
+              TrackerSettings.DEFAULTS,
+              Source.PROXY,
+              "eu-west",
+              Signals.NONE);
+      CaptureTap tap = new CaptureTap(tracker);
+      CaptureParser parser = new CaptureParser();
+      for (String line : text.split("\n")) {
+        tap.accept(parser.parse(line.getBytes(StandardCharsets.UTF_8)));
+      }
+      assertThat(gatewaySeries(replayed)).isEqualTo(live);
+    }
+  }
+
+  @Test
+  void aBrokenFileStopsStartUpWithThePathAndLine(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(
+        file, "proxies:\n  - gateway: eu\n    listen: 127.0.0.1:0\n    upstream: http://x\n");
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err, true))
+            .execute("run", "--config", file.toString());
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch run: "
+                + file
+                + ": proxies[0].upstream (line 4): not a ws:// or wss:// URL\n");
+  }
+
+  @Test
+  void proxyFlagErrorsNameTheFlag() {
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err, true))
+            .execute("proxy", "--upstream", "gateway.example.com", "--idle-timeout", "2m");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo("gatewatch proxy: --upstream: not a ws:// or wss:// URL\n");
+  }
+
+  static String scrape(String url) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  static List<String> gatewaySeries(Watches w) {
+    List<String> out = new ArrayList<>();
+    for (String l : w.registry().scrape().split("\n")) {
+      if (l.startsWith("gateway_") && !l.contains("_seconds_max")) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+}
