@@ -227,7 +227,6 @@ public final class DemoCommand implements Callable<Integer> {
       long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
       long nextHeadline = started + headlineEvery.toNanos();
       while (System.nanoTime() < end && !stop.await(250, TimeUnit.MILLISECONDS)) {
-        tracker.advance(clock.nowNanos());
         if (System.nanoTime() >= nextHeadline) {
           nextHeadline += headlineEvery.toNanos();
           long seconds = (System.nanoTime() - started) / 1_000_000_000L;

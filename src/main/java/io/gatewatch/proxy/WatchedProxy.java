@@ -11,6 +11,9 @@ import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxy as the agent runs it: the relay, its tap, a tracker under {@code source="proxy"} and
@@ -22,11 +25,23 @@ public final class WatchedProxy implements AutoCloseable {
   private final GatewayProxy proxy;
   private final CaptureWriter capture;
   private final ConnectionTracker tracker;
+  private final ScheduledExecutorService ticker;
 
-  private WatchedProxy(GatewayProxy proxy, CaptureWriter capture, ConnectionTracker tracker) {
+  private WatchedProxy(
+      GatewayProxy proxy, CaptureWriter capture, ConnectionTracker tracker, EventClock clock) {
     this.proxy = proxy;
     this.capture = capture;
     this.tracker = tracker;
+    // Events move the tracker's clock; this moves it when there are none, so a quiet proxy still
+    // times out unanswered Resumes and drops idle state.
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "gatewatch-tracker-tick");
+              t.setDaemon(true);
+              return t;
+            });
+    ticker.scheduleAtFixedRate(() -> tracker.advance(clock.nowNanos()), 1, 1, TimeUnit.SECONDS);
   }
 
   /**
@@ -71,7 +86,7 @@ public final class WatchedProxy implements AutoCloseable {
       }
       throw e;
     }
-    return new WatchedProxy(proxy, writer, tracker);
+    return new WatchedProxy(proxy, writer, tracker, clock);
   }
 
   public GatewayProxy proxy() {
@@ -95,6 +110,7 @@ public final class WatchedProxy implements AutoCloseable {
   /** Closes the relayed sockets (1001), then flushes the capture. */
   @Override
   public void close() {
+    ticker.shutdownNow();
     proxy.close();
     if (capture != null) {
       capture.close();
