@@ -91,7 +91,7 @@ public final class ProxyLoad {
   private int periodMs = 200;
   private int warmupS = 10;
   private int durationS = 30;
-  private int rounds = 2;
+  private int rounds = 3;
   private int idle = 10_000;
   private int idleRounds = 1;
   private double dispatchRate = 10;
@@ -238,7 +238,7 @@ public final class ProxyLoad {
                     .heartbeatInterval(Duration.ofSeconds(60))
                     .heartbeatTimeout(Duration.ofSeconds(66))
                     .dispatchRate(rate)
-                    .rateLimit(new RateLimit(1_000_000, Duration.ofSeconds(60)))
+                    .rateLimit(new RateLimit(100_000, Duration.ofSeconds(60)))
                     .maxSocketsPerIp(expected + 1000)
                     .replayBufferEvents(16)
                     .build())
