@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
@@ -101,7 +102,11 @@ public final class CaptureWriter implements AutoCloseable {
 
   private void offer(Line line) {
     if (closed || !queue.offer(line)) {
-      dropped.incrementAndGet();
+      if (dropped.incrementAndGet() == 1) {
+        log.warn(
+            "capture {} is falling behind: lines are being dropped (the total is logged at close)",
+            file);
+      }
     }
   }
 
@@ -117,6 +122,11 @@ public final class CaptureWriter implements AutoCloseable {
       thread.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (dropped.get() > 0) {
+      log.warn("capture {}: {} lines written, {} dropped", file, written.get(), dropped.get());
+    } else {
+      log.info("capture {}: {} lines written", file, written.get());
     }
   }
 
@@ -199,7 +209,7 @@ public final class CaptureWriter implements AutoCloseable {
   }
 
   /** Lets a generator write to the shared stream without closing it. */
-  private static final class NoClose extends java.io.FilterOutputStream {
+  private static final class NoClose extends FilterOutputStream {
     NoClose(OutputStream out) {
       super(out);
     }

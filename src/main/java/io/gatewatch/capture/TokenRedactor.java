@@ -3,6 +3,7 @@ package io.gatewatch.capture;
 import io.gatewatch.protocol.TokenFingerprinter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Replaces the value of every {@code "token"} key in a payload with {@code <redacted:FP>}, wherever
@@ -44,7 +45,7 @@ public final class TokenRedactor {
       i = stop - KEY.length;
     }
     if (out == null) {
-      return off == 0 && len == b.length ? b : java.util.Arrays.copyOfRange(b, off, end);
+      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
     }
     out.write(b, copied, end - copied);
     return out.toByteArray();

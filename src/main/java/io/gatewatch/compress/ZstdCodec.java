@@ -81,9 +81,14 @@ public final class ZstdCodec {
      * @throws com.github.luben.zstd.ZstdException when the bytes are not valid zstd here
      */
     public byte[] decompress(byte[] compressed, int maxBytes) {
-      ByteBuffer src = ByteBuffer.wrap(compressed);
+      return decompress(compressed, compressed.length, maxBytes);
+    }
+
+    /** Like {@link #decompress(byte[], int)} for the first {@code length} bytes of the array. */
+    public byte[] decompress(byte[] compressed, int length, int maxBytes) {
+      ByteBuffer src = ByteBuffer.wrap(compressed, 0, length);
       int limit = maxBytes + 1;
-      ByteBuffer dst = ByteBuffer.allocate(Math.min(limit, Math.max(1024, compressed.length * 4)));
+      ByteBuffer dst = ByteBuffer.allocate(Math.min(limit, Math.max(1024, length * 4)));
       while (true) {
         int srcBefore = src.position();
         int dstBefore = dst.position();

@@ -147,7 +147,7 @@ public final class ProxyTap implements RelayObserver {
       }
       byte[] json;
       try {
-        json = p.decompressor().decompress(Arrays.copyOf(buf, len), maxMessageBytes);
+        json = p.decompressor().decompress(buf, len, maxMessageBytes);
       } catch (ZstdException e) {
         p.resetDecompressor(); // the stream is broken; later messages may still be whole frames
         json = null;

@@ -27,8 +27,4 @@ public record ReconnectEpisode(
   public long durationNanos() {
     return endNanos - startNanos;
   }
-
-  public boolean completed() {
-    return via != null;
-  }
 }
