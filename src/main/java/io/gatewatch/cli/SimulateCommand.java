@@ -6,6 +6,7 @@ import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.sim.AckDelay;
+import io.gatewatch.sim.DispatchSize;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.RateLimit;
 import io.gatewatch.sim.SimulatorSettings;
@@ -126,6 +127,14 @@ public final class SimulateCommand implements Callable<Integer> {
       paramLabel = "N",
       description = "MESSAGE_CREATE dispatches per second per session (default 1; 0 = none).")
   Double dispatchRate;
+
+  @Option(
+      names = "--dispatch-bytes",
+      paramLabel = "N|MIN..MAX",
+      description =
+          "Pad MESSAGE_CREATE dispatches to N bytes, or a size drawn from MIN..MAX"
+              + " (default: natural, about 270 bytes).")
+  String dispatchBytes;
 
   @Option(
       names = "--max-sockets-per-ip",
@@ -257,6 +266,9 @@ public final class SimulateCommand implements Callable<Integer> {
             "--dispatch-rate: must be from 0 to 10000 per second, got " + dispatchRate);
       }
       b.dispatchRate(dispatchRate);
+    }
+    if (dispatchBytes != null) {
+      b.dispatchSize(prefixed("--dispatch-bytes", () -> DispatchSize.parse(dispatchBytes)));
     }
     if (maxSocketsPerIp != null) {
       if (maxSocketsPerIp < 1) {

@@ -9,11 +9,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -84,6 +88,7 @@ public final class GatewayProxy implements AutoCloseable {
   private EventLoopGroup group;
   private Channel server;
   private SslContext upstreamSsl;
+  private DnsAddressResolverGroup resolver;
   private SslContext listenerSsl;
   private volatile boolean closed;
 
@@ -133,6 +138,13 @@ public final class GatewayProxy implements AutoCloseable {
             settings.eventLoopThreads(),
             new DefaultThreadFactory("gatewatch-proxy", true),
             NioIoHandler.newFactory());
+    // asynchronous DNS (hosts file first, then resolv.conf), cached per proxy: a slow name server
+    // delays that socket's connect, never the other sockets of its event loop
+    resolver =
+        new DnsAddressResolverGroup(
+            new DnsNameResolverBuilder()
+                .datagramChannelType(NioDatagramChannel.class)
+                .socketChannelType(NioSocketChannel.class));
     SslContext tls = listenerSsl;
     ServerBootstrap b =
         new ServerBootstrap()
@@ -159,6 +171,7 @@ public final class GatewayProxy implements AutoCloseable {
     } catch (Exception e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       group = null;
+      resolver.close();
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
@@ -240,6 +253,7 @@ public final class GatewayProxy implements AutoCloseable {
       }
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    resolver.close();
     LOG.info("proxy on {} stopped ({} sockets were open)", s.localAddress(), ends.size());
   }
 
@@ -266,6 +280,10 @@ public final class GatewayProxy implements AutoCloseable {
 
   SslContext upstreamSsl() {
     return upstreamSsl;
+  }
+
+  DnsAddressResolverGroup resolver() {
+    return resolver;
   }
 
   WebSocketDecoderConfig clientDecoderConfig() {

@@ -166,6 +166,7 @@ final class Relay {
         new Bootstrap()
             .group(client.eventLoop()) // both sides of a socket on one thread
             .channel(NioSocketChannel.class)
+            .resolver(proxy.resolver())
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
             .option(ChannelOption.TCP_NODELAY, true)

@@ -348,7 +348,8 @@ public final class GatewayConnection {
     int sent = 0;
     for (int i = 0; i < count && !ended && session != null; i++) {
       long millis = core.epochMillis();
-      String payload = session.dispatch(this, seq -> Payloads.messageCreate(seq, millis));
+      int bytes = dispatchBytes();
+      String payload = session.dispatch(this, seq -> Payloads.messageCreate(seq, millis, bytes));
       if (payload == null) {
         session = null; // taken over by another socket
         break;
@@ -357,6 +358,11 @@ public final class GatewayConnection {
       sent++;
     }
     return sent;
+  }
+
+  private int dispatchBytes() {
+    DispatchSize size = settings.dispatchSize();
+    return size.min() == size.max() ? size.min() : random.nextInt(size.min(), size.max() + 1);
   }
 
   /** Once per heartbeat interval: the random-drop fault. */

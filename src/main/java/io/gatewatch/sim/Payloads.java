@@ -111,10 +111,27 @@ public final class Payloads {
 
   /** A MESSAGE_CREATE-like dispatch. */
   public static String messageCreate(long seq, long epochMillis) {
+    return messageCreate(seq, epochMillis, 0);
+  }
+
+  /**
+   * A MESSAGE_CREATE-like dispatch whose content is padded so the whole payload is {@code bytes}
+   * long (ASCII only); a {@code bytes} below the natural size leaves it unpadded.
+   */
+  public static String messageCreate(long seq, long epochMillis, int bytes) {
+    String content = "simulated message " + seq;
+    String natural = messageCreate(seq, epochMillis, content);
+    int pad = bytes - natural.length();
+    return pad <= 0
+        ? natural
+        : messageCreate(seq, epochMillis, content + " " + "x".repeat(pad - 1));
+  }
+
+  private static String messageCreate(long seq, long epochMillis, String content) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("author", Map.of("id", snowflake(1000), "username", "sim-author"));
     d.put("channel_id", snowflake(500));
-    d.put("content", "simulated message " + seq);
+    d.put("content", content);
     d.put("guild_id", snowflake(1));
     d.put("id", snowflake(10_000 + seq));
     d.put("timestamp", Instant.ofEpochMilli(epochMillis).toString());

@@ -41,6 +41,7 @@ import java.util.TreeSet;
  * @param heartbeatTimeout since the last accepted heartbeat, while awaiting one: 4009 (45,000 ms)
  * @param sessionRetention how long a session outlives its socket for Resume (60,000 ms)
  * @param dispatchRate MESSAGE_CREATE dispatches per second per session (1.0; 0 = none)
+ * @param dispatchSize MESSAGE_CREATE sizes ({@link DispatchSize#NATURAL}: about 270 bytes)
  * @param maxPayloadBytes inbound limit per message, on the wire and decompressed (the profile's
  *     {@code max_client_payload_bytes}: 4,096)
  * @param rateLimit inbound payloads per socket in a rolling window (120/60 s)
@@ -74,6 +75,7 @@ public record SimulatorSettings(
     Duration heartbeatTimeout,
     Duration sessionRetention,
     double dispatchRate,
+    DispatchSize dispatchSize,
     int maxPayloadBytes,
     RateLimit rateLimit,
     int replayBufferEvents,
@@ -114,6 +116,7 @@ public record SimulatorSettings(
     require(
         dispatchRate >= 0 && dispatchRate <= MAX_DISPATCH_RATE,
         "dispatch rate must be from 0 to " + (long) MAX_DISPATCH_RATE + " per second");
+    require(dispatchSize != null, "dispatch size is required");
     require(maxPayloadBytes >= 1, "max payload bytes must be at least 1");
     require(rateLimit != null, "rate limit is required");
     require(replayBufferEvents >= 1, "replay buffer events must be at least 1");
@@ -200,6 +203,7 @@ public record SimulatorSettings(
    *   heartbeat_timeout: 45s
    *   session_retention: 60s
    *   dispatch_rate: 1                # MESSAGE_CREATE per second per session
+   *   dispatch_bytes: 1024..4096      # padded sizes (absent: natural, about 270 bytes)
    *   tokens:
    *     valid: [valid-alice]          # absent or empty: any token starting with valid-
    *     guilds: 3
@@ -240,6 +244,7 @@ public record SimulatorSettings(
     private Duration heartbeatTimeout = Duration.ofMillis(45_000);
     private Duration sessionRetention = Duration.ofMillis(60_000);
     private double dispatchRate = 1.0;
+    private DispatchSize dispatchSize = DispatchSize.NATURAL;
     private Integer maxPayloadBytes; // null: the profile's limit
     private RateLimit rateLimit = RateLimit.SEED_DEFAULT;
     private int replayBufferEvents = 4096;
@@ -271,6 +276,7 @@ public record SimulatorSettings(
       heartbeatTimeout = s.heartbeatTimeout;
       sessionRetention = s.sessionRetention;
       dispatchRate = s.dispatchRate;
+      dispatchSize = s.dispatchSize;
       maxPayloadBytes = s.maxPayloadBytes;
       rateLimit = s.rateLimit;
       replayBufferEvents = s.replayBufferEvents;
@@ -333,6 +339,11 @@ public record SimulatorSettings(
 
     public Builder dispatchRate(double perSecond) {
       dispatchRate = perSecond;
+      return this;
+    }
+
+    public Builder dispatchSize(DispatchSize v) {
+      dispatchSize = v;
       return this;
     }
 
@@ -471,6 +482,7 @@ public record SimulatorSettings(
           heartbeatTimeout,
           sessionRetention,
           dispatchRate,
+          dispatchSize,
           maxPayloadBytes != null ? maxPayloadBytes : resolvedProfile.maxClientPayloadBytes(),
           rateLimit,
           replayBufferEvents,
@@ -511,6 +523,7 @@ public record SimulatorSettings(
           "heartbeat_timeout",
           "session_retention",
           "dispatch_rate",
+          "dispatch_bytes",
           "tokens",
           "rejected_opcodes",
           "limits",
@@ -521,6 +534,8 @@ public record SimulatorSettings(
       opt(s, "heartbeat_timeout").ifPresent(n -> heartbeatTimeout = positive(n));
       opt(s, "session_retention").ifPresent(n -> sessionRetention = n.duration());
       opt(s, "dispatch_rate").ifPresent(n -> dispatchRate = number(n, 0, MAX_DISPATCH_RATE));
+      opt(s, "dispatch_bytes")
+          .ifPresent(n -> dispatchSize = parse(n, () -> DispatchSize.parse(n.text())));
       opt(s, "rejected_opcodes")
           .ifPresent(
               n -> {

@@ -124,6 +124,32 @@ class GatewayConnectionTest {
   }
 
   @Test
+  void paddedDispatchesHaveTheirDrawnSizeAndStayValidJson() throws Exception {
+    Recorder r = new Recorder();
+    GatewayCore core = core(settings().dispatchSize(new DispatchSize(1024, 4096)));
+    GatewayConnection c = ready(core, r);
+    int before = r.sent.size();
+    assertThat(c.dispatch(200)).isEqualTo(200);
+    List<String> sent = r.sent.subList(before, r.sent.size());
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String payload : sent) {
+      assertThat(payload.length()).isBetween(1024, 4096);
+      assertThat(mapper.readTree(payload).get("t").asText()).isEqualTo("MESSAGE_CREATE");
+    }
+    // drawn, not fixed: 200 draws from 3,073 sizes are not all in one quarter of the range
+    assertThat(sent.stream().mapToInt(String::length).min().getAsInt()).isLessThan(1800);
+    assertThat(sent.stream().mapToInt(String::length).max().getAsInt()).isGreaterThan(3300);
+  }
+
+  @Test
+  void aFixedDispatchSizeIsExact() {
+    assertThat(Payloads.messageCreate(7, 0, 2048)).hasSize(2048);
+    assertThat(Payloads.messageCreate(7, 0, 10)).isEqualTo(Payloads.messageCreate(7, 0));
+    assertThat(DispatchSize.parse("2048")).isEqualTo(new DispatchSize(2048, 2048));
+    assertThat(DispatchSize.parse(" 1024 .. 4096 ")).isEqualTo(new DispatchSize(1024, 4096));
+  }
+
+  @Test
   void theDispatchTimerFollowsTheRate() {
     Recorder r = new Recorder();
     GatewayCore core = core(settings().dispatchRate(2.5));

@@ -103,6 +103,7 @@ class SimulatorSettingsTest {
               heartbeat_timeout: 3s
               session_retention: 500ms
               dispatch_rate: 2.5
+              dispatch_bytes: 1024..4096
               tokens:
                 valid: [alpha, beta]
                 guilds: 10
@@ -134,6 +135,7 @@ class SimulatorSettingsTest {
     assertThat(s.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(s.sessionRetention()).isEqualTo(Duration.ofMillis(500));
     assertThat(s.dispatchRate()).isEqualTo(2.5);
+    assertThat(s.dispatchSize()).isEqualTo(new DispatchSize(1024, 4096));
     assertThat(s.validTokens()).containsExactly("alpha", "beta");
     assertThat(s.guildCount()).isEqualTo(10);
     assertThat(s.guildsPerToken()).isEqualTo(Map.of("alpha", 3000));
@@ -170,8 +172,16 @@ class SimulatorSettingsTest {
       new Case(
           "simulator:\n  heartbeat_intervall: 5s\n",
           "sim.yaml: simulator.heartbeat_intervall (line 2): unknown key; expected one of"
-              + " [dispatch_rate, faults, heartbeat_interval, heartbeat_timeout, limits, listen,"
-              + " profile, rejected_opcodes, session_retention, tokens]"),
+              + " [dispatch_bytes, dispatch_rate, faults, heartbeat_interval, heartbeat_timeout,"
+              + " limits, listen, profile, rejected_opcodes, session_retention, tokens]"),
+      new Case(
+          "simulator:\n  dispatch_bytes: 4096..1024\n",
+          "sim.yaml: simulator.dispatch_bytes (line 2): expected a dispatch size in bytes (2048)"
+              + " or a range (1024..4096), at most 1048576"),
+      new Case(
+          "simulator:\n  dispatch_bytes: big\n",
+          "sim.yaml: simulator.dispatch_bytes (line 2): expected a dispatch size in bytes (2048)"
+              + " or a range (1024..4096), at most 1048576, got 'big'"),
       new Case(
           "simulator:\n  limits:\n    rate_limit: lots\n",
           "sim.yaml: simulator.limits.rate_limit (line 3): expected a rate limit such as 120/60s"
