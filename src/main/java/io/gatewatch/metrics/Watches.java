@@ -6,6 +6,11 @@ import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.HashSet;
@@ -13,13 +18,15 @@ import java.util.Set;
 
 /**
  * The gateways one agent process watches: one Prometheus registry, one token-fingerprint salt (so
- * every tap and capture of the process links a client the same way), the agent's own metrics, and
- * one tracker with its metric catalogue per source and gateway.
+ * every tap and capture of the process links a client the same way), the agent's own metrics (with
+ * Micrometer's JVM and process binders), and one tracker with its metric catalogue per source and
+ * gateway. {@link #close()} detaches the GC listener.
  */
-public final class Watches {
+public final class Watches implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AgentMetrics agent = new AgentMetrics();
+  private final JvmGcMetrics gc = new JvmGcMetrics();
   private final TokenFingerprinter fingerprinter;
   private final FrameScanner scanner;
   private final Set<String> names = new HashSet<>();
@@ -28,6 +35,11 @@ public final class Watches {
     this.fingerprinter = fingerprinter;
     this.scanner = new FrameScanner(fingerprinter);
     agent.bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
   }
 
   /**
@@ -65,5 +77,11 @@ public final class Watches {
 
   public TokenFingerprinter fingerprinter() {
     return fingerprinter;
+  }
+
+  /** Stops listening to garbage collections; the registry keeps its meters. */
+  @Override
+  public void close() {
+    gc.close();
   }
 }
