@@ -102,6 +102,27 @@ class IngestEndpointTest {
   }
 
   @Test
+  void theIngestCounterIsExposedAsDocumented() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    post(OPEN + "\nnot json\n");
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(text)
+        .contains(
+            "gatewatch_ingest_lines_total{result=\"accepted\"} 1.0",
+            "gatewatch_ingest_lines_total{result=\"rejected\"} 1.0",
+            "gateway_connections_opened_total{gateway=\"clients\",source=\"ingest\"} 1.0");
+    MetricsDocTest.Doc doc = MetricsDocTest.documented().get("gatewatch_ingest_lines_total");
+    var family = MetricsDocTest.exposed(text).get("gatewatch_ingest_lines_total");
+    assertThat(family.type()).isEqualTo(doc.type());
+    assertThat(family.labels()).isEqualTo(doc.labels());
+  }
+
+  @Test
   void aMixedBatchProcessesTheGoodLinesAndListsTheBadOnes() throws Exception {
     start(IngestEndpoint.Settings.OPEN);
     String body =
