@@ -7,10 +7,13 @@ import io.gatewatch.config.HostPort;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.proxy.ProxySettings;
+import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.track.TrackerSettings;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,12 +35,14 @@ import java.util.regex.Pattern;
  * @param profile the close-code profile every tap uses
  * @param tracker tracker limits and windows
  * @param proxies the proxies to run, each with its own gateway label
+ * @param ingest {@code POST /v1/capture} on the HTTP port, or null when it is off
  */
 public record AgentConfig(
     InetSocketAddress httpListen,
     GatewayProfile profile,
     TrackerSettings tracker,
-    List<ProxyConfig> proxies) {
+    List<ProxyConfig> proxies,
+    IngestConfig ingest) {
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -55,6 +60,12 @@ public record AgentConfig(
     }
   }
 
+  /**
+   * The ingest endpoint: its gateway label (from configuration only, never from requests) and its
+   * settings (the bearer token, read from a file or an environment variable, and the limits).
+   */
+  public record IngestConfig(String gateway, IngestEndpoint.Settings settings) {}
+
   /** Reads and validates {@code file}, with {@code env} (normally System.getenv()) on top. */
   public static AgentConfig load(Path file, Map<String, String> env) {
     return read(ConfigNode.parse(file), env);
@@ -62,7 +73,7 @@ public record AgentConfig(
 
   static AgentConfig read(ConfigNode root, Map<String, String> env) {
     Values v = new Values(env);
-    root.rejectUnknownKeys("http", "profile", "tracker", "proxies");
+    root.rejectUnknownKeys("http", "profile", "tracker", "proxies", "ingest");
 
     ConfigNode listenNode = null;
     if (root.find("http").isPresent()) {
@@ -119,7 +130,59 @@ public record AgentConfig(
       }
       proxies.add(proxy);
     }
-    return new AgentConfig(httpListen, profile, tracker, List.copyOf(proxies));
+    IngestConfig ingest = null;
+    if (root.find("ingest").isPresent()) {
+      ingest = ingest(root.get("ingest"), v);
+    }
+    return new AgentConfig(httpListen, profile, tracker, List.copyOf(proxies), ingest);
+  }
+
+  /** The {@code ingest} section; null when it is not enabled. */
+  private static IngestConfig ingest(ConfigNode in, Values v) {
+    in.rejectUnknownKeys(
+        "enabled", "gateway", "token_file", "token_env", "max_body_bytes", "max_line_bytes");
+    if (!in.find("enabled").map(v::bool).orElse(false)) {
+      return null;
+    }
+    String gateway = in.find("gateway").map(v::text).orElse("ingest");
+    if (!GATEWAY.matcher(gateway).matches()) {
+      throw in.get("gateway")
+          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
+    }
+    if (in.find("token_file").isPresent() && in.find("token_env").isPresent()) {
+      throw in.get("token_env").error("give token_file or token_env, not both");
+    }
+    String token = null;
+    if (in.find("token_file").isPresent()) {
+      ConfigNode n = in.get("token_file");
+      Path file = Path.of(v.text(n));
+      try {
+        token = Files.readString(file).strip();
+      } catch (IOException e) {
+        throw n.error("cannot read " + file + ": " + ConfigException.describe(e));
+      }
+      if (token.isEmpty()) {
+        throw n.error(file + " is empty; it must hold the bearer token");
+      }
+    } else if (in.find("token_env").isPresent()) {
+      ConfigNode n = in.get("token_env");
+      String name = v.text(n);
+      token = v.env().get(name);
+      if (token == null || token.isBlank()) {
+        throw n.error("environment variable " + name + " is not set or empty");
+      }
+      token = token.strip();
+    }
+    return new IngestConfig(
+        gateway,
+        new IngestEndpoint.Settings(
+            token,
+            in.find("max_body_bytes")
+                .map(v::positive)
+                .orElse(IngestEndpoint.Settings.DEFAULT_MAX_BODY_BYTES),
+            in.find("max_line_bytes")
+                .map(v::positive)
+                .orElse(IngestEndpoint.Settings.DEFAULT_MAX_LINE_BYTES)));
   }
 
   private static ProxyConfig proxy(ConfigNode p, Values v) {

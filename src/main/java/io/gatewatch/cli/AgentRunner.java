@@ -1,9 +1,11 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
@@ -75,12 +77,46 @@ final class AgentRunner implements AutoCloseable {
       } catch (IOException e) {
         throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
       }
+      try {
+        addIngest(config, watches, server);
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
       server.start();
       ready.set(true);
       return new AgentRunner(watches, proxies, server, ready);
     } catch (IOException | RuntimeException e) {
       proxies.forEach(WatchedProxy::close);
       throw e;
+    }
+  }
+
+  /** {@code POST /v1/capture} on the agent's port, when the configuration enables it. */
+  private static void addIngest(AgentConfig config, Watches watches, AgentServer server) {
+    if (config.ingest() != null) {
+      AgentConfig.IngestConfig in = config.ingest();
+      server.handle(
+          IngestEndpoint.PATH,
+          new IngestEndpoint(
+              watches.add(
+                  config.profile(), config.tracker(), Source.INGEST, in.gateway(), Signals.NONE),
+              watches.fingerprinter(),
+              watches.registry(),
+              in.settings()));
+      log.info(
+          "ingest: POST http://{}{} (gateway {}, {})",
+          server.hostPort(),
+          IngestEndpoint.PATH,
+          in.gateway(),
+          in.settings().bearerToken() == null ? "no auth" : "bearer token");
+      if (in.settings().bearerToken() == null
+          && !config.httpListen().getAddress().isLoopbackAddress()) {
+        log.warn(
+            "ingest is open without a token on {}: anyone who reaches it can post captures;"
+                + " set ingest.token_file or ingest.token_env",
+            server.hostPort());
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
@@ -13,6 +14,7 @@ import io.gatewatch.report.Headline;
 import io.gatewatch.report.ReplayReport;
 import io.gatewatch.report.Tally;
 import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.sim.AckDelay;
 import io.gatewatch.sim.Fleet;
@@ -22,6 +24,7 @@ import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
+import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,7 +55,8 @@ import picocli.CommandLine.Spec;
       "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
           + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
           + " 40 s, random drops), gatewatch's proxy in front of it, a fleet of clients of every"
-          + " behaviour connecting through the proxy, and /metrics.",
+          + " behaviour connecting through the proxy, /metrics, and POST /v1/capture for"
+          + " posting your own captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
     })
@@ -66,7 +70,9 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:9470",
-      description = "HTTP endpoints: /metrics, /-/healthy, /-/ready (default: ${DEFAULT-VALUE}).")
+      description =
+          "HTTP endpoints: /metrics, /-/healthy, /-/ready, and POST /v1/capture (open,"
+              + " without auth, when this is a loopback address) (default: ${DEFAULT-VALUE}).")
   String listen;
 
   @Option(
@@ -197,6 +203,19 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
+    // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
+    boolean ingest =
+        httpAddress.getAddress() != null && httpAddress.getAddress().isLoopbackAddress();
+    if (ingest) {
+      server.handle(
+          IngestEndpoint.PATH,
+          new IngestEndpoint(
+              watches.add(
+                  gatewayProfile, TrackerSettings.DEFAULTS, Source.INGEST, "demo", Signals.NONE),
+              watches.fingerprinter(),
+              watches.registry(),
+              IngestEndpoint.Settings.OPEN));
+    }
     FleetSettings fleetSettings =
         new FleetSettings(
             URI.create(proxy.url("/?v=1&encoding=json")),
@@ -218,6 +237,14 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      out.println(
+          "  ingest               "
+              + (ingest
+                  ? "POST http://"
+                      + server.hostPort()
+                      + IngestEndpoint.PATH
+                      + " (source=\"ingest\")"
+                  : "off (--listen is not a loopback address)"));
       out.println("  fleet                " + fleet.counts());
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"

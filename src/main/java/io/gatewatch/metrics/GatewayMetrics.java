@@ -53,6 +53,10 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   private final String gateway;
   private final Tags common;
   private final List<Meter> meters = new ArrayList<>();
+
+  /** Agent-wide meters this binder registered (or found registered), keyed by other binders too. */
+  private final List<Meter> shared = new ArrayList<>();
+
   private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
   private volatile ConnectionTracker tracker;
   private MeterRegistry registry;
@@ -211,24 +215,32 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
     // Agent-wide counters: shared by every tap (Micrometer returns the same meter for the same
     // id), so they are not removed with this binder.
     decodeErrors =
-        Counter.builder("gatewatch.decode.errors")
-            .description("Frames that could not be classified")
-            .tag("source", source.label())
-            .register(registry);
+        share(
+            Counter.builder("gatewatch.decode.errors")
+                .description("Frames that could not be classified")
+                .tag("source", source.label())
+                .register(registry));
     unobserved =
-        Counter.builder("gatewatch.frames.unobserved")
-            .description("Frames relayed without being read: compressed observation is off")
-            .tag("source", source.label())
-            .register(registry);
+        share(
+            Counter.builder("gatewatch.frames.unobserved")
+                .description("Frames relayed without being read: compressed observation is off")
+                .tag("source", source.label())
+                .register(registry));
     evictions = new Counter[EvictionReason.values().length];
     for (EvictionReason reason : EvictionReason.values()) {
       evictions[reason.ordinal()] =
-          Counter.builder("gatewatch.evictions")
-              .description("Tracker state dropped to stay bounded")
-              .tag("reason", reason.label())
-              .register(registry);
+          share(
+              Counter.builder("gatewatch.evictions")
+                  .description("Tracker state dropped to stay bounded")
+                  .tag("reason", reason.label())
+                  .register(registry));
     }
     bound = true;
+  }
+
+  private <M extends Meter> M share(M meter) {
+    shared.add(meter);
+    return meter;
   }
 
   private <M extends Meter> M keep(M meter) {
@@ -266,6 +278,34 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
       meters.clear();
       closes.clear();
     }
+  }
+
+  /**
+   * Like {@link #close()}, and also removes the agent-wide counters ({@code gatewatch.*}) that no
+   * other binder of the registry records into any more: an embedded tap leaves a host's registry as
+   * it found it. Another binder is recognised by its {@code gateway.connections.opened} meter (of
+   * the same source, for counters labelled by source).
+   */
+  public synchronized void closeIncludingShared() {
+    MeterRegistry r = registry;
+    close();
+    if (r == null) {
+      return;
+    }
+    for (Meter m : shared) {
+      String bySource = m.getId().getTag("source");
+      boolean stillUsed =
+          r.getMeters().stream()
+              .map(Meter::getId)
+              .anyMatch(
+                  id ->
+                      id.getName().equals("gateway.connections.opened")
+                          && (bySource == null || bySource.equals(id.getTag("source"))));
+      if (!stillUsed) {
+        r.remove(m);
+      }
+    }
+    shared.clear();
   }
 
   // ---- Signals -------------------------------------------------------------------------------

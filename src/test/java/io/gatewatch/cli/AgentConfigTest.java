@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
+import io.gatewatch.server.IngestEndpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AgentConfigTest {
   static final String GOOD =
@@ -107,5 +111,63 @@ class AgentConfigTest {
                 + " passed on unchanged): wss://gw.example.com/gateway");
     assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_0_UPSTREAM", "nope")))
         .hasMessage("agent.yaml: proxies[0].upstream (line 9): not a ws:// or wss:// URL");
+  }
+
+  @Test
+  void theIngestSectionReadsItsTokenFromAFileOrTheEnvironment(@TempDir Path dir) throws Exception {
+    assertThat(read(GOOD, Map.of()).ingest()).isNull();
+    assertThat(read("ingest:\n  enabled: false\n", Map.of()).ingest()).isNull();
+
+    AgentConfig.IngestConfig open = read("ingest:\n  enabled: true\n", Map.of()).ingest();
+    assertThat(open.gateway()).isEqualTo("ingest");
+    assertThat(open.settings()).isEqualTo(IngestEndpoint.Settings.OPEN);
+
+    Path token = dir.resolve("token");
+    Files.writeString(token, "s3cret\n");
+    AgentConfig.IngestConfig fromFile =
+        read(
+                "ingest:\n  enabled: true\n  gateway: bots\n  token_file: "
+                    + token
+                    + "\n  max_body_bytes: 2048\n  max_line_bytes: 512\n",
+                Map.of())
+            .ingest();
+    assertThat(fromFile.gateway()).isEqualTo("bots");
+    assertThat(fromFile.settings()).isEqualTo(new IngestEndpoint.Settings("s3cret", 2048, 512));
+    assertThat(fromFile.settings().toString()).doesNotContain("s3cret");
+
+    AgentConfig.IngestConfig fromEnv =
+        read("ingest:\n  enabled: true\n  token_env: INGEST_TOKEN\n", Map.of("INGEST_TOKEN", "t0k"))
+            .ingest();
+    assertThat(fromEnv.settings().bearerToken()).isEqualTo("t0k");
+    assertThat(
+            read("ingest:\n  enabled: false\n", Map.of("GATEWATCH_INGEST_ENABLED", "true"))
+                .ingest())
+        .isNotNull();
+  }
+
+  @Test
+  void ingestErrorsNameThePathAndNeverTheToken(@TempDir Path dir) {
+    assertThatThrownBy(() -> read("ingest:\n  enabled: true\n  token_env: NOPE\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: ingest.token_env (line 3): environment variable NOPE is not set or empty");
+    assertThatThrownBy(
+            () ->
+                read(
+                    "ingest:\n  enabled: true\n  token_file: " + dir.resolve("missing") + "\n",
+                    Map.of()))
+        .hasMessage(
+            "agent.yaml: ingest.token_file (line 3): cannot read "
+                + dir.resolve("missing")
+                + ": no such file");
+    assertThatThrownBy(
+            () -> read("ingest:\n  enabled: true\n  token_file: /x\n  token_env: Y\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: ingest.token_env (line 4): give token_file or token_env, not both");
+    assertThatThrownBy(() -> read("ingest:\n  enabled: true\n  gateway: a b\n", Map.of()))
+        .hasMessageStartingWith("agent.yaml: ingest.gateway (line 3): expected 1-64 of letters");
+    assertThatThrownBy(() -> read("ingest:\n  enabled: true\n  max_line_bytes: 0\n", Map.of()))
+        .hasMessage("agent.yaml: ingest.max_line_bytes (line 3): must be at least 1");
+    assertThatThrownBy(() -> read("ingest:\n  enable: true\n", Map.of()))
+        .hasMessageStartingWith("agent.yaml: ingest.enable (line 2): unknown key");
   }
 }

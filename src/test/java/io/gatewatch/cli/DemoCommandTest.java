@@ -1,15 +1,25 @@
 package io.gatewatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.gatewatch.server.MetricsDocTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -18,16 +28,15 @@ import picocli.CommandLine;
 class DemoCommandTest {
 
   /**
-   * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the ingest endpoint's
-   * (issue 6), the proxy's failures (its upstream is healthy and its observation does not fail),
-   * unobserved frames (the demo speaks plain JSON), and evictions (its state never fills up).
+   * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's failures (its
+   * upstream is healthy and its observation does not fail), unobserved frames (the demo speaks
+   * plain JSON), and evictions (its state never fills up).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
           "gateway_probe_up",
           "gateway_probe_ready_duration_seconds",
           "gatewatch_upstream_errors_total",
-          "gatewatch_ingest_lines_total",
           "gatewatch_observer_errors_total",
           "gatewatch_frames_unobserved_total",
           "gatewatch_evictions_total");
@@ -37,23 +46,42 @@ class DemoCommandTest {
     Path prom = dir.resolve("demo.prom");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit =
-        new CommandLine(new Main())
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true))
-            .execute(
-                "demo",
-                "--duration",
-                "35s",
-                "--listen",
-                "127.0.0.1:0",
-                "--gateway-listen",
-                "127.0.0.1:0",
-                "--proxy-listen",
-                "127.0.0.1:0",
-                "--metrics-out",
-                prom.toString());
+    CompletableFuture<Integer> run =
+        CompletableFuture.supplyAsync(
+            () ->
+                new CommandLine(new Main())
+                    .setOut(new PrintWriter(out, true))
+                    .setErr(new PrintWriter(err, true))
+                    .execute(
+                        "demo",
+                        "--duration",
+                        "35s",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--gateway-listen",
+                        "127.0.0.1:0",
+                        "--proxy-listen",
+                        "127.0.0.1:0",
+                        "--metrics-out",
+                        prom.toString()));
 
+    // A newcomer posts the bundled capture to the demo's open ingest endpoint.
+    Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
+    await().atMost(Duration.ofSeconds(30)).until(() -> ingestAt.matcher(out.toString()).find());
+    Matcher m = ingestAt.matcher(out.toString());
+    assertThat(m.find()).isTrue();
+    HttpResponse<String> posted =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(m.group(1)))
+                    .POST(
+                        HttpRequest.BodyPublishers.ofFile(Path.of("samples/fluxer-sample.ndjson")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(posted.statusCode()).isEqualTo(200);
+    assertThat(posted.body()).startsWith("{\"accepted\":").endsWith("\"rejected\":[]}\n");
+
+    int exit = run.get(120, TimeUnit.SECONDS);
     assertThat(exit).as(err.toString()).isZero();
     assertThat(out.toString())
         .contains(
@@ -76,6 +104,12 @@ class DemoCommandTest {
           .anyMatch(
               l -> (l.startsWith(sample + "{") || l.startsWith(sample + " ")) && value(l) > 0);
     }
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.startsWith("gateway_connections_opened_total{")
+                    && l.contains("source=\"ingest\"")
+                    && value(l) > 0);
     // The violations of every behaviour in the mix.
     for (String rule :
         List.of(

@@ -1,0 +1,56 @@
+package io.gatewatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code gatewatch run} with an {@code ingest} section: the endpoint is there, behind its token.
+ */
+class RunIngestTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void theConfiguredEndpointAcceptsCapturesWithItsTokenOnly() throws Exception {
+    AgentConfig config =
+        AgentConfigTest.read(
+            """
+            http:
+              listen: 127.0.0.1:0
+            ingest:
+              enabled: true
+              gateway: bots
+              token_env: BOT_INGEST_TOKEN
+            """,
+            Map.of("BOT_INGEST_TOKEN", "let-me-in"));
+    try (AgentRunner agent = AgentRunner.start(config)) {
+      String base = "http://127.0.0.1:" + agent.server().port();
+      HttpRequest.Builder post =
+          HttpRequest.newBuilder(URI.create(base + "/v1/capture"))
+              .POST(HttpRequest.BodyPublishers.ofFile(Path.of("samples/fluxer-sample.ndjson")));
+      assertThat(http.send(post.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(401);
+      HttpResponse<String> ok =
+          http.send(
+              post.header("Authorization", "Bearer let-me-in").build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).isEqualTo("{\"accepted\":147,\"rejected\":[]}\n");
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(metrics)
+          .contains(
+              "gatewatch_ingest_lines_total{result=\"accepted\"} 147.0",
+              "gateway_connections_opened_total{gateway=\"bots\",source=\"ingest\"}");
+    }
+  }
+}
