@@ -24,6 +24,9 @@ final class ProbeSession {
    */
   static final int RESUMING_CLOSE = 4000;
 
+  /** The heartbeat period as a share of Hello's interval. */
+  static final int HEARTBEAT_PERIOD_PERCENT = 80;
+
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
 
   /** op 7 is followed by the server's 4000; if it never comes, the probe closes itself. */
@@ -141,10 +144,10 @@ final class ProbeSession {
         }
       }
       case 1 -> {
-        // The server asks: answer at once; that heartbeat counts, so the next is an interval on.
+        // The server asks: answer at once; that heartbeat counts, so the next is a period on.
         heartbeat(s);
         s.heartbeat.cancel();
-        s.heartbeat = probe.scheduler().schedule(s.interval, () -> heartbeatDue(s));
+        s.heartbeat = probe.scheduler().schedule(s.period, () -> heartbeatDue(s));
       }
       case 11 -> {
         s.ackPending = false;
@@ -179,14 +182,16 @@ final class ProbeSession {
     if (intervalMs <= 0) {
       return;
     }
-    s.interval = Duration.ofMillis(intervalMs);
-    // As real clients do: the first heartbeat after interval * random(0..1), then every interval.
+    // Fluxer's own client beats at 0.8 x the interval (PROTOCOL.md): early enough that the server
+    // never has to ask and that no gap exceeds the interval (the tracker's heartbeat_late). The
+    // first beat comes after a random part of that period, so sessions do not beat in step.
+    s.period = Duration.ofNanos(intervalMs * 1_000_000L * HEARTBEAT_PERIOD_PERCENT / 100);
     double jitter = Math.max(0, Math.min(1, probe.random().getAsDouble()));
     s.heartbeat =
         probe
             .scheduler()
             .schedule(
-                Duration.ofNanos((long) (s.interval.toNanos() * jitter)), () -> heartbeatDue(s));
+                Duration.ofNanos((long) (s.period.toNanos() * jitter)), () -> heartbeatDue(s));
     if (resumeNext && sessionId != null) {
       send(s, resume());
     } else {
@@ -242,12 +247,12 @@ final class ProbeSession {
       return;
     }
     if (s.ackPending) {
-      // No ACK for a whole interval: a dead ("zombied") socket. Close it and resume.
+      // No ACK for a whole period: a dead ("zombied") socket. Close it and resume.
       closeSocket(s, RESUMING_CLOSE, "heartbeat ACK missing");
       return;
     }
     heartbeat(s);
-    s.heartbeat = probe.scheduler().schedule(s.interval, () -> heartbeatDue(s));
+    s.heartbeat = probe.scheduler().schedule(s.period, () -> heartbeatDue(s));
   }
 
   private void heartbeat(Sock s) {
@@ -399,7 +404,7 @@ final class ProbeSession {
     Transport.Socket ws;
     Connection conn;
     long openedAt;
-    Duration interval = Duration.ofMillis(41_250);
+    Duration period = Duration.ofMillis(41_250 * HEARTBEAT_PERIOD_PERCENT / 100);
     boolean ended;
     boolean closeSent;
     int closeCode;
