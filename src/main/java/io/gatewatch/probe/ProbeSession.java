@@ -44,7 +44,10 @@ final class ProbeSession {
   private String sessionId;
   private long seq = -1;
   private boolean resumeNext;
+
+  /** Holds a ready session, or is resuming it after closing its socket on purpose. */
   private volatile boolean up;
+
   private String gaveUp;
   private boolean stopped;
   private String loggedState;
@@ -157,6 +160,7 @@ final class ProbeSession {
             && !resumeStarted
             && acks >= probe.settings().onceHeartbeats()) {
           resumeStarted = true;
+          s.deliberate = true;
           closeSocket(s, RESUMING_CLOSE, "probe: resume check");
         }
       }
@@ -211,11 +215,7 @@ final class ProbeSession {
       }
     } else if (!probe.settings().resumeEvery().isZero()) {
       s.resumeTimer =
-          probe
-              .scheduler()
-              .schedule(
-                  probe.settings().resumeEvery(),
-                  () -> closeIfStillOpen(s, "probe: periodic resume"));
+          probe.scheduler().schedule(probe.settings().resumeEvery(), () -> periodicResume(s));
     }
   }
 
@@ -231,6 +231,13 @@ final class ProbeSession {
   private synchronized void identifyAfterInvalidSession(Sock s) {
     if (s == current && !s.ended && !s.closeSent) {
       send(s, identify());
+    }
+  }
+
+  private synchronized void periodicResume(Sock s) {
+    if (s == current && !s.ended && !s.closeSent) {
+      s.deliberate = true;
+      closeSocket(s, RESUMING_CLOSE, "probe: periodic resume");
     }
   }
 
@@ -296,9 +303,12 @@ final class ProbeSession {
     if (s != current) {
       return;
     }
-    up = false;
     if (stopped) {
+      up = false;
       return;
+    }
+    if (!s.deliberate) {
+      up = false;
     }
     ReconnectPolicy.Decision d = policy.afterClose(code, sessionId != null, s.established);
     switch (d.action()) {
@@ -320,9 +330,14 @@ final class ProbeSession {
         return;
       }
     }
-    down(
-        d.reason()
-            + (d.delay().isZero() ? " at once" : " in " + Probe.millis(d.delay().toNanos())));
+    String next =
+        d.reason() + (d.delay().isZero() ? " at once" : " in " + Probe.millis(d.delay().toNanos()));
+    if (s.deliberate && d.action() == ReconnectPolicy.Action.RESUME) {
+      // The probe's own reconnect: it stays up unless the Resume fails.
+      Probe.log.debug("probe {}: deliberate reconnect; {}", name(), next);
+    } else {
+      down(next);
+    }
     reconnect = probe.scheduler().schedule(d.delay(), this::reconnect);
   }
 
@@ -410,6 +425,10 @@ final class ProbeSession {
     int closeCode;
     boolean established;
     boolean ackPending;
+
+    /** Closed by the probe to measure a Resume, not because anything failed. */
+    boolean deliberate;
+
     Scheduler.Cancellable heartbeat = Scheduler.Cancellable.NONE;
     Scheduler.Cancellable identify = Scheduler.Cancellable.NONE;
     Scheduler.Cancellable resumeTimer = Scheduler.Cancellable.NONE;
