@@ -58,6 +58,7 @@ final class ProbeSession {
   private int acks;
   private boolean resumeStarted;
   private boolean done;
+  private boolean doneSignalled;
 
   ProbeSession(Probe probe, int number) {
     this.probe = probe;
@@ -219,13 +220,22 @@ final class ProbeSession {
     }
   }
 
+  /** The check is over: close the socket, and count the session done once its close is seen. */
   private void finishOnce(Sock s) {
     done = true;
     stopped = true;
     if (s != null && !s.ended && s.ws != null && !s.closeSent) {
       closeSocket(s, 1000, "probe done");
+    } else {
+      signalDone();
     }
-    probe.sessionDone();
+  }
+
+  private void signalDone() {
+    if (!doneSignalled) {
+      doneSignalled = true;
+      probe.sessionDone();
+    }
   }
 
   private synchronized void identifyAfterInvalidSession(Sock s) {
@@ -305,6 +315,9 @@ final class ProbeSession {
     }
     if (stopped) {
       up = false;
+      if (done) {
+        signalDone();
+      }
       return;
     }
     if (!s.deliberate) {
@@ -325,7 +338,7 @@ final class ProbeSession {
         if (probe.settings().isOnce()) {
           finishOnce(null);
         } else {
-          probe.sessionDone();
+          signalDone();
         }
         return;
       }

@@ -25,8 +25,8 @@ class ProbeCommandTest {
                 SimulatorSettings.builder()
                     .listen("127.0.0.1:0")
                     .dispatchRate(0)
-                    .heartbeatInterval(Duration.ofMillis(250))
-                    .heartbeatTimeout(Duration.ofMillis(1_000))
+                    .heartbeatInterval(Duration.ofMillis(500))
+                    .heartbeatTimeout(Duration.ofMillis(2_000))
                     .build())
             .start();
   }
