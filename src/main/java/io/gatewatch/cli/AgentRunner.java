@@ -4,6 +4,7 @@ import io.gatewatch.metrics.Watches;
 import io.gatewatch.probe.JdkTransport;
 import io.gatewatch.probe.Probe;
 import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
@@ -31,7 +32,7 @@ final class AgentRunner implements AutoCloseable {
   private final Watches watches;
   private final List<WatchedProxy> proxies;
   private final List<Probe> probes;
-  private final Scheduler.System probeScheduler;
+  private final SystemScheduler probeScheduler;
   private final AgentServer server;
   private final AtomicBoolean ready;
 
@@ -39,7 +40,7 @@ final class AgentRunner implements AutoCloseable {
       Watches watches,
       List<WatchedProxy> proxies,
       List<Probe> probes,
-      Scheduler.System probeScheduler,
+      SystemScheduler probeScheduler,
       AgentServer server,
       AtomicBoolean ready) {
     this.watches = watches;
@@ -56,7 +57,7 @@ final class AgentRunner implements AutoCloseable {
     EventClock clock = EventClock.system();
     List<WatchedProxy> proxies = new ArrayList<>();
     List<Probe> probes = new ArrayList<>();
-    Scheduler.System probeScheduler = Scheduler.system();
+    SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
     try {
       for (AgentConfig.ProxyConfig p : config.proxies()) {

@@ -9,6 +9,7 @@ import io.gatewatch.probe.Probe;
 import io.gatewatch.probe.ProbeSettings;
 import io.gatewatch.probe.ProbeToken;
 import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -196,7 +197,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives
     // them, with a deliberate Resume every 10 s so resume and reconnect numbers move quickly.
-    Scheduler.System probeScheduler = Scheduler.system();
+    SystemScheduler probeScheduler = Scheduler.system();
     ProbeSettings probeSettings =
         ProbeSettings.of(URI.create(simulator.url()), "demo")
             .withResumeEvery(Duration.ofSeconds(10));

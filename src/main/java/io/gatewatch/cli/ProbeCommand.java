@@ -11,6 +11,7 @@ import io.gatewatch.probe.ProbeSettings;
 import io.gatewatch.probe.ProbeToken;
 import io.gatewatch.probe.ReconnectPolicy;
 import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -166,7 +167,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
     Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
     OnceReport report;
-    try (Scheduler.System scheduler = Scheduler.system()) {
+    try (SystemScheduler scheduler = Scheduler.system()) {
       Probe probe =
           Probe.start(
               watches,

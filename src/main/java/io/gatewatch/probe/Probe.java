@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class Probe implements AutoCloseable {
   static final Logger log = LoggerFactory.getLogger(Probe.class);
   private static final Duration TICK = Duration.ofSeconds(1);
+  private static final Duration SESSION_STAGGER = Duration.ofSeconds(1);
 
   private final GatewayProfile profile;
   private final ProbeSettings settings;
@@ -110,7 +111,16 @@ public final class Probe implements AutoCloseable {
         token,
         settings.isOnce() ? "" : ", resuming every " + millis(settings.resumeEvery().toNanos()));
     probe.tick();
-    probe.sessions.forEach(ProbeSession::start);
+    // One after another: sessions of one token that Identify in the same instant cannot be told
+    // apart by the core's reconnect linking (nor are real clients that synchronised).
+    for (int i = 0; i < probe.sessions.size(); i++) {
+      ProbeSession s = probe.sessions.get(i);
+      if (i == 0) {
+        s.start();
+      } else {
+        scheduler.schedule(SESSION_STAGGER.multipliedBy(i), s::start);
+      }
+    }
     return probe;
   }
 

@@ -106,7 +106,7 @@ class ProbeTest {
   }
 
   private Probe probe(GatewaySimulator sim, String token, UnaryOperator<ProbeSettings> how) {
-    Scheduler.System scheduler = Scheduler.system();
+    SystemScheduler scheduler = Scheduler.system();
     open.add(0, scheduler);
     return probe(sim, token, how, scheduler, new JdkTransport(Duration.ofSeconds(5)));
   }
@@ -264,7 +264,7 @@ class ProbeTest {
   void authenticationFailedStopsAfterThreeAttemptsAndSaysWhy() throws Exception {
     GatewaySimulator sim = gateway(fastGateway());
     CountingTransport transport = new CountingTransport();
-    Scheduler.System scheduler = Scheduler.system();
+    SystemScheduler scheduler = Scheduler.system();
     open.add(0, scheduler);
     Probe probe = probe(sim, "revoked-probe-secret", s -> s, scheduler, transport);
 
