@@ -326,4 +326,40 @@ class ProbeTest {
     assertThat(timer("gateway.reconnect.duration", "via", "identify").max(TimeUnit.SECONDS))
         .isGreaterThanOrEqualTo(60);
   }
+
+  @Test
+  void aSocketWhoseAcksStopComingIsClosedAndResumed() {
+    // Every ACK comes after the next beat is due (period 400 ms): a dead socket, as clients see it.
+    GatewaySimulator sim = gateway(fastGateway().ackDelay(AckDelay.parse("450ms")));
+    Probe probe = probe(sim, TOKEN, s -> s.withResumeEvery(Duration.ZERO));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> probe.tally().resumes().getOrDefault(ResumeOutcome.SUCCESS, 0) >= 1);
+    assertThat(probe.tally().closes()).containsKey("4000 Unknown Error by client");
+    assertThat(probe.tally().heartbeatsMissed()).isGreaterThanOrEqualTo(1);
+    assertThat(strategyViolations(probe)).isEmpty();
+  }
+
+  @Test
+  void theServersHeartbeatRequestIsAnsweredAtOnce() {
+    // The probe's own beats wait for the manual clock, so the server asks (at 90% of 1 s).
+    GatewaySimulator sim =
+        gateway(
+            fastGateway()
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .heartbeatTimeout(Duration.ofSeconds(10)));
+    ManualScheduler clock = new ManualScheduler();
+    Probe probe =
+        probe(sim, TOKEN, s -> s.withResumeEvery(Duration.ZERO), clock, new CountingTransport());
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> timer("gateway.heartbeat.rtt", "kind", "server_request").count() >= 1);
+    assertThat(count("gateway.frames", "from", "server", "op", "heartbeat")).isEqualTo(1);
+    assertThat(count("gateway.frames", "from", "client", "op", "heartbeat")).isEqualTo(1);
+    await().until(() -> probe.tally().heartbeatsAcked() == 1);
+    assertThat(probe.tally().violations()).isEmpty();
+    assertThat(up()).isEqualTo(1);
+  }
 }
