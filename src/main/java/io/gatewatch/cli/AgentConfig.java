@@ -4,6 +4,9 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.probe.ProbeSettings;
+import io.gatewatch.probe.ProbeToken;
+import io.gatewatch.probe.ReconnectPolicy;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.proxy.ProxySettings;
@@ -35,6 +38,7 @@ import java.util.regex.Pattern;
  * @param profile the close-code profile every tap uses
  * @param tracker tracker limits and windows
  * @param proxies the proxies to run, each with its own gateway label
+ * @param probes the probes to run, each with its own gateway label
  * @param ingest {@code POST /v1/capture} on the HTTP port, or null when it is off
  */
 public record AgentConfig(
@@ -42,6 +46,7 @@ public record AgentConfig(
     GatewayProfile profile,
     TrackerSettings tracker,
     List<ProxyConfig> proxies,
+    List<ProbeConfig> probes,
     IngestConfig ingest) {
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
@@ -60,6 +65,9 @@ public record AgentConfig(
     }
   }
 
+  /** One probe: its target and settings, and the token it was given (read at start-up). */
+  public record ProbeConfig(ProbeSettings settings, ProbeToken token) {}
+
   /**
    * The ingest endpoint: its gateway label (from configuration only, never from requests) and its
    * settings (the bearer token, read from a file or an environment variable, and the limits).
@@ -73,7 +81,7 @@ public record AgentConfig(
 
   static AgentConfig read(ConfigNode root, Map<String, String> env) {
     Values v = new Values(env);
-    root.rejectUnknownKeys("http", "profile", "tracker", "proxies", "ingest");
+    root.rejectUnknownKeys("http", "profile", "tracker", "proxies", "probes", "ingest");
 
     ConfigNode listenNode = null;
     if (root.find("http").isPresent()) {
@@ -130,11 +138,70 @@ public record AgentConfig(
       }
       proxies.add(proxy);
     }
+    List<ProbeConfig> probes = new ArrayList<>();
+    Set<String> probed = new HashSet<>();
+    for (ConfigNode p : root.find("probes").map(ConfigNode::items).orElse(List.of())) {
+      ProbeConfig probe = probe(p, v);
+      if (!probed.add(probe.settings().gateway())) {
+        throw p.get("gateway")
+            .error("gateway \"" + probe.settings().gateway() + "\" is probed twice");
+      }
+      probes.add(probe);
+    }
     IngestConfig ingest = null;
     if (root.find("ingest").isPresent()) {
       ingest = ingest(root.get("ingest"), v);
     }
-    return new AgentConfig(httpListen, profile, tracker, List.copyOf(proxies), ingest);
+    return new AgentConfig(
+        httpListen, profile, tracker, List.copyOf(proxies), List.copyOf(probes), ingest);
+  }
+
+  private static ProbeConfig probe(ConfigNode p, Values v) {
+    p.rejectUnknownKeys(
+        "gateway", "url", "token_file", "token_env", "sessions", "resume_every", "connect_timeout");
+    String gateway = gateway(p, v);
+    ConfigNode urlNode = p.get("url");
+    URI url = upstream(urlNode, v.text(urlNode));
+    boolean file = p.find("token_file").isPresent();
+    boolean env = p.find("token_env").isPresent();
+    if (file == env) {
+      throw p.error("exactly one of token_file and token_env is required (never the token itself)");
+    }
+    ProbeToken token;
+    try {
+      token =
+          file
+              ? ProbeToken.fromFile(Path.of(v.text(p.get("token_file"))))
+              : ProbeToken.fromEnv(v.text(p.get("token_env")), v.env());
+    } catch (IllegalArgumentException e) {
+      throw p.get(file ? "token_file" : "token_env").error(e.getMessage());
+    }
+    ProbeSettings settings;
+    try {
+      settings =
+          new ProbeSettings(
+              url,
+              gateway,
+              p.find("sessions").map(v::positive).orElse(1),
+              p.find("resume_every").map(v::duration).orElse(ProbeSettings.DEFAULT_RESUME_EVERY),
+              p.find("connect_timeout")
+                  .map(v::duration)
+                  .orElse(ProbeSettings.DEFAULT_CONNECT_TIMEOUT),
+              ReconnectPolicy.Settings.DEFAULTS,
+              0);
+    } catch (IllegalArgumentException e) {
+      throw settingError(p, e.getMessage());
+    }
+    return new ProbeConfig(settings, token);
+  }
+
+  private static String gateway(ConfigNode p, Values v) {
+    String gateway = v.text(p.get("gateway"));
+    if (!GATEWAY.matcher(gateway).matches()) {
+      throw p.get("gateway")
+          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
+    }
+    return gateway;
   }
 
   /** The {@code ingest} section; null when it is not enabled. */
@@ -198,11 +265,7 @@ public record AgentConfig(
         "max_frame_bytes",
         "upstream_ca",
         "tls");
-    String gateway = v.text(p.get("gateway"));
-    if (!GATEWAY.matcher(gateway).matches()) {
-      throw p.get("gateway")
-          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
-    }
+    String gateway = gateway(p, v);
     ConfigNode upstreamNode = p.get("upstream");
     URI upstream = upstream(upstreamNode, v.text(upstreamNode));
     Path cert = null;

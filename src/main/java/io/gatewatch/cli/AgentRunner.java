@@ -2,6 +2,10 @@ package io.gatewatch.cli;
 
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
+import io.gatewatch.probe.JdkTransport;
+import io.gatewatch.probe.Probe;
+import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
@@ -14,27 +18,37 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs what an {@link AgentConfig} describes: every proxy, and the HTTP endpoints. {@link #start}
- * brings it all up (or nothing: a listener that cannot bind undoes what started); closing stops
- * accepting, closes relayed sockets with 1001 and flushes captures.
+ * Runs what an {@link AgentConfig} describes: every proxy, every probe, and the HTTP endpoints.
+ * {@link #start} brings it all up (or nothing: a listener that cannot bind undoes what started);
+ * closing stops accepting, closes relayed sockets with 1001 and flushes captures.
  */
 final class AgentRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
 
   private final Watches watches;
   private final List<WatchedProxy> proxies;
+  private final List<Probe> probes;
+  private final SystemScheduler probeScheduler;
   private final AgentServer server;
   private final AtomicBoolean ready;
 
   private AgentRunner(
-      Watches watches, List<WatchedProxy> proxies, AgentServer server, AtomicBoolean ready) {
+      Watches watches,
+      List<WatchedProxy> proxies,
+      List<Probe> probes,
+      SystemScheduler probeScheduler,
+      AgentServer server,
+      AtomicBoolean ready) {
     this.watches = watches;
     this.proxies = proxies;
+    this.probes = probes;
+    this.probeScheduler = probeScheduler;
     this.server = server;
     this.ready = ready;
   }
@@ -44,6 +58,8 @@ final class AgentRunner implements AutoCloseable {
     Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
     EventClock clock = EventClock.system();
     List<WatchedProxy> proxies = new ArrayList<>();
+    List<Probe> probes = new ArrayList<>();
+    SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
     try {
       for (AgentConfig.ProxyConfig p : config.proxies()) {
@@ -69,6 +85,19 @@ final class AgentRunner implements AutoCloseable {
             p.upstream(),
             p.capture() == null ? "" : " (capture " + p.capture() + ")");
       }
+      for (AgentConfig.ProbeConfig p : config.probes()) {
+        probes.add(
+            Probe.start(
+                watches,
+                config.profile(),
+                config.tracker(),
+                p.settings(),
+                p.token(),
+                probeScheduler,
+                new JdkTransport(p.settings().connectTimeout()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                Signals.NONE));
+      }
       AgentServer server;
       try {
         server =
@@ -85,8 +114,10 @@ final class AgentRunner implements AutoCloseable {
       }
       server.start();
       ready.set(true);
-      return new AgentRunner(watches, proxies, server, ready);
+      return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready);
     } catch (IOException | RuntimeException e) {
+      probes.forEach(Probe::close);
+      probeScheduler.close();
       proxies.forEach(WatchedProxy::close);
       throw e;
     }
@@ -162,6 +193,10 @@ final class AgentRunner implements AutoCloseable {
     return proxies;
   }
 
+  List<Probe> probes() {
+    return probes;
+  }
+
   AgentServer server() {
     return server;
   }
@@ -169,7 +204,9 @@ final class AgentRunner implements AutoCloseable {
   @Override
   public void close() {
     ready.set(false);
+    probes.forEach(Probe::close);
     proxies.forEach(WatchedProxy::close);
     server.close();
+    probeScheduler.close();
   }
 }

@@ -5,6 +5,12 @@ import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
+import io.gatewatch.probe.JdkTransport;
+import io.gatewatch.probe.Probe;
+import io.gatewatch.probe.ProbeSettings;
+import io.gatewatch.probe.ProbeToken;
+import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -36,6 +42,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -55,8 +62,9 @@ import picocli.CommandLine.Spec;
       "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
           + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
           + " 40 s, random drops), gatewatch's proxy in front of it, a fleet of clients of every"
-          + " behaviour connecting through the proxy, /metrics, and POST /v1/capture for"
-          + " posting your own captures (source=\"ingest\").",
+          + " behaviour connecting through the proxy, a probe holding a session against the"
+          + " simulator (source=\"probe\"), /metrics, and POST /v1/capture for posting your own"
+          + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
     })
@@ -192,12 +200,31 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
       return 1;
     }
+    // A probe straight at the simulator (source="probe"): sessions held the way a client lives
+    // them, with a deliberate Resume every 10 s so resume and reconnect numbers move quickly.
+    SystemScheduler probeScheduler = Scheduler.system();
+    ProbeSettings probeSettings =
+        ProbeSettings.of(URI.create(simulator.url()), "demo")
+            .withResumeEvery(Duration.ofSeconds(10));
+    Probe probe =
+        Probe.start(
+            watches,
+            gatewayProfile,
+            TrackerSettings.DEFAULTS,
+            probeSettings,
+            ProbeToken.of("valid-demo-probe", "the demo"),
+            probeScheduler,
+            new JdkTransport(probeSettings.connectTimeout()),
+            () -> ThreadLocalRandom.current().nextDouble(),
+            Signals.NONE);
     ConnectionTracker tracker = proxy.tracker();
     MetricsExposition exposition = new MetricsExposition(watches.registry());
     AgentServer server;
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      probe.close();
+      probeScheduler.close();
       proxy.close();
       simulator.close();
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
@@ -246,6 +273,7 @@ public final class DemoCommand implements Callable<Integer> {
                       + " (source=\"ingest\")"
                   : "off (--listen is not a loopback address)"));
       out.println("  fleet                " + fleet.counts());
+      out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
               + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
@@ -258,13 +286,16 @@ public final class DemoCommand implements Callable<Integer> {
           nextHeadline += headlineEvery.toNanos();
           long seconds = (System.nanoTime() - started) / 1_000_000_000L;
           out.printf(
-              "[%3ds] %s | sessions %d%n", seconds, Headline.of(tally), tracker.activeSessions());
+              "[%3ds] %s | sessions %d | probe %s%n",
+              seconds, Headline.of(tally), tracker.activeSessions(), probe.isUp() ? "up" : "down");
           out.flush();
         }
       }
       finalMetrics = snapshot(exposition);
     } finally {
       ready.set(false);
+      probe.close();
+      probeScheduler.close();
       fleet.close();
       proxy.close();
       server.close();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       RunCommand.class,
       ProxyCommand.class,
+      ProbeCommand.class,
       ReplayCommand.class,
       SimulateCommand.class,
       FleetCommand.class,

@@ -170,4 +170,65 @@ class AgentConfigTest {
     assertThatThrownBy(() -> read("ingest:\n  enable: true\n", Map.of()))
         .hasMessageStartingWith("agent.yaml: ingest.enable (line 2): unknown key");
   }
+
+  static final String PROBES =
+      """
+      probes:
+        - gateway: eu-west
+          url: wss://gateway.example.com
+          token_file: %s
+          sessions: 2
+          resume_every: 2m
+        - gateway: us-east
+          url: wss://us.example.com/?v=1&encoding=json
+          token_env: PROBE_TOKEN
+      """;
+
+  @Test
+  void probesReadWithTheirTokensFromAFileOrTheEnvironment(@TempDir Path dir) throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "secret-from-file\n");
+    AgentConfig c = read(PROBES.formatted(token), Map.of("PROBE_TOKEN", "secret-from-env"));
+
+    assertThat(c.probes()).hasSize(2);
+    AgentConfig.ProbeConfig eu = c.probes().get(0);
+    assertThat(eu.settings().gateway()).isEqualTo("eu-west");
+    assertThat(eu.settings().url().toString())
+        .isEqualTo("wss://gateway.example.com/?v=1&encoding=json");
+    assertThat(eu.settings().sessions()).isEqualTo(2);
+    assertThat(eu.settings().resumeEvery()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(eu.token().toString()).isEqualTo("token from file " + token);
+    AgentConfig.ProbeConfig us = c.probes().get(1);
+    assertThat(us.settings().sessions()).isEqualTo(1);
+    assertThat(us.settings().resumeEvery()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(us.token().toString()).isEqualTo("token from environment variable PROBE_TOKEN");
+    assertThat(c.toString()).doesNotContain("secret-from");
+  }
+
+  @Test
+  void probeErrorsNameThePath(@TempDir Path dir) throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "t");
+    String good = PROBES.formatted(token);
+    Map<String, String> env = Map.of("PROBE_TOKEN", "t");
+    assertThatThrownBy(() -> read(good.replace("wss://gateway.example.com", "http://x"), env))
+        .hasMessage("agent.yaml: probes[0].url (line 3): not a ws:// or wss:// URL");
+    assertThatThrownBy(() -> read(good, Map.of()))
+        .hasMessage(
+            "agent.yaml: probes[1].token_env (line 9): environment variable PROBE_TOKEN is not"
+                + " set");
+    assertThatThrownBy(() -> read(good.replace(token.toString(), "/nonexistent/t"), env))
+        .hasMessage(
+            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t");
+    assertThatThrownBy(() -> read(good.replace("token_env: PROBE_TOKEN", "token: secret"), env))
+        .hasMessageStartingWith("agent.yaml: probes[1].token (line 9): unknown key");
+    assertThatThrownBy(() -> read(good.replace("us-east", "eu-west"), env))
+        .hasMessage("agent.yaml: probes[1].gateway (line 7): gateway \"eu-west\" is probed twice");
+    assertThatThrownBy(
+            () -> read(good.replace("encoding=json", "encoding=json&compress=zstd-stream"), env))
+        .hasMessage(
+            "agent.yaml: probes[1].url (line 8): the probe speaks plain JSON; remove compress=");
+    assertThatThrownBy(() -> read(good.replace("sessions: 2", "sessions: 0"), env))
+        .hasMessage("agent.yaml: probes[0].sessions (line 5): must be at least 1");
+  }
 }

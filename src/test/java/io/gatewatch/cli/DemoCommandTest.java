@@ -34,8 +34,6 @@ class DemoCommandTest {
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
-          "gateway_probe_up",
-          "gateway_probe_ready_duration_seconds",
           "gatewatch_upstream_errors_total",
           "gatewatch_observer_errors_total",
           "gatewatch_frames_unobserved_total",

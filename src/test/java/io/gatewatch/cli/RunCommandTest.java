@@ -117,6 +117,58 @@ class RunCommandTest {
   }
 
   @Test
+  void probesFromTheFileHoldSessionsEachUnderItsGatewayLabel(@TempDir Path dir) throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "valid-run-probe");
+    try (GatewaySimulator sim =
+        new GatewaySimulator(
+                SimulatorSettings.builder()
+                    .listen("127.0.0.1:0")
+                    .dispatchRate(0)
+                    .heartbeatInterval(Duration.ofMillis(500))
+                    .heartbeatTimeout(Duration.ofMillis(2_000))
+                    .build())
+            .start()) {
+      String yaml =
+          "http: {listen: 127.0.0.1:0}\n"
+              + "probes:\n"
+              + "  - {gateway: eu-west, url: \"ws://127.0.0.1:"
+              + sim.port()
+              + "\", token_file: \""
+              + token
+              + "\"}\n"
+              + "  - {gateway: us-east, url: \"ws://127.0.0.1:"
+              + sim.port()
+              + "\", token_file: \""
+              + token
+              + "\", sessions: 2}\n";
+      AgentConfig config = AgentConfig.read(ConfigNode.parse("agent.yaml", yaml), Map.of());
+      AgentRunner agent = AgentRunner.start(config);
+      try {
+        String metrics = "http://" + agent.server().hostPort() + "/metrics";
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    scrape(metrics)
+                        .contains(
+                            "gateway_ready_total{gateway=\"us-east\",source=\"probe\","
+                                + "via=\"identify\"} 2"));
+        String text = scrape(metrics);
+        assertThat(text)
+            .contains(
+                "gateway_probe_up{gateway=\"eu-west\",source=\"probe\"} 1",
+                "gateway_probe_up{gateway=\"us-east\",source=\"probe\"} 1",
+                "gateway_probe_ready_duration_seconds_count{gateway=\"eu-west\",source=\"probe\"}"
+                    + " 1")
+            .doesNotContain("valid-run-probe");
+      } finally {
+        agent.close();
+      }
+    }
+  }
+
+  @Test
   void aBrokenFileStopsStartUpWithThePathAndLine(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("agent.yaml");
     Files.writeString(

@@ -1,0 +1,253 @@
+package io.gatewatch.cli;
+
+import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.Durations;
+import io.gatewatch.metrics.Watches;
+import io.gatewatch.probe.JdkTransport;
+import io.gatewatch.probe.OnceReport;
+import io.gatewatch.probe.Probe;
+import io.gatewatch.probe.ProbeSettings;
+import io.gatewatch.probe.ProbeToken;
+import io.gatewatch.probe.ReconnectPolicy;
+import io.gatewatch.probe.Scheduler;
+import io.gatewatch.probe.SystemScheduler;
+import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatewatch probe}: a synthetic client holding real sessions against one gateway. */
+@Command(
+    name = "probe",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Hold real sessions against a gateway and measure them as a client lives them"
+          + " (source=\"probe\"): Identify, heartbeats, a deliberate Resume every --resume-every,"
+          + " and the seed's reconnection strategy on every close code.",
+      "The token comes from a file or an environment variable only. The same as one entry of"
+          + " 'probes' in a run --config file (docs/config.md).",
+      "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not, 2 on"
+          + " bad usage."
+    })
+public final class ProbeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--url",
+      required = true,
+      description = "The gateway: wss://HOST[/PATH][?v=1&encoding=json] (that query by default).")
+  String url;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  TokenSource token;
+
+  static final class TokenSource {
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from FILE.")
+    Path file;
+
+    @Option(
+        names = "--token-env",
+        paramLabel = "NAME",
+        description = "Read the token from environment variable NAME.")
+    String env;
+  }
+
+  @Option(
+      names = "--sessions",
+      defaultValue = "1",
+      description = "Sessions held at once (default: ${DEFAULT-VALUE}).")
+  int sessions;
+
+  @Option(
+      names = "--gateway",
+      defaultValue = "gateway",
+      description = "The gateway label (default: ${DEFAULT-VALUE}).")
+  String gateway;
+
+  @Option(
+      names = "--resume-every",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      description =
+          "End the socket on purpose and Resume this often, per session (default:"
+              + " ${DEFAULT-VALUE}; 0 never).")
+  String resumeEvery;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME|FILE",
+      defaultValue = "fluxer-seed",
+      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(
+      names = "--metrics-listen",
+      defaultValue = "127.0.0.1:9470",
+      description = "HTTP endpoints, without --once (default: ${DEFAULT-VALUE}).")
+  String metricsListen;
+
+  @Option(
+      names = "--once",
+      description =
+          "Connect, Identify, wait for --heartbeats acknowledged heartbeats, Resume once, print"
+              + " the report and exit (0 healthy, 1 not). No retry after 4004/4010/4011/4012.")
+  boolean once;
+
+  @Option(
+      names = "--heartbeats",
+      defaultValue = "2",
+      description = "With --once: heartbeats to measure per session (default: ${DEFAULT-VALUE}).")
+  int heartbeats;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "3m",
+      description = "With --once: give up and report unhealthy after (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!once) {
+      AgentConfig config;
+      try {
+        config = AgentConfig.read(ConfigNode.parse("command line", yaml()), System.getenv());
+      } catch (ConfigException e) {
+        err.println("gatewatch probe: " + asFlags(e.getMessage()));
+        return 2;
+      }
+      return AgentRunner.runUntilStopped("probe", config, err);
+    }
+    ProbeSettings settings;
+    ProbeToken probeToken;
+    GatewayProfile gatewayProfile;
+    Duration giveUpAfter;
+    try {
+      if (heartbeats < 1) {
+        throw new IllegalArgumentException("--heartbeats: must be at least 1");
+      }
+      giveUpAfter = Durations.parse("--timeout", timeout);
+      gatewayProfile = ProfileLoader.load(profile);
+      settings =
+          new ProbeSettings(
+                  uri(url),
+                  gateway,
+                  sessions,
+                  Duration.ZERO,
+                  ProbeSettings.DEFAULT_CONNECT_TIMEOUT,
+                  ReconnectPolicy.Settings.DEFAULTS,
+                  0)
+              .once(heartbeats);
+      probeToken =
+          token.file != null
+              ? ProbeToken.fromFile(token.file)
+              : ProbeToken.fromEnv(token.env, System.getenv());
+    } catch (IllegalArgumentException | ConfigException e) {
+      err.println("gatewatch probe: " + asFlag(e.getMessage()));
+      return 2;
+    }
+    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    OnceReport report;
+    try (SystemScheduler scheduler = Scheduler.system()) {
+      Probe probe =
+          Probe.start(
+              watches,
+              gatewayProfile,
+              TrackerSettings.DEFAULTS,
+              settings,
+              probeToken,
+              scheduler,
+              new JdkTransport(settings.connectTimeout()),
+              () -> ThreadLocalRandom.current().nextDouble(),
+              Signals.NONE);
+      boolean finished;
+      try {
+        finished = probe.awaitDone(giveUpAfter);
+      } finally {
+        probe.close();
+      }
+      report = OnceReport.of(probe, finished);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(report.text());
+    out.flush();
+    return report.healthy() ? 0 : 1;
+  }
+
+  private static URI uri(String text) {
+    try {
+      return new URI(text);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("url: not a ws:// or wss:// URL");
+    }
+  }
+
+  /** {@code url: ...} (a setting's own message) becomes {@code --url: ...}. */
+  private static String asFlag(String message) {
+    return message.matches("^[a-z][A-Za-z]*: .*")
+        ? "--" + message.replaceFirst("^resumeEvery", "resume-every")
+        : message;
+  }
+
+  /** {@code command line: probes[0].token_file (line 5): ...} becomes {@code --token-file: ...}. */
+  static String asFlags(String message) {
+    Matcher m = SYNTHETIC.matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    String flag =
+        switch (m.group(1)) {
+          case "http.listen", "http" -> "--metrics-listen";
+          case "probes[0]" -> "--token-file/--token-env";
+          default -> "--" + m.group(1).replaceFirst("^probes\\[0\\]\\.", "").replace('_', '-');
+        };
+    return flag + ": " + message.substring(m.end());
+  }
+
+  private static final Pattern SYNTHETIC =
+      Pattern.compile("^command line: ([a-z_.\\[\\]0-9]+)(?: \\(line \\d+\\))?: ");
+
+  /** The flags as the one-probe configuration file they stand for; one validation for both. */
+  private String yaml() {
+    List<String> p = new ArrayList<>();
+    p.add("gateway: " + quote(gateway));
+    p.add("url: " + quote(url));
+    if (token.file != null) {
+      p.add("token_file: " + quote(token.file.toString()));
+    } else {
+      p.add("token_env: " + quote(token.env));
+    }
+    p.add("sessions: " + sessions);
+    p.add("resume_every: " + quote(resumeEvery));
+    return "http: {listen: "
+        + quote(metricsListen)
+        + "}\nprofile: "
+        + quote(profile)
+        + "\nprobes:\n  - "
+        + String.join("\n    ", p)
+        + "\n";
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}

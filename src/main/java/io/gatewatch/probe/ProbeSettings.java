@@ -1,0 +1,115 @@
+package io.gatewatch.probe;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * One probe target.
+ *
+ * @param url the gateway, with {@code v=1&encoding=json} added when the URL has no query
+ * @param gateway the {@code gateway} label
+ * @param sessions sessions held at once
+ * @param resumeEvery how often each session ends its socket on purpose and resumes (zero: never)
+ * @param connectTimeout TCP connect + WebSocket handshake
+ * @param reconnect the reconnection strategy's delays and limits
+ * @param onceHeartbeats with {@code --once}: acknowledged heartbeats per session before its one
+ *     resume; 0 for a probe that runs until stopped
+ */
+public record ProbeSettings(
+    URI url,
+    String gateway,
+    int sessions,
+    Duration resumeEvery,
+    Duration connectTimeout,
+    ReconnectPolicy.Settings reconnect,
+    int onceHeartbeats) {
+
+  public static final Duration DEFAULT_RESUME_EVERY = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  public static final int MAX_SESSIONS = 100;
+
+  public ProbeSettings {
+    if (sessions < 1 || sessions > MAX_SESSIONS) {
+      throw new IllegalArgumentException("sessions: must be from 1 to " + MAX_SESSIONS);
+    }
+    if (resumeEvery.isNegative()) {
+      throw new IllegalArgumentException("resumeEvery: must not be negative");
+    }
+    if (onceHeartbeats < 0) {
+      throw new IllegalArgumentException("heartbeats: must not be negative");
+    }
+    url = gatewayUrl(url);
+  }
+
+  public static ProbeSettings of(URI url, String gateway) {
+    return new ProbeSettings(
+        url,
+        gateway,
+        1,
+        DEFAULT_RESUME_EVERY,
+        DEFAULT_CONNECT_TIMEOUT,
+        ReconnectPolicy.Settings.DEFAULTS,
+        0);
+  }
+
+  public ProbeSettings withSessions(int n) {
+    return new ProbeSettings(
+        url, gateway, n, resumeEvery, connectTimeout, reconnect, onceHeartbeats);
+  }
+
+  public ProbeSettings withResumeEvery(Duration d) {
+    return new ProbeSettings(url, gateway, sessions, d, connectTimeout, reconnect, onceHeartbeats);
+  }
+
+  public ProbeSettings withReconnect(ReconnectPolicy.Settings r) {
+    return new ProbeSettings(
+        url, gateway, sessions, resumeEvery, connectTimeout, r, onceHeartbeats);
+  }
+
+  /** One-shot: {@code heartbeats} acknowledged, one resume, then done; no retry after 4004 etc. */
+  public ProbeSettings once(int heartbeats) {
+    return new ProbeSettings(
+        url,
+        gateway,
+        sessions,
+        resumeEvery,
+        connectTimeout,
+        reconnect.withFatalAttempts(1),
+        Math.max(1, heartbeats));
+  }
+
+  public boolean isOnce() {
+    return onceHeartbeats > 0;
+  }
+
+  /**
+   * A ws:// or wss:// URL with a host; no query means {@code ?v=1&encoding=json}, no path means
+   * {@code /}. The probe speaks plain JSON, so {@code compress} is refused.
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static URI gatewayUrl(URI url) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("ws") || scheme.equals("wss")) || url.getHost() == null) {
+      throw new IllegalArgumentException("url: not a ws:// or wss:// URL");
+    }
+    String query = url.getRawQuery();
+    if (query != null && query.contains("compress=")) {
+      throw new IllegalArgumentException("url: the probe speaks plain JSON; remove compress=");
+    }
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    try {
+      return new URI(
+          url.getScheme()
+              + "://"
+              + url.getRawAuthority()
+              + path
+              + "?"
+              + (query == null ? "v=1&encoding=json" : query));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("url: not a ws:// or wss:// URL");
+    }
+  }
+}
