@@ -4,6 +4,8 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.export.LogFormat;
+import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.proxy.ProxySettings;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,12 +35,20 @@ import java.util.regex.Pattern;
  * @param profile the close-code profile every tap uses
  * @param tracker tracker limits and windows
  * @param proxies the proxies to run, each with its own gateway label
+ * @param otlp OTLP export (off without an endpoint), the file's {@code otlp:} over OTEL_* variables
+ * @param logFormat the file's {@code logging.format}, or null when it says nothing
+ * @param activityEvery how often close and resume activity is summarised in the log
  */
 public record AgentConfig(
     InetSocketAddress httpListen,
     GatewayProfile profile,
     TrackerSettings tracker,
-    List<ProxyConfig> proxies) {
+    List<ProxyConfig> proxies,
+    OtlpSettings otlp,
+    LogFormat logFormat,
+    Duration activityEvery) {
+
+  static final Duration DEFAULT_ACTIVITY_EVERY = Duration.ofSeconds(60);
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -62,7 +73,7 @@ public record AgentConfig(
 
   static AgentConfig read(ConfigNode root, Map<String, String> env) {
     Values v = new Values(env);
-    root.rejectUnknownKeys("http", "profile", "tracker", "proxies");
+    root.rejectUnknownKeys("http", "profile", "tracker", "proxies", "otlp", "logging");
 
     ConfigNode listenNode = null;
     if (root.find("http").isPresent()) {
@@ -119,7 +130,87 @@ public record AgentConfig(
       }
       proxies.add(proxy);
     }
-    return new AgentConfig(httpListen, profile, tracker, List.copyOf(proxies));
+    OtlpSettings otlp = otlp(root, v, env);
+    if (proxies.size() == 1) {
+      otlp = otlp.withDefaultAttribute("gateway.name", proxies.get(0).gateway());
+    }
+    LogFormat logFormat = null;
+    Duration activityEvery = DEFAULT_ACTIVITY_EVERY;
+    if (root.find("logging").isPresent()) {
+      ConfigNode logging = root.get("logging");
+      logging.rejectUnknownKeys("format", "summary_every");
+      if (logging.find("format").isPresent()) {
+        ConfigNode f = logging.get("format");
+        try {
+          logFormat = LogFormat.parse(v.text(f));
+        } catch (IllegalArgumentException e) {
+          throw f.error(e.getMessage());
+        }
+      }
+      if (logging.find("summary_every").isPresent()) {
+        activityEvery = v.duration(logging.get("summary_every"));
+        if (activityEvery.toMillis() < 1000) {
+          throw logging.get("summary_every").error("must be at least 1s");
+        }
+      }
+    }
+    return new AgentConfig(
+        httpListen, profile, tracker, List.copyOf(proxies), otlp, logFormat, activityEvery);
+  }
+
+  /** The file's {@code otlp:} section, each value checked at its path, then the environment. */
+  private static OtlpSettings otlp(ConfigNode root, Values v, Map<String, String> env) {
+    OtlpSettings.Declared declared = OtlpSettings.Declared.NONE;
+    if (root.find("otlp").isPresent()) {
+      ConfigNode o = root.get("otlp");
+      o.rejectUnknownKeys("endpoint", "protocol", "headers", "interval", "resource_attributes");
+      URI endpoint = null;
+      if (o.find("endpoint").isPresent()) {
+        ConfigNode e = o.get("endpoint");
+        try {
+          endpoint = OtlpSettings.parseEndpoint(v.text(e));
+        } catch (IllegalArgumentException ex) {
+          throw e.error(ex.getMessage());
+        }
+      }
+      if (o.find("protocol").isPresent()) {
+        ConfigNode p = o.get("protocol");
+        if (!OtlpSettings.PROTOCOL.equals(v.text(p))) {
+          throw p.error(
+              "only " + OtlpSettings.PROTOCOL + " is supported (the collector's port 4318)");
+        }
+      }
+      Duration interval = null;
+      if (o.find("interval").isPresent()) {
+        interval = v.duration(o.get("interval"));
+        if (interval.isZero() || interval.isNegative()) {
+          throw o.get("interval").error("must be positive");
+        }
+      }
+      declared =
+          new OtlpSettings.Declared(
+              endpoint, strings(o, "headers", v), interval, strings(o, "resource_attributes", v));
+    }
+    try {
+      return OtlpSettings.resolve(declared, env);
+    } catch (ConfigException e) {
+      throw root.find("otlp").map(n -> n.error(e.getMessage())).orElse(e);
+    }
+  }
+
+  /** A mapping of strings ({@code headers:}, {@code resource_attributes:}); empty when absent. */
+  private static Map<String, String> strings(ConfigNode parent, String key, Values v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (parent.find(key).isPresent()) {
+      ConfigNode m = parent.get(key);
+      if (!m.isMapping()) {
+        throw m.error("expected a mapping of names to values");
+      }
+      for (String k : m.keys()) {
+        out.put(k, v.text(m.get(k)));
+      }
+    }
+    return out;
   }
 
   private static ProxyConfig proxy(ConfigNode p, Values v) {

@@ -1,5 +1,7 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.export.ActivityLog;
+import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.WatchedProxy;
@@ -28,9 +30,15 @@ final class AgentRunner implements AutoCloseable {
   private final List<WatchedProxy> proxies;
   private final AgentServer server;
   private final AtomicBoolean ready;
+  private final Telemetry telemetry;
 
   private AgentRunner(
-      Watches watches, List<WatchedProxy> proxies, AgentServer server, AtomicBoolean ready) {
+      Watches watches,
+      List<WatchedProxy> proxies,
+      AgentServer server,
+      AtomicBoolean ready,
+      Telemetry telemetry) {
+    this.telemetry = telemetry;
     this.watches = watches;
     this.proxies = proxies;
     this.server = server;
@@ -39,7 +47,9 @@ final class AgentRunner implements AutoCloseable {
 
   /** Starts everything, ready when it returns. */
   static AgentRunner start(AgentConfig config) throws IOException {
-    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    Telemetry telemetry =
+        Telemetry.start(config.otlp(), new ActivityLog(config.activityEvery()).start());
+    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
     EventClock clock = EventClock.system();
     List<WatchedProxy> proxies = new ArrayList<>();
     AtomicBoolean ready = new AtomicBoolean();
@@ -77,9 +87,10 @@ final class AgentRunner implements AutoCloseable {
       }
       server.start();
       ready.set(true);
-      return new AgentRunner(watches, proxies, server, ready);
+      return new AgentRunner(watches, proxies, server, ready, telemetry);
     } catch (IOException | RuntimeException e) {
       proxies.forEach(WatchedProxy::close);
+      telemetry.close();
       throw e;
     }
   }
@@ -135,5 +146,6 @@ final class AgentRunner implements AutoCloseable {
     ready.set(false);
     proxies.forEach(WatchedProxy::close);
     server.close();
+    telemetry.close(); // the last closes, then pending spans and metrics go out
   }
 }

@@ -3,6 +3,9 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.export.ActivityLog;
+import io.gatewatch.export.OtlpSettings;
+import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
@@ -130,7 +133,9 @@ public final class DemoCommand implements Callable<Integer> {
     GatewayProfile gatewayProfile;
     Duration runFor;
     Duration headlineEvery;
+    OtlpSettings otlp;
     try {
+      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
       httpAddress = HostPort.parse("--listen", listen);
       gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
       proxyAddress = HostPort.parse("--proxy-listen", proxyListen);
@@ -147,7 +152,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     EventClock clock = EventClock.system();
-    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
+    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
     Tally tally = new Tally();
     AtomicBoolean ready = new AtomicBoolean();
     GatewaySimulator simulator =
@@ -155,6 +161,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
       return 1;
     }
@@ -183,6 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
               tally);
     } catch (IOException e) {
       simulator.close();
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
       return 1;
     }
@@ -194,6 +202,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (IOException e) {
       proxy.close();
       simulator.close();
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
@@ -242,6 +251,7 @@ public final class DemoCommand implements Callable<Integer> {
       proxy.close();
       server.close();
       simulator.close();
+      telemetry.close(); // flushes pending OTLP spans and metrics
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
