@@ -33,6 +33,7 @@ public final class ActivityLog implements AutoCloseable {
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder abandoned = new LongAdder();
   private ScheduledExecutorService timer;
+  private volatile long lastFlushNanos = System.nanoTime();
 
   public ActivityLog(Duration every) {
     this.every = every;
@@ -81,6 +82,9 @@ public final class ActivityLog implements AutoCloseable {
 
   /** Logs and resets what happened since the last line; returns the line, or null when quiet. */
   public String flush() {
+    long now = System.nanoTime();
+    long seconds = Math.max(1, Math.round((now - lastFlushNanos) / 1e9));
+    lastFlushNanos = now;
     long closeCount = closes.sumThenReset();
     List<Map.Entry<String, Long>> codes = new ArrayList<>();
     for (Map.Entry<String, LongAdder> e : closesByCode.entrySet()) {
@@ -121,7 +125,7 @@ public final class ActivityLog implements AutoCloseable {
     String line =
         String.format(
             "last %ds: %d closes (%s); %d resumes (%s); %d reconnects, %d given up",
-            every.toSeconds(),
+            seconds,
             closeCount,
             closeText,
             resumeCount,

@@ -184,12 +184,13 @@ public final class Telemetry implements TapObservers, AutoCloseable {
     if (tracerProvider == null && meterProvider == null) {
       return;
     }
-    boolean flushed = flush();
+    // shutdown exports what is pending (spans) and a last collection (metrics) before it stops
+    boolean flushed = true;
     if (tracerProvider != null) {
-      await(tracerProvider.shutdown());
+      flushed &= await(tracerProvider.shutdown());
     }
     if (meterProvider != null) {
-      await(meterProvider.shutdown());
+      flushed &= await(meterProvider.shutdown());
     }
     if (!flushed) {
       log.warn("OTLP: the last export did not complete within {} s", FLUSH_WAIT.toSeconds());

@@ -74,7 +74,7 @@ class LoggingTest {
   @Test
   void aStormOfTenThousandClosesIsOneLinePerInterval() throws Exception {
     Logging.configure(LogFormat.JSON, out);
-    ActivityLog activity = new ActivityLog(Duration.ofSeconds(30));
+    ActivityLog activity = new ActivityLog(Duration.ofSeconds(30)); // flushed by hand
     Telemetry telemetry = Telemetry.start(OtlpSettings.off(), activity);
     Signals tap = telemetry.around(Source.PROXY, "eu", Signals.NONE);
     CloseCode timeout = profile.closeCode(4009);
@@ -89,9 +89,10 @@ class LoggingTest {
     assertThat(activity.flush()).isNull(); // nothing since
     telemetry.close(); // nothing left: no line
 
-    assertThat(line)
+    assertThat(line).matches("last \\d+s: .*");
+    assertThat(line.substring(line.indexOf(": ") + 2))
         .isEqualTo(
-            "last 30s: 15000 closes (4009 session_timeout 10000, 1006 "
+            "15000 closes (4009 session_timeout 10000, 1006 "
                 + profile.closeCode(1006).label()
                 + " 5000); 10000 resumes (success 9000, invalid_session 1000); 0 reconnects, 0"
                 + " given up");
@@ -111,7 +112,7 @@ class LoggingTest {
     }
     activity.closed(4999, null);
     String line = activity.flush();
-    assertThat(line).startsWith("last 60s: " + (n + 1) + " closes (");
+    assertThat(line).contains("s: " + (n + 1) + " closes (");
     assertThat(line.split(", ").length).isLessThanOrEqualTo(ActivityLog.MAX_CODES + 3);
     if (n + 1 > ActivityLog.MAX_CODES) {
       assertThat(line).contains("others " + (n + 1 - ActivityLog.MAX_CODES));
