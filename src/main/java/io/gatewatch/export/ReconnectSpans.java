@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One span per reconnect episode (DESIGN.md): from the end of the socket that last held the session
@@ -32,9 +33,11 @@ final class ReconnectSpans {
 
   private final Tracer tracer;
   private final Attributes common;
+  private final LongAdder recorded;
 
-  ReconnectSpans(Tracer tracer, Source source, String gateway) {
+  ReconnectSpans(Tracer tracer, Source source, String gateway, LongAdder recorded) {
     this.tracer = tracer;
+    this.recorded = recorded;
     this.common = Attributes.of(SOURCE, source.label(), GATEWAY, gateway);
   }
 
@@ -63,6 +66,7 @@ final class ReconnectSpans {
         span.setStatus(StatusCode.ERROR, "no session came back within the link window");
       }
       span.end(Math.max(e.endNanos(), e.startNanos()), TimeUnit.NANOSECONDS);
+      recorded.increment();
       return span.getSpanContext();
     } catch (RuntimeException ex) {
       return SpanContext.getInvalid(); // recording never throws

@@ -21,6 +21,7 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,9 @@ public final class Telemetry implements TapObservers, AutoCloseable {
   private final ActivityLog activity;
   private final LongSupplier epochNanos;
   private final SdkTracerProvider tracerProvider;
+  private final CountingSpanExporter spanExporter;
+  private final LongAdder spansRecorded = new LongAdder();
+  private final Duration flushWait;
   private final ExemplarSpan exemplars = new ExemplarSpan();
   private volatile SdkMeterProvider meterProvider;
   private boolean closed;
@@ -59,7 +63,11 @@ public final class Telemetry implements TapObservers, AutoCloseable {
       OtlpSettings settings,
       ActivityLog activity,
       LongSupplier epochNanos,
-      SdkTracerProvider tracerProvider) {
+      SdkTracerProvider tracerProvider,
+      CountingSpanExporter spanExporter,
+      Duration flushWait) {
+    this.spanExporter = spanExporter;
+    this.flushWait = flushWait;
     this.settings = settings;
     this.activity = activity;
     this.epochNanos = epochNanos;
@@ -68,7 +76,7 @@ public final class Telemetry implements TapObservers, AutoCloseable {
 
   /** Nothing exported, no activity log: the metric catalogue alone. */
   public static Telemetry none() {
-    return new Telemetry(OtlpSettings.off(), null, System::nanoTime, null);
+    return new Telemetry(OtlpSettings.off(), null, System::nanoTime, null, null, FLUSH_WAIT);
   }
 
   /**
@@ -77,21 +85,24 @@ public final class Telemetry implements TapObservers, AutoCloseable {
    * @param activity the activity log to count into, or null for none
    */
   public static Telemetry start(OtlpSettings settings, ActivityLog activity) {
-    return start(settings, activity, Telemetry::epochNanosNow);
+    return start(settings, activity, Telemetry::epochNanosNow, FLUSH_WAIT);
   }
 
-  static Telemetry start(OtlpSettings settings, ActivityLog activity, LongSupplier epochNanos) {
+  static Telemetry start(
+      OtlpSettings settings, ActivityLog activity, LongSupplier epochNanos, Duration flushWait) {
     SdkTracerProvider tracers = null;
+    CountingSpanExporter counting = null;
     if (settings.tracesEndpoint() != null) {
       OtlpHttpSpanExporterBuilder exporter =
           OtlpHttpSpanExporter.builder().setEndpoint(settings.tracesEndpoint().toString());
       settings.headers().forEach(exporter::addHeader);
+      counting = new CountingSpanExporter(exporter.build());
       tracers =
           SdkTracerProvider.builder()
               .setResource(resource(settings))
               .setSampler(Sampler.alwaysOn())
               .addSpanProcessor(
-                  BatchSpanProcessor.builder(exporter.build())
+                  BatchSpanProcessor.builder(counting)
                       .setMaxQueueSize(SPAN_QUEUE)
                       .setScheduleDelay(Duration.ofSeconds(1))
                       .build())
@@ -100,7 +111,7 @@ public final class Telemetry implements TapObservers, AutoCloseable {
           .addKeyValue("endpoint", settings.tracesEndpoint())
           .log("OTLP traces to {} (one span per reconnect episode)", settings.tracesEndpoint());
     }
-    return new Telemetry(settings, activity, epochNanos, tracers);
+    return new Telemetry(settings, activity, epochNanos, tracers, counting, flushWait);
   }
 
   /**
@@ -148,7 +159,8 @@ public final class Telemetry implements TapObservers, AutoCloseable {
     ReconnectSpans spans =
         tracerProvider == null
             ? null
-            : new ReconnectSpans(tracerProvider.get("io.gatewatch"), source, gateway);
+            : new ReconnectSpans(
+                tracerProvider.get("io.gatewatch"), source, gateway, spansRecorded);
     return new TapSignals(metrics, spans, exemplars, activity);
   }
 
@@ -193,12 +205,37 @@ public final class Telemetry implements TapObservers, AutoCloseable {
       flushed &= await(meterProvider.shutdown());
     }
     if (!flushed) {
-      log.warn("OTLP: the last export did not complete within {} s", FLUSH_WAIT.toSeconds());
+      log.warn("OTLP: the last export did not complete within {} s", flushWait.toSeconds());
+    }
+    if (spanExporter != null) {
+      long recorded = spansRecorded.sum();
+      long exported = spanExporter.exported.sum();
+      long failed = spanExporter.failed.sum();
+      long dropped = Math.max(0, recorded - exported - failed);
+      log.atLevel(failed + dropped > 0 ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.INFO)
+          .addKeyValue("spans_recorded", recorded)
+          .addKeyValue("spans_exported", exported)
+          .addKeyValue("spans_failed", failed)
+          .addKeyValue("spans_dropped", dropped)
+          .log(
+              "OTLP traces: {} reconnect spans recorded, {} exported, {} failed to export, {}"
+                  + " dropped (queue full or unsent at shutdown)",
+              recorded,
+              exported,
+              failed,
+              dropped);
     }
   }
 
-  private static boolean await(CompletableResultCode result) {
-    return result.join(FLUSH_WAIT.toMillis(), TimeUnit.MILLISECONDS).isSuccess();
+  /** Spans recorded, exported, failed and dropped so far: {@code [recorded, exported, failed]}. */
+  long[] spanCounts() {
+    return spanExporter == null
+        ? new long[3]
+        : new long[] {spansRecorded.sum(), spanExporter.exported.sum(), spanExporter.failed.sum()};
+  }
+
+  private boolean await(CompletableResultCode result) {
+    return result.join(flushWait.toMillis(), TimeUnit.MILLISECONDS).isSuccess();
   }
 
   private static Resource resource(OtlpSettings settings) {
