@@ -227,6 +227,13 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      if (otlp.enabled()) {
+        out.println(
+            "  OTLP                 metrics "
+                + otlp.metricsEndpoint()
+                + ", traces "
+                + otlp.tracesEndpoint());
+      }
       out.println("  fleet                " + fleet.counts());
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
