@@ -74,6 +74,16 @@ class OtlpConfigTest {
   }
 
   @Test
+  void aHeaderValueFromTheEnvironment() {
+    AgentConfig c =
+        read(
+            "otlp:\n  endpoint: http://c:4318\n  headers:\n    Authorization: placeholder\n"
+                + PROXY,
+            Map.of("GATEWATCH_OTLP_HEADERS_AUTHORIZATION", "Bearer from-env"));
+    assertThat(c.otlp().headers()).containsExactly(Map.entry("Authorization", "Bearer from-env"));
+  }
+
+  @Test
   void badValuesNameThePath() {
     assertThatThrownBy(() -> read("otlp:\n  endpoint: collector:4318\n", Map.of()))
         .hasMessage(
