@@ -4,6 +4,8 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.export.LogFormat;
+import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.probe.ProbeSettings;
 import io.gatewatch.probe.ProbeToken;
 import io.gatewatch.probe.ReconnectPolicy;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +43,9 @@ import java.util.regex.Pattern;
  * @param proxies the proxies to run, each with its own gateway label
  * @param probes the probes to run, each with its own gateway label
  * @param ingest {@code POST /v1/capture} on the HTTP port, or null when it is off
+ * @param otlp OTLP export (off without an endpoint), the file's {@code otlp:} over OTEL_* variables
+ * @param logFormat the file's {@code logging.format}, or null when it says nothing
+ * @param activityEvery how often close and resume activity is summarised in the log
  */
 public record AgentConfig(
     InetSocketAddress httpListen,
@@ -47,7 +53,12 @@ public record AgentConfig(
     TrackerSettings tracker,
     List<ProxyConfig> proxies,
     List<ProbeConfig> probes,
-    IngestConfig ingest) {
+    IngestConfig ingest,
+    OtlpSettings otlp,
+    LogFormat logFormat,
+    Duration activityEvery) {
+
+  static final Duration DEFAULT_ACTIVITY_EVERY = Duration.ofSeconds(60);
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -81,7 +92,8 @@ public record AgentConfig(
 
   static AgentConfig read(ConfigNode root, Map<String, String> env) {
     Values v = new Values(env);
-    root.rejectUnknownKeys("http", "profile", "tracker", "proxies", "probes", "ingest");
+    root.rejectUnknownKeys(
+        "http", "profile", "tracker", "proxies", "probes", "ingest", "otlp", "logging");
 
     ConfigNode listenNode = null;
     if (root.find("http").isPresent()) {
@@ -152,8 +164,46 @@ public record AgentConfig(
     if (root.find("ingest").isPresent()) {
       ingest = ingest(root.get("ingest"), v);
     }
+    OtlpSettings otlp = otlp(root, v, env);
+    // the resource names the gateway when the agent watches exactly one
+    Set<String> watched = new HashSet<>(gateways);
+    probes.forEach(p -> watched.add(p.settings().gateway()));
+    if (ingest != null) {
+      watched.add(ingest.gateway());
+    }
+    if (watched.size() == 1) {
+      otlp = otlp.withDefaultAttribute("gateway.name", watched.iterator().next());
+    }
+    LogFormat logFormat = null;
+    Duration activityEvery = DEFAULT_ACTIVITY_EVERY;
+    if (root.find("logging").isPresent()) {
+      ConfigNode logging = root.get("logging");
+      logging.rejectUnknownKeys("format", "summary_every");
+      if (logging.find("format").isPresent()) {
+        ConfigNode f = logging.get("format");
+        try {
+          logFormat = LogFormat.parse(v.text(f));
+        } catch (IllegalArgumentException e) {
+          throw f.error(e.getMessage());
+        }
+      }
+      if (logging.find("summary_every").isPresent()) {
+        activityEvery = v.duration(logging.get("summary_every"));
+        if (activityEvery.toMillis() < 1000) {
+          throw logging.get("summary_every").error("must be at least 1s");
+        }
+      }
+    }
     return new AgentConfig(
-        httpListen, profile, tracker, List.copyOf(proxies), List.copyOf(probes), ingest);
+        httpListen,
+        profile,
+        tracker,
+        List.copyOf(proxies),
+        List.copyOf(probes),
+        ingest,
+        otlp,
+        logFormat,
+        activityEvery);
   }
 
   private static ProbeConfig probe(ConfigNode p, Values v) {
@@ -250,6 +300,61 @@ public record AgentConfig(
             in.find("max_line_bytes")
                 .map(v::positive)
                 .orElse(IngestEndpoint.Settings.DEFAULT_MAX_LINE_BYTES)));
+  }
+
+  /** The file's {@code otlp:} section, each value checked at its path, then the environment. */
+  private static OtlpSettings otlp(ConfigNode root, Values v, Map<String, String> env) {
+    OtlpSettings.Declared declared = OtlpSettings.Declared.NONE;
+    if (root.find("otlp").isPresent()) {
+      ConfigNode o = root.get("otlp");
+      o.rejectUnknownKeys("endpoint", "protocol", "headers", "interval", "resource_attributes");
+      URI endpoint = null;
+      if (o.find("endpoint").isPresent()) {
+        ConfigNode e = o.get("endpoint");
+        try {
+          endpoint = OtlpSettings.parseEndpoint(v.text(e));
+        } catch (IllegalArgumentException ex) {
+          throw e.error(ex.getMessage());
+        }
+      }
+      if (o.find("protocol").isPresent()) {
+        ConfigNode p = o.get("protocol");
+        if (!OtlpSettings.PROTOCOL.equals(v.text(p))) {
+          throw p.error(
+              "only " + OtlpSettings.PROTOCOL + " is supported (the collector's port 4318)");
+        }
+      }
+      Duration interval = null;
+      if (o.find("interval").isPresent()) {
+        interval = v.duration(o.get("interval"));
+        if (interval.isZero() || interval.isNegative()) {
+          throw o.get("interval").error("must be positive");
+        }
+      }
+      declared =
+          new OtlpSettings.Declared(
+              endpoint, strings(o, "headers", v), interval, strings(o, "resource_attributes", v));
+    }
+    try {
+      return OtlpSettings.resolve(declared, env);
+    } catch (ConfigException e) {
+      throw root.find("otlp").map(n -> n.error(e.getMessage())).orElse(e);
+    }
+  }
+
+  /** A mapping of strings ({@code headers:}, {@code resource_attributes:}); empty when absent. */
+  private static Map<String, String> strings(ConfigNode parent, String key, Values v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (parent.find(key).isPresent()) {
+      ConfigNode m = parent.get(key);
+      if (!m.isMapping()) {
+        throw m.error("expected a mapping of names to values");
+      }
+      for (String k : m.keys()) {
+        out.put(k, v.text(m.get(k)));
+      }
+    }
+    return out;
   }
 
   private static ProxyConfig proxy(ConfigNode p, Values v) {

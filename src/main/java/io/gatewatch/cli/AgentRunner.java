@@ -1,5 +1,7 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.export.ActivityLog;
+import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.probe.JdkTransport;
@@ -37,6 +39,7 @@ final class AgentRunner implements AutoCloseable {
   private final SystemScheduler probeScheduler;
   private final AgentServer server;
   private final AtomicBoolean ready;
+  private final Telemetry telemetry;
 
   private AgentRunner(
       Watches watches,
@@ -44,7 +47,9 @@ final class AgentRunner implements AutoCloseable {
       List<Probe> probes,
       SystemScheduler probeScheduler,
       AgentServer server,
-      AtomicBoolean ready) {
+      AtomicBoolean ready,
+      Telemetry telemetry) {
+    this.telemetry = telemetry;
     this.watches = watches;
     this.proxies = proxies;
     this.probes = probes;
@@ -55,7 +60,9 @@ final class AgentRunner implements AutoCloseable {
 
   /** Starts everything, ready when it returns. */
   static AgentRunner start(AgentConfig config) throws IOException {
-    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    Telemetry telemetry =
+        Telemetry.start(config.otlp(), new ActivityLog(config.activityEvery()).start());
+    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
     EventClock clock = EventClock.system();
     List<WatchedProxy> proxies = new ArrayList<>();
     List<Probe> probes = new ArrayList<>();
@@ -114,11 +121,12 @@ final class AgentRunner implements AutoCloseable {
       }
       server.start();
       ready.set(true);
-      return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready);
+      return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready, telemetry);
     } catch (IOException | RuntimeException e) {
       probes.forEach(Probe::close);
       probeScheduler.close();
       proxies.forEach(WatchedProxy::close);
+      telemetry.close();
       throw e;
     }
   }
@@ -208,5 +216,6 @@ final class AgentRunner implements AutoCloseable {
     proxies.forEach(WatchedProxy::close);
     server.close();
     probeScheduler.close();
+    telemetry.close(); // the last closes, then pending spans and metrics go out
   }
 }

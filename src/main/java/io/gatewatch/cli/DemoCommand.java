@@ -3,6 +3,9 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.export.ActivityLog;
+import io.gatewatch.export.OtlpSettings;
+import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.probe.JdkTransport;
@@ -144,7 +147,9 @@ public final class DemoCommand implements Callable<Integer> {
     GatewayProfile gatewayProfile;
     Duration runFor;
     Duration headlineEvery;
+    OtlpSettings otlp;
     try {
+      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
       httpAddress = HostPort.parse("--listen", listen);
       gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
       proxyAddress = HostPort.parse("--proxy-listen", proxyListen);
@@ -161,7 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     EventClock clock = EventClock.system();
-    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
+    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
     Tally tally = new Tally();
     AtomicBoolean ready = new AtomicBoolean();
     GatewaySimulator simulator =
@@ -169,6 +175,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
       return 1;
     }
@@ -197,6 +204,7 @@ public final class DemoCommand implements Callable<Integer> {
               tally);
     } catch (IOException e) {
       simulator.close();
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
       return 1;
     }
@@ -227,6 +235,7 @@ public final class DemoCommand implements Callable<Integer> {
       probeScheduler.close();
       proxy.close();
       simulator.close();
+      telemetry.close();
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
@@ -272,6 +281,13 @@ public final class DemoCommand implements Callable<Integer> {
                       + IngestEndpoint.PATH
                       + " (source=\"ingest\")"
                   : "off (--listen is not a loopback address)"));
+      if (otlp.enabled()) {
+        out.println(
+            "  OTLP                 metrics "
+                + otlp.metricsEndpoint()
+                + ", traces "
+                + otlp.tracesEndpoint());
+      }
       out.println("  fleet                " + fleet.counts());
       out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
       out.println(
@@ -300,6 +316,7 @@ public final class DemoCommand implements Callable<Integer> {
       proxy.close();
       server.close();
       simulator.close();
+      telemetry.close(); // flushes pending OTLP spans and metrics
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {

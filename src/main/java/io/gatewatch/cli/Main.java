@@ -1,8 +1,12 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.export.LogFormat;
+import io.gatewatch.export.Logging;
 import io.gatewatch.metrics.AgentMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code gatewatch} command line. */
 @Command(
@@ -35,7 +39,18 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns its exit code (for tests: nothing calls System.exit). */
   public static int run(String... args) {
+    Logging.bridgeJul();
     return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+  }
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      scope = ScopeType.INHERIT,
+      description =
+          "Log lines on stderr: text (readable, the default) or json (one object per line).")
+  void logFormat(LogFormat format) {
+    Logging.formatFromFlag(format);
   }
 
   @Override

@@ -7,6 +7,9 @@ import io.gatewatch.capture.NdjsonLines;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.export.ActivityLog;
+import io.gatewatch.export.OtlpSettings;
+import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
@@ -102,7 +105,9 @@ public final class ReplayCommand implements Callable<Integer> {
     GatewayProfile gatewayProfile;
     TrackerSettings settings;
     InetSocketAddress serveAddress;
+    OtlpSettings otlp;
     try {
+      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway);
       serveAddress = serve == null ? null : HostPort.parse("--serve", serve);
       gatewayProfile = ProfileLoader.load(profile);
       settings =
@@ -112,7 +117,21 @@ public final class ReplayCommand implements Callable<Integer> {
       return 2;
     }
 
-    Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
+    try (Telemetry telemetry =
+        Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(60)).start())) {
+      return replay(out, err, gatewayProfile, settings, serveAddress, telemetry);
+    }
+  }
+
+  private int replay(
+      PrintWriter out,
+      PrintWriter err,
+      GatewayProfile gatewayProfile,
+      TrackerSettings settings,
+      InetSocketAddress serveAddress,
+      Telemetry telemetry)
+      throws IOException {
+    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
     Tally tally = new Tally();
     ConnectionTracker tracker;
     try {
@@ -182,6 +201,7 @@ public final class ReplayCommand implements Callable<Integer> {
       }
     }
     out.flush();
+    telemetry.flush(); // the replayed numbers and episodes go out now, not at the next interval
     if (serveAddress != null) {
       serveUntilInterrupted(serveAddress, exposition, err);
     }

@@ -1,6 +1,7 @@
 package io.gatewatch.cli;
 
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.export.Logging;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,6 +35,7 @@ public final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());
       return 2;
     }
+    Logging.formatFromConfig(loaded.logFormat());
     return AgentRunner.runUntilStopped("run", loaded, spec.commandLine().getErr());
   }
 }

@@ -6,6 +6,7 @@ import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -23,15 +25,32 @@ import java.util.Set;
  * gateway. {@link #close()} detaches the GC listener.
  */
 public final class Watches implements AutoCloseable {
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry;
   private final AgentMetrics agent = new AgentMetrics();
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final TokenFingerprinter fingerprinter;
   private final FrameScanner scanner;
   private final Set<String> names = new HashSet<>();
+  private final TapObservers observers;
 
   public Watches(TokenFingerprinter fingerprinter) {
+    this(fingerprinter, TapObservers.NONE);
+  }
+
+  /**
+   * @param observers see each tap's signals around its metrics (spans, the activity log), and give
+   *     histogram exemplars their span
+   */
+  public Watches(TokenFingerprinter fingerprinter, TapObservers observers) {
+    this.observers = observers;
+    this.registry =
+        observers.exemplars() == null
+            ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
+            : new PrometheusMeterRegistry(
+                PrometheusConfig.DEFAULT,
+                new PrometheusRegistry(),
+                Clock.SYSTEM,
+                observers.exemplars());
     this.fingerprinter = fingerprinter;
     this.scanner = new FrameScanner(fingerprinter);
     agent.bindTo(registry);
@@ -60,12 +79,10 @@ public final class Watches implements AutoCloseable {
       throw new IllegalArgumentException(
           "gateway \"" + gateway + "\" is already watched as source " + source.label());
     }
+    Signals first = observers.around(source, gateway, metrics);
     ConnectionTracker tracker =
         new ConnectionTracker(
-            profile,
-            settings,
-            scanner,
-            also == Signals.NONE ? metrics : Signals.both(metrics, also));
+            profile, settings, scanner, also == Signals.NONE ? first : Signals.both(first, also));
     metrics.observe(tracker).bindTo(registry);
     agent.track(tracker);
     return tracker;
