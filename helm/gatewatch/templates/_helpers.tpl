@@ -110,6 +110,7 @@ proxies:
 {{- if .Values.ingest.enabled }}
 ingest:
   enabled: true
+  gateway: {{ .Values.ingest.gateway }}
   {{- if include "gatewatch.ingestAuth" . }}
   token_file: {{ include "gatewatch.secretsDir" . }}/ingest/{{ .Values.ingest.auth.key }}
   {{- end }}

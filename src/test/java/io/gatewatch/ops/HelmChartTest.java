@@ -34,6 +34,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 class HelmChartTest {
   private static final Path CHART = Path.of("helm/gatewatch");
   private static final String KUBE_VERSION = "1.30.0";
+  private static final String SECRETS_DIR = "/var/run/secrets/gatewatch";
   private static final Map<String, List<Map<String, Object>>> RENDERED = new LinkedHashMap<>();
 
   @BeforeAll
@@ -285,9 +286,7 @@ class HelmChartTest {
         if (!"ConfigMap".equals(cm.get("kind")) || name(cm).contains("-dashboard-")) {
           continue;
         }
-        Path file = tmp.resolve(e.getKey() + "-" + name(cm) + ".yaml");
-        Files.writeString(file, (String) map(cm.get("data")).get("config.yaml"));
-        AgentConfig config = AgentConfig.load(file, Map.of());
+        AgentConfig config = load(tmp, e.getKey() + "-" + name(cm), cm);
         assertThat(config.httpListen().getPort()).isEqualTo(9470);
         checked++;
       }
@@ -298,6 +297,9 @@ class HelmChartTest {
     assertThat(proxy.proxies().get(1).gateway()).isEqualTo("us-east");
     assertThat(proxy.proxies().get(1).compressedObservation()).isFalse();
     assertThat(proxy.proxies().get(1).settings().maxConnections()).isEqualTo(20000);
+    AgentConfig all = config("all", "gw-gatewatch", tmp);
+    assertThat(all.ingest().gateway()).isEqualTo("ingest");
+    assertThat(all.ingest().settings().bearerToken()).isEqualTo("secret-from-ingest");
   }
 
   // ---- helpers ----
@@ -306,12 +308,27 @@ class HelmChartTest {
       throws IOException {
     for (Map<String, Object> cm : objects(scenario, "ConfigMap")) {
       if (name(cm).equals(configMap)) {
-        Path file = tmp.resolve("one-" + scenario + ".yaml");
-        Files.writeString(file, (String) map(cm.get("data")).get("config.yaml"));
-        return AgentConfig.load(file, Map.of());
+        return load(tmp, "one-" + scenario, cm);
       }
     }
     throw new AssertionError("no ConfigMap " + configMap + " in " + scenario);
+  }
+
+  /**
+   * Loads a rendered config as the agent would, with the chart's Secrets "mounted" under {@code
+   * tmp} (gatewatch reads token files at start-up).
+   */
+  private static AgentConfig load(Path tmp, String name, Map<String, Object> configMap)
+      throws IOException {
+    Path secrets = tmp.resolve(name + "-secrets");
+    for (String dir : List.of("probe", "ingest")) {
+      Files.createDirectories(secrets.resolve(dir));
+      Files.writeString(secrets.resolve(dir).resolve("token"), "secret-from-" + dir + "\n");
+    }
+    String text = (String) map(configMap.get("data")).get("config.yaml");
+    Path file = tmp.resolve(name + ".yaml");
+    Files.writeString(file, text.replace(SECRETS_DIR, secrets.toString()));
+    return AgentConfig.load(file, Map.of());
   }
 
   private static int alertCount(Map<String, Object> rules) {
