@@ -1,0 +1,228 @@
+{{/* The chart name, overridable. */}}
+{{- define "gatewatch.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release-qualified name used for every object. */}}
+{{- define "gatewatch.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gatewatch.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object; the chart version is here, never in a selector. */}}
+{{- define "gatewatch.labels" -}}
+helm.sh/chart: {{ include "gatewatch.chart" . }}
+{{ include "gatewatch.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gatewatch
+{{- end }}
+
+{{/* Selector labels: stable across upgrades. */}}
+{{- define "gatewatch.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gatewatch.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The agent (proxy, ingest, metrics) and the probe are separate components. */}}
+{{- define "gatewatch.agentSelectorLabels" -}}
+{{ include "gatewatch.selectorLabels" . }}
+app.kubernetes.io/component: agent
+{{- end }}
+
+{{- define "gatewatch.probeSelectorLabels" -}}
+{{ include "gatewatch.selectorLabels" . }}
+app.kubernetes.io/component: probe
+{{- end }}
+
+{{- define "gatewatch.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gatewatch.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "gatewatch.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* Where the Secrets' keys are mounted. */}}
+{{- define "gatewatch.secretsDir" -}}/var/run/secrets/gatewatch{{- end }}
+
+{{- define "gatewatch.probeTokenSecret" -}}
+{{- default (printf "%s-probe-token" (include "gatewatch.fullname" .)) .Values.probe.token.existingSecret }}
+{{- end }}
+
+{{- define "gatewatch.ingestTokenSecret" -}}
+{{- default (printf "%s-ingest-token" (include "gatewatch.fullname" .)) .Values.ingest.auth.existingSecret }}
+{{- end }}
+
+{{- define "gatewatch.ingestAuth" -}}
+{{- if or .Values.ingest.auth.value .Values.ingest.auth.existingSecret }}true{{ end }}
+{{- end }}
+
+{{/* The agent's `gatewatch run --config` file: proxies, ingest, metrics. */}}
+{{- define "gatewatch.agentConfig" -}}
+http:
+  listen: 0.0.0.0:{{ .Values.http.port }}
+profile: {{ .Values.profile }}
+tracker:
+  link_window: {{ .Values.tracker.linkWindow }}
+  idle_ttl: {{ .Values.tracker.idleTtl }}
+  max_connections: {{ int .Values.tracker.maxConnections }}
+  max_clients: {{ int .Values.tracker.maxClients }}
+{{- if .Values.proxy.enabled }}
+proxies:
+{{- range $i, $g := .Values.proxy.gateways }}
+  - gateway: {{ required (printf "proxy.gateways[%d].name is required" $i) $g.name }}
+    listen: 0.0.0.0:{{ required (printf "proxy.gateways[%d].port is required" $i) $g.port }}
+    upstream: {{ required (printf "proxy.gateways[%d].upstream is required" $i) $g.upstream | quote }}
+    {{- with $g.maxConnections }}
+    max_connections: {{ int . }}
+    {{- end }}
+    {{- with $g.connectTimeout }}
+    connect_timeout: {{ . }}
+    {{- end }}
+    {{- with $g.idleTimeout }}
+    idle_timeout: {{ . }}
+    {{- end }}
+    {{- with $g.maxFrameBytes }}
+    max_frame_bytes: {{ int . }}
+    {{- end }}
+    {{- if hasKey $g "compressedObservation" }}
+    compressed_observation: {{ $g.compressedObservation }}
+    {{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.ingest.enabled }}
+ingest:
+  enabled: true
+  gateway: {{ .Values.ingest.gateway }}
+  {{- if include "gatewatch.ingestAuth" . }}
+  token_file: {{ include "gatewatch.secretsDir" . }}/ingest/{{ .Values.ingest.auth.key }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The probe's `gatewatch run --config` file. */}}
+{{- define "gatewatch.probeConfig" -}}
+http:
+  listen: 0.0.0.0:{{ .Values.http.port }}
+profile: {{ .Values.profile }}
+probes:
+{{- range $i, $t := .Values.probe.targets }}
+  - gateway: {{ required (printf "probe.targets[%d].gateway is required" $i) $t.gateway }}
+    url: {{ required (printf "probe.targets[%d].url is required" $i) $t.url | quote }}
+    token_file: {{ include "gatewatch.secretsDir" $ }}/probe/{{ $.Values.probe.token.key }}
+    {{- with $t.sessions }}
+    sessions: {{ int . }}
+    {{- end }}
+    {{- with $t.resumeEvery }}
+    resume_every: {{ . }}
+    {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The container spec shared by the agent and the probe; `.config` names the ConfigMap. */}}
+{{- define "gatewatch.podSpec" -}}
+{{- $root := .root -}}
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+serviceAccountName: {{ include "gatewatch.serviceAccountName" $root }}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
+containers:
+  - name: gatewatch
+    image: {{ include "gatewatch.image" $root | quote }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    args: ["run", "--config", "/etc/gatewatch/config.yaml"]
+    env:
+      - name: JAVA_TOOL_OPTIONS
+        value: {{ $root.Values.javaOptions | quote }}
+      {{- with $root.Values.extraEnv }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    ports:
+      - name: http
+        containerPort: {{ $root.Values.http.port }}
+        protocol: TCP
+      {{- if and .proxies $root.Values.proxy.enabled }}
+      {{- range $i, $g := $root.Values.proxy.gateways }}
+      - name: {{ printf "proxy-%d" $i }}
+        containerPort: {{ $g.port }}
+        protocol: TCP
+      {{- end }}
+      {{- end }}
+    livenessProbe:
+      httpGet:
+        path: /-/healthy
+        port: http
+      {{- toYaml $root.Values.livenessProbe | nindent 6 }}
+    readinessProbe:
+      httpGet:
+        path: /-/ready
+        port: http
+      {{- toYaml $root.Values.readinessProbe | nindent 6 }}
+    securityContext:
+      {{- toYaml $root.Values.securityContext | nindent 6 }}
+    resources:
+      {{- toYaml $root.Values.resources | nindent 6 }}
+    volumeMounts:
+      - name: config
+        mountPath: /etc/gatewatch
+        readOnly: true
+      - name: tmp
+        mountPath: /tmp
+      {{- with .secret }}
+      - name: secret
+        mountPath: {{ include "gatewatch.secretsDir" $root }}/{{ .dir }}
+        readOnly: true
+      {{- end }}
+volumes:
+  - name: config
+    configMap:
+      name: {{ .config }}
+  # the JVM and zstd-jni's native library need a writable /tmp on a read-only root filesystem
+  - name: tmp
+    emptyDir:
+      sizeLimit: 64Mi
+  {{- with .secret }}
+  - name: secret
+    secret:
+      secretName: {{ .name }}
+      items:
+        - key: {{ .key }}
+          path: {{ .key }}
+  {{- end }}
+{{- with $root.Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $root.Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $root.Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* The runbook base written in alerts/gatewatch.rules.yaml; prometheusRule.runbookBaseUrl replaces it. */}}
+{{- define "gatewatch.defaultRunbookBase" -}}https://github.com/gatewatch/gatewatch/blob/main/alerts/runbooks{{- end }}
