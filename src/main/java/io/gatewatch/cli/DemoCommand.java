@@ -218,6 +218,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      out.println("  status page          http://" + server.hostPort() + "/");
       out.println("  fleet                " + fleet.counts());
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
