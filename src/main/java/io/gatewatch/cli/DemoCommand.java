@@ -66,7 +66,9 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:9470",
-      description = "HTTP endpoints: /metrics, /-/healthy, /-/ready (default: ${DEFAULT-VALUE}).")
+      description =
+          "HTTP endpoints: /metrics, /-/healthy, /-/ready, the status page / (default:"
+              + " ${DEFAULT-VALUE}).")
   String listen;
 
   @Option(

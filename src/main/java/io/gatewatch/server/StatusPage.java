@@ -325,8 +325,9 @@ final class StatusPage implements AutoCloseable {
         .append("<div class=\"scroll\"><table><caption>Closes since the agent started, by")
         .append(" initiator</caption>")
         .append("<thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Name</th>")
-        .append("<th scope=\"col\">Resumable</th><th scope=\"col\" class=\"n\">Server</th>")
-        .append("<th scope=\"col\" class=\"n\">Client</th><th scope=\"col\" class=\"n\">None</th>")
+        .append("<th scope=\"col\">Resumable</th><th scope=\"col\" class=\"n by\">Server</th>")
+        .append("<th scope=\"col\" class=\"n by\">Client</th>")
+        .append("<th scope=\"col\" class=\"n by\">None</th>")
         .append("<th scope=\"col\" class=\"n\">Total</th></tr></thead><tbody>");
     List<Summary.CloseRow> rows = g.closes().codes();
     if (rows.isEmpty()) {
@@ -341,11 +342,11 @@ final class StatusPage implements AutoCloseable {
           .append(esc(c.name()))
           .append("</td><td>")
           .append("true".equals(c.resumable()) ? "↻ yes" : esc(resumableText(c.resumable())))
-          .append("</td><td class=\"n\">")
+          .append("</td><td class=\"n by\">")
           .append(v(rp + "/server", c.server(), Long.toString(c.server())))
-          .append("</td><td class=\"n\">")
+          .append("</td><td class=\"n by\">")
           .append(v(rp + "/client", c.client(), Long.toString(c.client())))
-          .append("</td><td class=\"n\">")
+          .append("</td><td class=\"n by\">")
           .append(v(rp + "/none", c.none(), Long.toString(c.none())))
           .append("</td><td class=\"n\">")
           .append(v(rp + "/total", c.total(), Long.toString(c.total())))
@@ -456,7 +457,7 @@ final class StatusPage implements AutoCloseable {
                 List.of(new Svg.Line("sessions", "p50", sessions)),
                 from(s, t, to),
                 to,
-                v -> Long.toString(Math.round(v))))
+                Svg::count))
         .append("</article>\n");
   }
 

@@ -40,7 +40,7 @@ final class Svg {
     }
     double top = nice(max);
     StringBuilder b = open(id, title, "stacked", H);
-    grid(b, top, v -> Long.toString(Math.round(v)));
+    grid(b, top, Svg::count);
     timeAxis(b, from, to);
     double barW = Math.max(1.5, (RIGHT - LEFT) * (double) barMillis / (to - from) - 1);
     int marks = 0;
@@ -143,7 +143,7 @@ final class Svg {
     }
     double top = nice(max);
     StringBuilder b = open(id, title, "columns", H);
-    grid(b, top, v -> Long.toString(Math.round(v)));
+    grid(b, top, Svg::count);
     double slot = (RIGHT - LEFT) / (double) Math.max(1, categories.size());
     int marks = 0;
     for (int i = 0; i < categories.size(); i++) {
@@ -182,7 +182,7 @@ final class Svg {
     }
     int rowH = 20;
     int height = categories.size() * rowH + 6;
-    int labelW = 118;
+    int labelW = 132;
     StringBuilder b = open(id, title, "rows", height);
     int marks = 0;
     for (int i = 0; i < categories.size(); i++) {
@@ -286,6 +286,11 @@ final class Svg {
 
   private static double x(long t, long from, long to) {
     return LEFT + (RIGHT - LEFT) * (double) (t - from) / Math.max(1, to - from);
+  }
+
+  /** A count on an axis: halves of an odd maximum keep their decimal. */
+  static String count(double v) {
+    return v == Math.rint(v) ? Long.toString(Math.round(v)) : String.format(Locale.ROOT, "%.1f", v);
   }
 
   /** A round axis maximum at or above {@code max}: 1, 2 or 5 times a power of ten. */
