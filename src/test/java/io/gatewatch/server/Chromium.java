@@ -47,11 +47,15 @@ final class Chromium implements AutoCloseable {
   private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final List<String> errors = new CopyOnWriteArrayList<>();
 
-  /** The browser to use: {@code GATEWATCH_CHROMIUM}, else chromium (Debian) on the PATH. */
+  /**
+   * The browser to use: {@code GATEWATCH_CHROMIUM} if set (empty when it is not executable), else
+   * chromium (Debian) on the PATH.
+   */
   static Optional<Path> find() {
     String env = System.getenv("GATEWATCH_CHROMIUM");
     if (env != null && !env.isBlank()) {
-      return Optional.of(Path.of(env));
+      Path p = Path.of(env);
+      return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
     }
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {

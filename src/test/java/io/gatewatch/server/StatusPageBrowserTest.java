@@ -48,6 +48,8 @@ class StatusPageBrowserTest {
             marks: e.querySelectorAll('[data-value]').length,
             width: e.getBoundingClientRect().width })),
           scrollWidth: document.documentElement.scrollWidth,
+          tablesFit: [...document.querySelectorAll('.scroll')]
+            .every(e => e.scrollWidth <= e.clientWidth),
           background: getComputedStyle(document.body).backgroundColor,
           stale: !document.getElementById('stale').hidden
         };
@@ -66,6 +68,7 @@ class StatusPageBrowserTest {
       if ("true".equals(System.getenv("CI"))) {
         fail(why);
       }
+      System.err.println("WARNING: skipped: " + why); // said out loud, not only in a report
       Assumptions.abort(why);
     }
     browser = Chromium.launch(binary.get());
@@ -108,6 +111,7 @@ class StatusPageBrowserTest {
       assertThat(phone.path("scrollWidth").asInt())
           .as("no sideways scrolling")
           .isLessThanOrEqualTo(375);
+      assertThat(phone.path("tablesFit").asBoolean()).as("tables fit a phone").isTrue();
       assertThat(phone.path("background").asText()).isEqualTo("rgb(15, 18, 22)");
       browser.screenshot(Path.of("target", "status-page-phone-dark.png"));
       assertThat(browser.errors()).isEmpty();
