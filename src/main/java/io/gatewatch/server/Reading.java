@@ -8,7 +8,6 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -240,10 +239,5 @@ final class Reading {
     } catch (NumberFormatException e) {
       return Integer.MAX_VALUE;
     }
-  }
-
-  @Override
-  public String toString() {
-    return "Reading@" + atMillis + Arrays.toString(gateways.keySet().toArray());
   }
 }
