@@ -82,8 +82,9 @@ public final class DemoCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:9470",
       description =
-          "HTTP endpoints: /metrics, /-/healthy, /-/ready, and POST /v1/capture (open,"
-              + " without auth, when this is a loopback address) (default: ${DEFAULT-VALUE}).")
+          "HTTP endpoints: /metrics, /-/healthy, /-/ready, the status page /, and POST"
+              + " /v1/capture (open, without auth, when this is a loopback address) (default:"
+              + " ${DEFAULT-VALUE}).")
   String listen;
 
   @Option(
@@ -273,6 +274,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      out.println("  status page          http://" + server.hostPort() + "/");
       out.println(
           "  ingest               "
               + (ingest

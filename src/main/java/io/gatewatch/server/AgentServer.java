@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's HTTP endpoints on one port: {@code /metrics}, {@code /-/healthy}, {@code /-/ready}.
- * The JDK server with a small bounded pool, as client_java's exporter does: a burst of scrapes
- * queues or is refused, it never grows threads without bound.
+ * The agent's HTTP endpoints on one port: {@code /metrics}, {@code /-/healthy}, {@code /-/ready},
+ * and the status page ({@code /}, {@code /api/summary}, assets under {@code /status/}). The JDK
+ * server with a small bounded pool, as client_java's exporter does: a burst of scrapes queues or is
+ * refused, it never grows threads without bound.
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
@@ -28,6 +30,7 @@ public final class AgentServer implements AutoCloseable {
   private final ThreadPoolExecutor pool;
   private final MetricsExposition exposition;
   private final BooleanSupplier ready;
+  private final StatusPage status;
 
   /**
    * Binds now (so a taken port fails at start-up) and serves after {@link #start()}.
@@ -36,7 +39,29 @@ public final class AgentServer implements AutoCloseable {
    */
   public AgentServer(InetSocketAddress bind, MetricsExposition exposition, BooleanSupplier ready)
       throws IOException {
+    this(
+        bind,
+        exposition,
+        ready,
+        new StatusPage(
+            new StatusHistory(
+                exposition::snapshot,
+                ready,
+                Clock.systemUTC(),
+                StatusHistory.DEFAULT_INTERVAL,
+                StatusHistory.DEFAULT_CAPACITY),
+            true));
+  }
+
+  /** With a given status page (tests: a history they tick themselves). */
+  AgentServer(
+      InetSocketAddress bind,
+      MetricsExposition exposition,
+      BooleanSupplier ready,
+      StatusPage status)
+      throws IOException {
     this.exposition = exposition;
+    this.status = status;
     this.ready = ready;
     this.server = HttpServer.create(bind, 64);
     this.pool =
@@ -63,6 +88,9 @@ public final class AgentServer implements AutoCloseable {
                     ex,
                     ready.getAsBoolean() ? 200 : 503,
                     ready.getAsBoolean() ? "Ready\n" : "Not ready\n")));
+    server.createContext("/", guarded(status::page));
+    server.createContext("/api/summary", guarded(status::summaryJson));
+    server.createContext("/status/", guarded(status::asset));
   }
 
   /** Adds an endpoint; used by later parts (capture ingest, status page). */
@@ -72,7 +100,9 @@ public final class AgentServer implements AutoCloseable {
 
   public void start() {
     server.start();
-    log.info("HTTP endpoints on http://{}/metrics", hostPort());
+    status.start();
+    log.info(
+        "HTTP endpoints on http://{}/metrics, status page on http://{}/", hostPort(), hostPort());
   }
 
   /** The bound address as {@code host:port} (the real port when 0 was asked for). */
@@ -89,6 +119,7 @@ public final class AgentServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     pool.shutdownNow();
+    status.close();
   }
 
   private void metrics(HttpExchange ex) throws IOException {

@@ -1,0 +1,253 @@
+package io.gatewatch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewatch.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The status page in a real headless Chromium: it loads without a single console error, every chart
+ * has data, and every number it shows is the one /api/summary holds. Screenshots go to {@code
+ * target/status-page*.png}. Chromium is required in CI ({@code CI=true}: the test fails without
+ * it); elsewhere its absence skips these tests with the reason.
+ */
+class StatusPageBrowserTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** What the page shows: every number with its JSON pointer, every chart with its marks. */
+  private static final String PAGE_STATE =
+      """
+      (() => {
+        const main = document.getElementById('status');
+        return {
+          generatedAt: main.dataset.generatedAt,
+          values: [...document.querySelectorAll('[data-json]')].map(e => ({
+            ptr: e.dataset.json, value: e.dataset.value, text: e.textContent })),
+          charts: [...document.querySelectorAll('svg[data-chart]')].map(e => ({
+            id: e.dataset.chart, points: Number(e.dataset.points),
+            marks: e.querySelectorAll('[data-value]').length,
+            width: e.getBoundingClientRect().width })),
+          scrollWidth: document.documentElement.scrollWidth,
+          tablesFit: [...document.querySelectorAll('.scroll')]
+            .every(e => e.scrollWidth <= e.clientWidth),
+          background: getComputedStyle(document.body).backgroundColor,
+          stale: !document.getElementById('stale').hidden
+        };
+      })()
+      """;
+
+  private static Chromium browser;
+
+  @BeforeAll
+  static void launch() throws Exception {
+    Optional<Path> binary = Chromium.find();
+    if (binary.isEmpty()) {
+      String why =
+          "the status page's browser tests need Chromium: apt-get install chromium (Debian), or"
+              + " set GATEWATCH_CHROMIUM to a Chromium binary; .ci/run installs it";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(why);
+      }
+      System.err.println("WARNING: skipped: " + why); // said out loud, not only in a report
+      Assumptions.abort(why);
+    }
+    browser = Chromium.launch(binary.get());
+  }
+
+  @AfterAll
+  static void quit() {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @Test
+  void theSampleShownExactlyAtDesktopAndPhoneWidthInLightAndDark() throws Exception {
+    try (StatusFixture f = new StatusFixture().replayInSteps()) {
+      String url = "http://" + f.serve().hostPort() + "/";
+      JsonNode summary = summary(url);
+
+      browser.viewport(1280, 900, false);
+      browser.colorScheme("light");
+      browser.load(url);
+      JsonNode page = browser.eval(PAGE_STATE);
+
+      assertShowsTheSummary(page, summary);
+      assertEveryChartHasData(page);
+      assertThat(shown(page, "/gateways/0/resume/successRate")).isEqualTo("40.0%");
+      assertThat(shown(page, "/gateways/0/resume/successes")).isEqualTo("4");
+      assertThat(shown(page, "/gateways/0/resume/attempts")).isEqualTo("10");
+      assertThat(shown(page, "/gateways/0/reconnect/p95Seconds")).isEqualTo("13.00 s");
+      assertThat(shown(page, "/gateways/0/heartbeat/p99Seconds")).isEqualTo("73.9 ms");
+      assertThat(page.path("background").asText()).isEqualTo("rgb(246, 247, 249)");
+      browser.screenshot(Path.of("target", "status-page.png"));
+
+      browser.viewport(375, 812, true);
+      browser.colorScheme("dark");
+      browser.load(url);
+      JsonNode phone = browser.eval(PAGE_STATE);
+
+      assertShowsTheSummary(phone, summary);
+      assertThat(phone.path("scrollWidth").asInt())
+          .as("no sideways scrolling")
+          .isLessThanOrEqualTo(375);
+      assertThat(phone.path("tablesFit").asBoolean()).as("tables fit a phone").isTrue();
+      assertThat(phone.path("background").asText()).isEqualTo("rgb(15, 18, 22)");
+      browser.screenshot(Path.of("target", "status-page-phone-dark.png"));
+      assertThat(browser.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void aRunningDemoRefreshesByItselfAndShowsWhatTheJsonSays() throws Exception {
+    StringWriter out = new StringWriter();
+    Thread demo =
+        new Thread(
+            () ->
+                new CommandLine(new Main())
+                    .setOut(new PrintWriter(out, true))
+                    .setErr(new PrintWriter(new StringWriter(), true))
+                    .execute(
+                        "demo",
+                        "--duration",
+                        "120s",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--gateway-listen",
+                        "127.0.0.1:0",
+                        "--proxy-listen",
+                        "127.0.0.1:0"),
+            "demo");
+    demo.start();
+    try {
+      Pattern status = Pattern.compile("status page +(http://\\S+/)");
+      String url =
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () -> {
+                    Matcher m = status.matcher(out.toString());
+                    return m.find() ? m.group(1) : null;
+                  },
+                  u -> u != null);
+      // Wait until every chart can have something: closes, resumes, reconnects, round trips.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(40))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                JsonNode g = summary(url).at("/gateways/0");
+                return g.at("/closes/total").asLong() > 0
+                    && g.at("/resume/attempts").asLong() > 0
+                    && g.at("/reconnect/episodes").asLong() > 0
+                    && g.at("/heartbeat/count").asLong() > 0
+                    && g.at("/series/t").size() >= 2;
+              });
+
+      browser.viewport(1280, 900, false);
+      browser.colorScheme("light");
+      browser.load(url);
+      String first = browser.eval(PAGE_STATE).path("generatedAt").asText();
+      // status.js swaps in the next reading without a reload.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> !browser.eval(PAGE_STATE).path("generatedAt").asText().equals(first));
+
+      // The numbers move every reading (5 s): compare a page and a JSON of the same reading.
+      JsonNode page = null;
+      JsonNode summary = null;
+      for (int attempt = 0; attempt < 5 && page == null; attempt++) {
+        JsonNode before = summary(url);
+        browser.load(url);
+        JsonNode shown = browser.eval(PAGE_STATE);
+        JsonNode after = summary(url);
+        String at = shown.path("generatedAt").asText();
+        if (at.equals(before.path("generatedAt").asText())
+            && at.equals(after.path("generatedAt").asText())) {
+          page = shown;
+          summary = after;
+        }
+      }
+      assertThat(page).as("a page and a summary of the same reading").isNotNull();
+      assertShowsTheSummary(page, summary);
+      assertEveryChartHasData(page);
+      assertThat(page.path("stale").asBoolean()).isFalse();
+      browser.screenshot(Path.of("target", "status-page-demo.png"));
+      assertThat(browser.errors()).isEmpty();
+    } finally {
+      demo.interrupt(); // the demo closes everything on its way out
+      demo.join(15_000);
+    }
+  }
+
+  private static JsonNode summary(String pageUrl) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(pageUrl + "api/summary")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  /** Every number on the page is the value at its pointer in /api/summary. */
+  private static void assertShowsTheSummary(JsonNode page, JsonNode summary) {
+    assertThat(page.path("generatedAt").asText()).isEqualTo(summary.path("generatedAt").asText());
+    JsonNode values = page.path("values");
+    assertThat(values.size()).as("numbers on the page").isGreaterThan(40);
+    for (JsonNode v : values) {
+      String ptr = v.path("ptr").asText();
+      JsonNode expected = summary.at(ptr);
+      assertThat(expected.isMissingNode()).as(ptr + " is in /api/summary").isFalse();
+      String shown = v.path("value").asText();
+      if (expected.isNull()) {
+        assertThat(shown).as(ptr).isEmpty();
+      } else if (expected.isNumber()) {
+        assertThat(Double.parseDouble(shown)).as(ptr).isEqualTo(expected.asDouble());
+      } else {
+        assertThat(shown).as(ptr).isEqualTo(expected.asText());
+      }
+    }
+  }
+
+  private static void assertEveryChartHasData(JsonNode page) {
+    JsonNode charts = page.path("charts");
+    assertThat(charts.size()).as("charts on the page").isEqualTo(5);
+    for (JsonNode c : charts) {
+      assertThat(c.path("points").asInt()).as(c.path("id").asText() + " has data").isPositive();
+      assertThat(c.path("marks").asInt())
+          .as(c.path("id").asText())
+          .isEqualTo(c.path("points").asInt());
+      assertThat(c.path("width").asDouble()).as(c.path("id").asText() + " is drawn").isPositive();
+    }
+  }
+
+  private static String shown(JsonNode page, String ptr) {
+    for (JsonNode v : page.path("values")) {
+      if (v.path("ptr").asText().equals(ptr)) {
+        return v.path("text").asText();
+      }
+    }
+    throw new AssertionError("the page shows no " + ptr);
+  }
+}
