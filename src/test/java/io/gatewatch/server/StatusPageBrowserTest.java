@@ -93,7 +93,7 @@ class StatusPageBrowserTest {
       JsonNode page = browser.eval(PAGE_STATE);
 
       assertShowsTheSummary(page, summary);
-      assertEveryChartHasData(page);
+      assertEveryChartHasData(page, 1);
       assertThat(shown(page, "/gateways/0/resume/successRate")).isEqualTo("40.0%");
       assertThat(shown(page, "/gateways/0/resume/successes")).isEqualTo("4");
       assertThat(shown(page, "/gateways/0/resume/attempts")).isEqualTo("10");
@@ -150,18 +150,34 @@ class StatusPageBrowserTest {
                     return m.find() ? m.group(1) : null;
                   },
                   u -> u != null);
+      // The demo watches its proxy, its probe and ingest; ingest counts what a newcomer posts.
+      HttpResponse<String> posted =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url + "v1/capture"))
+                  .POST(HttpRequest.BodyPublishers.ofFile(Path.of("samples/fluxer-sample.ndjson")))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(posted.body()).isEqualTo("{\"accepted\":147,\"rejected\":[]}\n");
       // Wait until every chart can have something: closes, resumes, reconnects, round trips.
       Awaitility.await()
-          .atMost(Duration.ofSeconds(40))
+          .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(500))
           .until(
               () -> {
-                JsonNode g = summary(url).at("/gateways/0");
-                return g.at("/closes/total").asLong() > 0
-                    && g.at("/resume/attempts").asLong() > 0
-                    && g.at("/reconnect/episodes").asLong() > 0
-                    && g.at("/heartbeat/count").asLong() > 0
-                    && g.at("/series/t").size() >= 2;
+                JsonNode gateways = summary(url).path("gateways");
+                if (gateways.size() != 3) {
+                  return false;
+                }
+                for (JsonNode g : gateways) {
+                  if (g.at("/closes/total").asLong() == 0
+                      || g.at("/resume/attempts").asLong() == 0
+                      || g.at("/reconnect/episodes").asLong() == 0
+                      || g.at("/heartbeat/count").asLong() == 0
+                      || g.at("/series/t").size() < 2) {
+                    return false;
+                  }
+                }
+                return true;
               });
 
       browser.viewport(1280, 900, false);
@@ -191,7 +207,7 @@ class StatusPageBrowserTest {
       }
       assertThat(page).as("a page and a summary of the same reading").isNotNull();
       assertShowsTheSummary(page, summary);
-      assertEveryChartHasData(page);
+      assertEveryChartHasData(page, 3); // ingest, probe, proxy
       assertThat(page.path("stale").asBoolean()).isFalse();
       browser.screenshot(Path.of("target", "status-page-demo.png"));
       assertThat(browser.errors()).isEmpty();
@@ -230,9 +246,10 @@ class StatusPageBrowserTest {
     }
   }
 
-  private static void assertEveryChartHasData(JsonNode page) {
+  /** Five charts per gateway and source, each with data. */
+  private static void assertEveryChartHasData(JsonNode page, int gateways) {
     JsonNode charts = page.path("charts");
-    assertThat(charts.size()).as("charts on the page").isEqualTo(5);
+    assertThat(charts.size()).as("charts on the page").isEqualTo(5 * gateways);
     for (JsonNode c : charts) {
       assertThat(c.path("points").asInt()).as(c.path("id").asText() + " has data").isPositive();
       assertThat(c.path("marks").asInt())
