@@ -20,25 +20,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Prometheus (loopback, temporary storage, the rules of alerts/ loaded) scrapes a running
- * demo; every dashboard query and every rule expression is evaluated through its HTTP API. Each
- * must parse; dashboard queries and recording rules must return at least one series (alert
- * expressions only parse: a healthy demo fires none). Only the metrics the demo cannot produce (the
- * probe's, the ingest endpoint's) may leave a query empty.
+ * demo (its proxy and probe) to which the sample capture and a 4011 close were posted (its ingest
+ * endpoint); every dashboard query and every rule expression is evaluated through its HTTP API.
+ * Each must parse and return at least one series. An alert expression is evaluated with its
+ * comparisons made {@code bool}, so it returns its series whether or not it fires; the one
+ * exception is {@code absent(...)}, which must return nothing while the agent is up.
  */
 class PrometheusEndToEndTest {
-  /** Metrics the demo does not produce: no probe, no ingest; GC pauses only after a collection. */
-  private static final Set<String> NOT_FROM_THE_DEMO =
-      Set.of(
-          "gateway_probe_up",
-          "gateway_probe_ready_duration_seconds",
-          "gatewatch_ingest_lines_total",
-          "jvm_gc_pause_seconds_sum");
+  /** Posted to ingest: what the demo's fleet never does (a 4011 close, for 4010-4012 alerts). */
+  private static final String INVALID_SHARD =
+      String.join(
+          "\n",
+          "{\"ts\":1732790000000.0,\"conn\":\"s1\",\"type\":\"open\",\"url\":\"/?v=1\"}",
+          "{\"ts\":1732790001000.0,\"conn\":\"s1\",\"type\":\"close\",\"code\":4011,"
+              + "\"reason\":\"Invalid shard\",\"by\":\"server\"}",
+          "");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
@@ -88,13 +89,17 @@ class PrometheusEndToEndTest {
     try {
       String api = "http://127.0.0.1:" + promPort;
       waitForReady(api, prometheus, dir.resolve("prometheus.log"));
+      waitForReady("http://127.0.0.1:" + metricsPort, demo, dir.resolve("demo.log"));
+      String ingest = "http://127.0.0.1:" + metricsPort + "/v1/capture";
+      assertThat(post(ingest, Files.readString(Path.of("samples/fluxer-sample.ndjson"))))
+          .isEqualTo("{\"accepted\":147,\"rejected\":[]}\n");
+      assertThat(post(ingest, INVALID_SHARD)).isEqualTo("{\"accepted\":2,\"rejected\":[]}\n");
 
       Map<String, String> mustHaveData = new LinkedHashMap<>();
       List<String> mustParse = new ArrayList<>();
+      List<String> mustBeEmpty = new ArrayList<>();
       for (String expr : DashboardsTest.expressions()) {
-        if (needsDemoOnly(expr)) {
-          mustHaveData.put(Ops.substitute(expr), "dashboard: " + expr);
-        }
+        mustHaveData.put(Ops.substitute(expr), "dashboard: " + expr);
         mustParse.add(Ops.substitute(expr));
       }
       for (Map<String, Object> rule : Ops.rules()) {
@@ -103,6 +108,10 @@ class PrometheusEndToEndTest {
         if (rule.containsKey("record")) {
           mustHaveData.put(expr, "rule " + rule.get("record"));
           mustHaveData.put((String) rule.get("record"), "recorded " + rule.get("record"));
+        } else if (expr.strip().startsWith("absent(")) {
+          mustBeEmpty.add(expr);
+        } else {
+          mustHaveData.put(comparisonsAsBool(expr), "alert " + rule.get("alert") + ": " + expr);
         }
       }
 
@@ -128,6 +137,10 @@ class PrometheusEndToEndTest {
       assertThat(empty.stream().map(mustHaveData::get).toList())
           .as("queries without data; demo log:\n" + tail(dir.resolve("demo.log")))
           .isEmpty();
+      assertThat(mustBeEmpty).hasSize(1);
+      for (String expr : mustBeEmpty) {
+        assertThat(query(api, expr).path("data").path("result")).as(expr).isEmpty();
+      }
 
       // The scrape works and the rules loaded.
       assertThat(value(query(api, "up{job=\"gatewatch\"}"))).isEqualTo(1.0);
@@ -147,9 +160,23 @@ class PrometheusEndToEndTest {
     }
   }
 
-  private static boolean needsDemoOnly(String expr) {
-    return Ops.metricNames(expr).stream()
-        .noneMatch(n -> NOT_FROM_THE_DEMO.contains(n.replaceAll("_(bucket|count)$", "")));
+  /**
+   * {@code a > 1 and b == 0} as {@code a > bool 1 and b == bool 0}: every series the alert looks at
+   * comes back, valued 0 or 1, instead of only those over the threshold.
+   */
+  static String comparisonsAsBool(String expr) {
+    return expr.replaceAll("\\s(>=|<=|==|!=|>|<)\\s+(?!bool\\b)", " $1 bool ");
+  }
+
+  private String post(String url, String body) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return r.body();
   }
 
   private JsonNode query(String api, String expr) throws IOException, InterruptedException {
@@ -170,10 +197,10 @@ class PrometheusEndToEndTest {
     return Double.parseDouble(result.get(0).path("value").get(1).asText());
   }
 
-  private void waitForReady(String api, Process prometheus, Path log) throws Exception {
+  private void waitForReady(String api, Process process, Path log) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      assertThat(prometheus.isAlive()).as("prometheus exited:\n" + tail(log)).isTrue();
+      assertThat(process.isAlive()).as(api + " exited:\n" + tail(log)).isTrue();
       try {
         HttpResponse<String> r =
             http.send(
@@ -187,7 +214,7 @@ class PrometheusEndToEndTest {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("prometheus not ready in 30 s:\n" + tail(log));
+    throw new AssertionError(api + " not ready in 30 s:\n" + tail(log));
   }
 
   private static String tail(Path log) throws IOException {
