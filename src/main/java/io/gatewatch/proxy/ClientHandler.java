@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -86,7 +87,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!proxy.acquire()) {
-      LOG.debug("refused {}: {} connections", req.uri(), proxy.activeConnections());
+      // the path only: a query string may carry a client's token
+      LOG.debug(
+          "refused a socket for {}: {} connections",
+          new QueryStringDecoder(req.uri()).path(),
+          proxy.activeConnections());
       respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections");
       return;
     }
