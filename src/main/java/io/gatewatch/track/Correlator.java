@@ -25,6 +25,10 @@ final class Correlator {
     long linkKey;
     boolean hasLinkKey;
     Connection holder;
+
+    /** A socket that sent Identify and awaits READY; a second one is another client's. */
+    Connection identifying;
+
     long lastSeenAt;
 
     /** End of the socket that last held the session; -1 while held or when unknown. */
@@ -91,6 +95,7 @@ final class Correlator {
     if (hasToken) {
       index(client, linkKey(fingerprint, shardId));
     }
+    client.identifying = conn;
     attach(conn, client, now);
   }
 
@@ -158,6 +163,9 @@ final class Correlator {
       bySession.put(sessionId, client);
     }
     client.holder = conn;
+    if (client.identifying == conn) {
+      client.identifying = null;
+    }
     client.sessionEndedAt = -1;
     client.attempts = 0;
     client.lastResume = null;
@@ -188,6 +196,9 @@ final class Correlator {
     }
     client.lastSeenAt = now;
     client.lastClose = close;
+    if (client.identifying == conn) {
+      client.identifying = null;
+    }
     if (conn.holdsSession) {
       release(conn);
       client.sessionEndedAt = now;
@@ -241,8 +252,13 @@ final class Correlator {
     }
   }
 
+  /** Whether another live socket holds the client's session or is identifying for it. */
   private boolean holdsElsewhere(Client client, Connection conn) {
-    return client.holder != null && client.holder != conn && !client.holder.ended;
+    return liveElsewhere(client.holder, conn) || liveElsewhere(client.identifying, conn);
+  }
+
+  private static boolean liveElsewhere(Connection other, Connection conn) {
+    return other != null && other != conn && !other.ended;
   }
 
   private void attach(Connection conn, Client client, long now) {

@@ -212,6 +212,32 @@ class ResumeTest {
   }
 
   @Test
+  void twoSessionsOfOneTokenIdentifyingAtOnceAreTwoClients() {
+    // both Identify before either gets READY (a bot opening two sessions together)
+    Script s =
+        new Script()
+            .at(0)
+            .open("a")
+            .open("b")
+            .server("a", Script.hello())
+            .server("b", Script.hello())
+            .at(10)
+            .client("a", Script.identify("tok"))
+            .at(20)
+            .client("b", Script.identify("tok"))
+            .at(60)
+            .server("a", Script.ready("s1"))
+            .at(70)
+            .server("b", Script.ready("s2"));
+
+    assertThat(s.tally.reconnects()).isEmpty();
+    assertThat(s.count("gateway.ready", "via", "identify")).isEqualTo(2);
+    assertThat(s.series("gateway_sessions_active"))
+        .containsExactly("gateway_sessions_active{gateway=\"test\",source=\"replay\"} 2.0");
+    s.assertNoViolations();
+  }
+
+  @Test
   void opSevenThenCloseFourThousandThenResume() {
     Script s =
         new Script()
