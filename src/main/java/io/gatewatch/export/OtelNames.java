@@ -32,7 +32,8 @@ public final class OtelNames {
           Map.entry("gatewatch.frames.unobserved", "{frame}"),
           Map.entry("gatewatch.upstream.errors", "{error}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
-          Map.entry("gatewatch.ingest.lines", "{line}"));
+          Map.entry("gatewatch.ingest.lines", "{line}"),
+          Map.entry("gatewatch.http.auth.failures", "{request}"));
 
   /** A name and its unit. */
   public record Name(String name, String unit) {}

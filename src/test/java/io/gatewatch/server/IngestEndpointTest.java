@@ -199,6 +199,14 @@ class IngestEndpointTest {
     HttpResponse<String> right = post(OPEN, "Authorization", "bearer s3cret-token");
     assertThat(right.statusCode()).isEqualTo(200);
     assertThat(right.body()).isEqualTo("{\"accepted\":1,\"rejected\":[]}\n");
+    assertThat(
+            watches
+                .registry()
+                .get("gatewatch.http.auth.failures")
+                .tag("endpoint", "capture")
+                .counter()
+                .count())
+        .isEqualTo(3);
   }
 
   @Test
