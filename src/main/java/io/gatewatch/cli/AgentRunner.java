@@ -194,6 +194,17 @@ final class AgentRunner implements AutoCloseable {
     }
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM and Ctrl-C stop the agent without starting the JVM's shutdown, so the command's
+    // own exit code (0 after a clean stop) is the process's, not 128 + the signal's number. The
+    // hook stays for any other way the JVM ends (System.exit elsewhere, or a JVM run with -Xrs).
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        log.debug(
+            "cannot handle SIG{} ({}); the shutdown hook stops the agent", name, e.toString());
+      }
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
