@@ -142,7 +142,7 @@ class IngestEndpointTest {
         .isEqualTo(
             "{\"accepted\":3,\"rejected\":["
                 + "{\"line\":2,\"error\":\"from: expected server or client\"},"
-                + "{\"line\":4,\"error\":\"not valid JSON: Unrecognized token 'this': was"
+                + "{\"line\":4,\"error\":\"not valid JSON: Unrecognized token: was"
                 + " expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
                 + " 'false')\"},"
                 + "{\"line\":6,\"error\":\"code: required for type close\"}]}\n");
@@ -219,7 +219,7 @@ class IngestEndpointTest {
             "{\"error\":\"no line of the body is a JSON object; expected NDJSON\","
                 + "\"accepted\":0,\"rejected\":["
                 + "{\"line\":1,\"error\":\"not a JSON object\"},"
-                + "{\"line\":2,\"error\":\"not valid JSON: Unrecognized token 'hello': was"
+                + "{\"line\":2,\"error\":\"not valid JSON: Unrecognized token: was"
                 + " expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
                 + " 'false')\"}]}\n");
     assertThat(lines("rejected")).isEqualTo(2);
