@@ -87,6 +87,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (!proxy.acquire()) {
       LOG.debug("refused {}: {} connections", req.uri(), proxy.activeConnections());
+      proxy.refusedOne();
       respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections");
       return;
     }

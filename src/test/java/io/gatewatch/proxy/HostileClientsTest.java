@@ -52,6 +52,7 @@ class HostileClientsTest extends ProxyTestSupport {
       new TreeMap<>(
           Map.ofEntries(
               Map.entry("gatewatch_build_info", 1),
+              Map.entry("gatewatch_connections_refused_total", 1),
               Map.entry("gatewatch_decode_errors_total", 1),
               Map.entry("gatewatch_evictions_total", 2),
               Map.entry("gatewatch_frames_unobserved_total", 1),
@@ -213,7 +214,7 @@ class HostileClientsTest extends ProxyTestSupport {
     String text = out.toString(StandardCharsets.UTF_8);
     Map<String, Integer> series = seriesByFamily(text);
     assertThat(series).isEqualTo(EXPECTED_SERIES);
-    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(180);
+    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(181);
     // everything unclassifiable was counted, and observation never failed
     assertThat(text)
         .contains(
