@@ -74,10 +74,24 @@ app.kubernetes.io/component: probe
 {{- if or .Values.ingest.auth.value .Values.ingest.auth.existingSecret }}true{{ end }}
 {{- end }}
 
+{{/* http.auth and http.tls of both configs, from the Secrets mounted by gatewatch.podSpec. */}}
+{{- define "gatewatch.httpSecurity" -}}
+{{- if .Values.http.auth.existingSecret }}
+  auth:
+    bearer_token_file: {{ include "gatewatch.secretsDir" . }}/http-auth/{{ .Values.http.auth.key }}
+{{- end }}
+{{- if .Values.http.tls.existingSecret }}
+  tls:
+    cert: {{ include "gatewatch.secretsDir" . }}/http-tls/tls.crt
+    key: {{ include "gatewatch.secretsDir" . }}/http-tls/tls.key
+{{- end }}
+{{- end }}
+
 {{/* The agent's `gatewatch run --config` file: proxies, ingest, metrics. */}}
 {{- define "gatewatch.agentConfig" -}}
 http:
   listen: 0.0.0.0:{{ .Values.http.port }}
+{{- include "gatewatch.httpSecurity" . }}
 profile: {{ .Values.profile }}
 tracker:
   link_window: {{ .Values.tracker.linkWindow }}
@@ -121,6 +135,7 @@ ingest:
 {{- define "gatewatch.probeConfig" -}}
 http:
   listen: 0.0.0.0:{{ .Values.http.port }}
+{{- include "gatewatch.httpSecurity" . }}
 profile: {{ .Values.profile }}
 probes:
 {{- range $i, $t := .Values.probe.targets }}
@@ -173,11 +188,17 @@ containers:
       httpGet:
         path: /-/healthy
         port: http
+        {{- if $root.Values.http.tls.existingSecret }}
+        scheme: HTTPS
+        {{- end }}
       {{- toYaml $root.Values.livenessProbe | nindent 6 }}
     readinessProbe:
       httpGet:
         path: /-/ready
         port: http
+        {{- if $root.Values.http.tls.existingSecret }}
+        scheme: HTTPS
+        {{- end }}
       {{- toYaml $root.Values.readinessProbe | nindent 6 }}
     securityContext:
       {{- toYaml $root.Values.securityContext | nindent 6 }}
@@ -192,6 +213,16 @@ containers:
       {{- with .secret }}
       - name: secret
         mountPath: {{ include "gatewatch.secretsDir" $root }}/{{ .dir }}
+        readOnly: true
+      {{- end }}
+      {{- if $root.Values.http.auth.existingSecret }}
+      - name: http-auth
+        mountPath: {{ include "gatewatch.secretsDir" $root }}/http-auth
+        readOnly: true
+      {{- end }}
+      {{- if $root.Values.http.tls.existingSecret }}
+      - name: http-tls
+        mountPath: {{ include "gatewatch.secretsDir" $root }}/http-tls
         readOnly: true
       {{- end }}
 volumes:
@@ -209,6 +240,24 @@ volumes:
       items:
         - key: {{ .key }}
           path: {{ .key }}
+  {{- end }}
+  {{- with $root.Values.http.auth.existingSecret }}
+  - name: http-auth
+    secret:
+      secretName: {{ . }}
+      items:
+        - key: {{ $root.Values.http.auth.key }}
+          path: {{ $root.Values.http.auth.key }}
+  {{- end }}
+  {{- with $root.Values.http.tls.existingSecret }}
+  - name: http-tls
+    secret:
+      secretName: {{ . }}
+      items:
+        - key: tls.crt
+          path: tls.crt
+        - key: tls.key
+          path: tls.key
   {{- end }}
 {{- with $root.Values.nodeSelector }}
 nodeSelector:

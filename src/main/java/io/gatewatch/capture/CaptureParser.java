@@ -180,11 +180,20 @@ public final class CaptureParser {
     return millis.movePointRight(6).setScale(0, RoundingMode.HALF_UP).longValueExact();
   }
 
-  private static String firstLine(String message) {
+  /**
+   * Jackson's message without its excerpt of the input: "Unrecognized token 'abc...'" quotes up to
+   * 256 characters of the line, which may be an unquoted token (the message goes back to the poster
+   * and into replay's report, never the input itself).
+   */
+  static String firstLine(String message) {
     if (message == null) {
       return "unreadable";
     }
     int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    String first = nl < 0 ? message : message.substring(0, nl);
+    return UNRECOGNIZED.matcher(first).replaceAll("Unrecognized token");
   }
+
+  private static final java.util.regex.Pattern UNRECOGNIZED =
+      java.util.regex.Pattern.compile("Unrecognized token '[^']*'");
 }

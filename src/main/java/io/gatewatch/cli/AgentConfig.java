@@ -12,6 +12,7 @@ import io.gatewatch.probe.ReconnectPolicy;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.proxy.ProxySettings;
+import io.gatewatch.server.HttpAuth;
 import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.track.TrackerSettings;
 import java.io.IOException;
@@ -38,6 +39,8 @@ import java.util.regex.Pattern;
  * proxies[0].upstream}.
  *
  * @param httpListen the agent's HTTP endpoints
+ * @param httpAuth who may read them ({@code http.auth}; {@link HttpAuth#NONE} when not configured)
+ * @param httpTls TLS for them ({@code http.tls}), or null for plain HTTP
  * @param profile the close-code profile every tap uses
  * @param tracker tracker limits and windows
  * @param proxies the proxies to run, each with its own gateway label
@@ -49,6 +52,8 @@ import java.util.regex.Pattern;
  */
 public record AgentConfig(
     InetSocketAddress httpListen,
+    HttpAuth httpAuth,
+    HttpTls httpTls,
     GatewayProfile profile,
     TrackerSettings tracker,
     List<ProxyConfig> proxies,
@@ -62,6 +67,9 @@ public record AgentConfig(
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
+  /** {@code http.tls}: a PEM certificate chain and an unencrypted PKCS#8 key. */
+  public record HttpTls(Path cert, Path key) {}
 
   /** One proxy: the relay's settings, the gateway label, and how it observes. */
   public record ProxyConfig(
@@ -96,10 +104,20 @@ public record AgentConfig(
         "http", "profile", "tracker", "proxies", "probes", "ingest", "otlp", "logging");
 
     ConfigNode listenNode = null;
+    HttpAuth httpAuth = HttpAuth.NONE;
+    HttpTls httpTls = null;
     if (root.find("http").isPresent()) {
       ConfigNode http = root.get("http");
-      http.rejectUnknownKeys("listen");
+      http.rejectUnknownKeys("listen", "auth", "tls");
       listenNode = http.find("listen").orElse(null);
+      if (http.find("auth").isPresent()) {
+        httpAuth = httpAuth(http.get("auth"), v);
+      }
+      if (http.find("tls").isPresent()) {
+        ConfigNode tls = http.get("tls");
+        tls.rejectUnknownKeys("cert", "key");
+        httpTls = new HttpTls(readable(tls.get("cert"), v), readable(tls.get("key"), v));
+      }
     }
     String listen =
         listenNode != null
@@ -196,6 +214,8 @@ public record AgentConfig(
     }
     return new AgentConfig(
         httpListen,
+        httpAuth,
+        httpTls,
         profile,
         tracker,
         List.copyOf(proxies),
@@ -252,6 +272,74 @@ public record AgentConfig(
           .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
     }
     return gateway;
+  }
+
+  /**
+   * {@code http.auth}: exactly one of {@code bearer_token_file}, {@code bearer_token_env} or {@code
+   * basic} ({@code user} and {@code password_sha256}). Messages name the path, never the secret.
+   */
+  private static HttpAuth httpAuth(ConfigNode auth, Values v) {
+    auth.rejectUnknownKeys("bearer_token_file", "bearer_token_env", "basic");
+    List<String> given = new ArrayList<>();
+    for (String k : List.of("bearer_token_file", "bearer_token_env", "basic")) {
+      if (auth.find(k).isPresent()) {
+        given.add(k);
+      }
+    }
+    if (given.size() != 1) {
+      throw auth.error(
+          "exactly one of bearer_token_file, bearer_token_env and basic is required"
+              + (given.isEmpty() ? "" : ", got " + given));
+    }
+    if (auth.find("basic").isPresent()) {
+      ConfigNode basic = auth.get("basic");
+      basic.rejectUnknownKeys("user", "password_sha256");
+      String user = v.text(basic.get("user"));
+      if (user.isEmpty() || user.indexOf(':') >= 0) {
+        throw basic.get("user").error("must be non-empty and hold no ':'");
+      }
+      ConfigNode hash = basic.get("password_sha256");
+      try {
+        return HttpAuth.basic(user, v.text(hash));
+      } catch (IllegalArgumentException e) {
+        throw hash.error(e.getMessage());
+      }
+    }
+    return HttpAuth.bearer(secret(auth, "bearer_token_file", "bearer_token_env", v));
+  }
+
+  /** A secret from the file or the environment variable the node names; errors never hold it. */
+  private static String secret(ConfigNode parent, String fileKey, String envKey, Values v) {
+    if (parent.find(fileKey).isPresent()) {
+      ConfigNode n = parent.get(fileKey);
+      Path file = Path.of(v.text(n));
+      String token;
+      try {
+        token = Files.readString(file).strip();
+      } catch (IOException e) {
+        throw n.error("cannot read " + file + ": " + ConfigException.describe(e));
+      }
+      if (token.isEmpty()) {
+        throw n.error(file + " is empty; it must hold the token");
+      }
+      return token;
+    }
+    ConfigNode n = parent.get(envKey);
+    String name = v.text(n);
+    String token = v.env().get(name);
+    if (token == null || token.isBlank()) {
+      throw n.error("environment variable " + name + " is not set or empty");
+    }
+    return token.strip();
+  }
+
+  /** A path that names a readable file. */
+  private static Path readable(ConfigNode n, Values v) {
+    Path p = Path.of(v.text(n));
+    if (!Files.isReadable(p)) {
+      throw n.error("cannot read " + p);
+    }
+    return p;
   }
 
   /** The {@code ingest} section; null when it is not enabled. */

@@ -13,6 +13,7 @@ import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
+import io.gatewatch.server.ServerTls;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import java.io.IOException;
@@ -109,7 +110,14 @@ final class AgentRunner implements AutoCloseable {
       try {
         server =
             new AgentServer(
-                config.httpListen(), new MetricsExposition(watches.registry()), ready::get);
+                config.httpListen(),
+                new MetricsExposition(watches.registry()),
+                ready::get,
+                new AgentServer.Security(
+                    config.httpAuth(),
+                    config.httpTls() == null
+                        ? null
+                        : ServerTls.fromPem(config.httpTls().cert(), config.httpTls().key())));
       } catch (IOException e) {
         throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
       }
@@ -120,6 +128,12 @@ final class AgentRunner implements AutoCloseable {
         throw e;
       }
       server.start();
+      if (!server.authenticates() && !config.httpListen().getAddress().isLoopbackAddress()) {
+        log.warn(
+            "HTTP endpoints on {} without authentication: anyone who reaches the port reads the"
+                + " metrics and the status page; set http.auth (docs/config.md)",
+            server.hostPort());
+      }
       ready.set(true);
       return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready, telemetry);
     } catch (IOException | RuntimeException e) {
@@ -135,21 +149,30 @@ final class AgentRunner implements AutoCloseable {
   private static void addIngest(AgentConfig config, Watches watches, AgentServer server) {
     if (config.ingest() != null) {
       AgentConfig.IngestConfig in = config.ingest();
-      server.handle(
-          IngestEndpoint.PATH,
+      IngestEndpoint endpoint =
           new IngestEndpoint(
               watches.add(
                   config.profile(), config.tracker(), Source.INGEST, in.gateway(), Signals.NONE),
               watches.fingerprinter(),
               watches.registry(),
-              in.settings()));
+              in.settings());
+      // ingest's own token (posting clients) when it has one; otherwise the agent's http.auth
+      if (in.settings().bearerToken() == null) {
+        server.handleProtected(IngestEndpoint.PATH, AgentServer.Endpoint.CAPTURE, endpoint);
+      } else {
+        server.handle(IngestEndpoint.PATH, endpoint);
+      }
       log.info(
-          "ingest: POST http://{}{} (gateway {}, {})",
+          "ingest: POST {}://{}{} (gateway {}, {})",
+          server.scheme(),
           server.hostPort(),
           IngestEndpoint.PATH,
           in.gateway(),
-          in.settings().bearerToken() == null ? "no auth" : "bearer token");
+          in.settings().bearerToken() != null
+              ? "ingest bearer token"
+              : server.authenticates() ? "http.auth" : "no auth");
       if (in.settings().bearerToken() == null
+          && !server.authenticates()
           && !config.httpListen().getAddress().isLoopbackAddress()) {
         log.warn(
             "ingest is open without a token on {}: anyone who reaches it can post captures;"
@@ -171,6 +194,17 @@ final class AgentRunner implements AutoCloseable {
     }
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM and Ctrl-C stop the agent without starting the JVM's shutdown, so the command's
+    // own exit code (0 after a clean stop) is the process's, not 128 + the signal's number. The
+    // hook stays for any other way the JVM ends (System.exit elsewhere, or a JVM run with -Xrs).
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        log.debug(
+            "cannot handle SIG{} ({}); the shutdown hook stops the agent", name, e.toString());
+      }
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -31,8 +31,10 @@ public final class OtelNames {
           Map.entry("gatewatch.decode.errors", "{frame}"),
           Map.entry("gatewatch.frames.unobserved", "{frame}"),
           Map.entry("gatewatch.upstream.errors", "{error}"),
+          Map.entry("gatewatch.connections.refused", "{connection}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
-          Map.entry("gatewatch.ingest.lines", "{line}"));
+          Map.entry("gatewatch.ingest.lines", "{line}"),
+          Map.entry("gatewatch.http.auth.failures", "{request}"));
 
   /** A name and its unit. */
   public record Name(String name, String unit) {}

@@ -57,6 +57,7 @@ public final class Telemetry implements TapObservers, AutoCloseable {
   private final Duration flushWait;
   private final ExemplarSpan exemplars = new ExemplarSpan();
   private volatile SdkMeterProvider meterProvider;
+  private volatile CountingMetricExporter metricExporter;
   private boolean closed;
 
   private Telemetry(
@@ -126,11 +127,12 @@ public final class Telemetry implements TapObservers, AutoCloseable {
       OtlpHttpMetricExporterBuilder exporter =
           OtlpHttpMetricExporter.builder().setEndpoint(settings.metricsEndpoint().toString());
       settings.headers().forEach(exporter::addHeader);
+      metricExporter = new CountingMetricExporter(exporter.build());
       meterProvider =
           SdkMeterProvider.builder()
               .setResource(resource(settings))
               .registerMetricReader(
-                  PeriodicMetricReader.builder(exporter.build())
+                  PeriodicMetricReader.builder(metricExporter)
                       .setInterval(settings.interval())
                       .build())
               .registerMetricProducer(new RegistryMetricProducer(watches.registry(), epochNanos))
@@ -207,6 +209,18 @@ public final class Telemetry implements TapObservers, AutoCloseable {
     if (!flushed) {
       log.warn("OTLP: the last export did not complete within {} s", flushWait.toSeconds());
     }
+    CountingMetricExporter metrics = metricExporter;
+    if (metrics != null) {
+      long failed = metrics.failed.sum();
+      log.atLevel(failed > 0 ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.INFO)
+          .addKeyValue("metric_exports", metrics.exported.sum())
+          .addKeyValue("metric_exports_failed", failed)
+          .log(
+              "OTLP metrics: {} exports sent, {} failed (dropped: the next export reads the"
+                  + " registry afresh)",
+              metrics.exported.sum(),
+              failed);
+    }
     if (spanExporter != null) {
       long recorded = spansRecorded.sum();
       long exported = spanExporter.exported.sum();
@@ -225,6 +239,12 @@ public final class Telemetry implements TapObservers, AutoCloseable {
               failed,
               dropped);
     }
+  }
+
+  /** Metric exports so far: {@code [sent, failed]} ({@code [0, 0]} without metric export). */
+  long[] metricExportCounts() {
+    CountingMetricExporter m = metricExporter;
+    return m == null ? new long[2] : new long[] {m.exported.sum(), m.failed.sum()};
   }
 
   /** Spans recorded, exported, failed and dropped so far: {@code [recorded, exported, failed]}. */

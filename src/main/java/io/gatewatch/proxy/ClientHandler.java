@@ -92,6 +92,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           "refused a socket for {}: {} connections",
           new QueryStringDecoder(req.uri()).path(),
           proxy.activeConnections());
+      proxy.refusedOne();
       respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections");
       return;
     }

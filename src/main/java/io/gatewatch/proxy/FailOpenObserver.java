@@ -46,6 +46,14 @@ final class FailOpenObserver {
     }
   }
 
+  void refused() {
+    try {
+      delegate.refused();
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
   void upstreamError(RelayObserver.UpstreamError reason) {
     try {
       delegate.upstreamError(reason);

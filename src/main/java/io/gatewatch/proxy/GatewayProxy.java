@@ -78,6 +78,8 @@ public final class GatewayProxy implements AutoCloseable {
 
   private final ProxySettings settings;
   private final FailOpenObserver observer;
+  private final java.util.concurrent.atomic.AtomicLong refused =
+      new java.util.concurrent.atomic.AtomicLong();
   private final WebSocketDecoderConfig clientDecoderConfig;
   private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connections = new AtomicInteger();
@@ -209,6 +211,17 @@ public final class GatewayProxy implements AutoCloseable {
   /** Client connections upgrading or relayed now (what {@code maxConnections} limits). */
   public int activeConnections() {
     return connections.get();
+  }
+
+  /** Upgrades refused with 503 over {@code maxConnections} so far (also told to the observer). */
+  public long refusedConnections() {
+    return refused.get();
+  }
+
+  /** Counts a refusal and tells the observer. */
+  void refusedOne() {
+    refused.incrementAndGet();
+    observer.refused();
   }
 
   /** Upstream failures so far, by reason (also reported to the observer one by one). */

@@ -35,6 +35,7 @@ public final class ProxyTap implements RelayObserver {
   private final int maxMessageBytes;
   private final Counter[] upstreamErrors = new Counter[UpstreamError.values().length];
   private final Counter observerErrors;
+  private final Counter refused;
   private final AtomicLong sockets = new AtomicLong();
 
   /** Upstream failures are logged at most once per this (the counter has every one). */
@@ -67,6 +68,11 @@ public final class ProxyTap implements RelayObserver {
               .tag("reason", e.label())
               .register(registry);
     }
+    refused =
+        Counter.builder("gatewatch.connections.refused")
+            .description("Proxy upgrades refused with 503 at max_connections")
+            .tag("reason", "capacity")
+            .register(registry);
     observerErrors =
         Counter.builder("gatewatch.observer.errors")
             .description("Observation failures inside the proxy (the relay went on)")
@@ -84,6 +90,11 @@ public final class ProxyTap implements RelayObserver {
     }
     return new Socket(
         id, conn, pathAndQuery != null && pathAndQuery.contains("compress=zstd-stream"));
+  }
+
+  @Override
+  public void refused() {
+    refused.increment();
   }
 
   @Override

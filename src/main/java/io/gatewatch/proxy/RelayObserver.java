@@ -25,6 +25,9 @@ public interface RelayObserver {
   /** An observer call threw; the relay went on without it. */
   void observerFailed(Throwable error);
 
+  /** An upgrade was refused with 503: {@code maxConnections} sockets were relayed already. */
+  default void refused() {}
+
   /** Receives one relayed socket's traffic. */
   interface SocketListener {
     /**

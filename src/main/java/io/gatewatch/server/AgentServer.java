@@ -3,6 +3,9 @@ package io.gatewatch.server;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.micrometer.core.instrument.Counter;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,10 +13,14 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,15 +29,68 @@ import org.slf4j.LoggerFactory;
  * and the status page ({@code /}, {@code /api/summary}, assets under {@code /status/}). The JDK
  * server with a small bounded pool, as client_java's exporter does: a burst of scrapes queues or is
  * refused, it never grows threads without bound.
+ *
+ * <p>With {@link Security}: TLS (an HTTPS server), and authentication on every endpoint but the
+ * kubelet's {@code /-/healthy} and {@code /-/ready}; each refused request counts in {@code
+ * gatewatch_http_auth_failures_total{endpoint}} (a fixed set of {@link Endpoint}s).
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
+
+  /** The label values of {@code gatewatch_http_auth_failures_total}: a fixed set. */
+  public enum Endpoint {
+    /** {@code /metrics} */
+    METRICS,
+    /** {@code /v1/capture} */
+    CAPTURE,
+    /** {@code /api/summary} */
+    SUMMARY,
+    /** the status page: {@code /} and its assets */
+    STATUS;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * How the server is protected.
+   *
+   * @param auth who may read the endpoints ({@link HttpAuth#NONE}: anyone who reaches the port)
+   * @param tls serve HTTPS with this context, or null for plain HTTP
+   */
+  public record Security(HttpAuth auth, SSLContext tls) {
+    public static final Security NONE = new Security(HttpAuth.NONE, null);
+
+    public Security {
+      if (auth == null) {
+        throw new IllegalArgumentException("auth must not be null (HttpAuth.NONE for none)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Security[" + auth + ", tls=" + (tls != null) + "]";
+    }
+  }
+
+  /** The auth-failure counter of one endpoint (registered when any auth is configured). */
+  public static Counter authFailures(
+      io.micrometer.core.instrument.MeterRegistry registry, Endpoint endpoint) {
+    return Counter.builder("gatewatch.http.auth.failures")
+        .description(
+            "Requests to the agent's HTTP endpoints refused for missing or wrong credentials")
+        .tag("endpoint", endpoint.label())
+        .register(registry);
+  }
 
   private final HttpServer server;
   private final ThreadPoolExecutor pool;
   private final MetricsExposition exposition;
   private final BooleanSupplier ready;
   private final StatusPage status;
+  private final Security security;
+  private final Map<Endpoint, Counter> failures = new EnumMap<>(Endpoint.class);
 
   /**
    * Binds now (so a taken port fails at start-up) and serves after {@link #start()}.
@@ -39,10 +99,21 @@ public final class AgentServer implements AutoCloseable {
    */
   public AgentServer(InetSocketAddress bind, MetricsExposition exposition, BooleanSupplier ready)
       throws IOException {
+    this(bind, exposition, ready, Security.NONE);
+  }
+
+  /** Binds now, with TLS and authentication as {@code security} says. */
+  public AgentServer(
+      InetSocketAddress bind,
+      MetricsExposition exposition,
+      BooleanSupplier ready,
+      Security security)
+      throws IOException {
     this(
         bind,
         exposition,
         ready,
+        security,
         new StatusPage(
             new StatusHistory(
                 exposition::snapshot,
@@ -60,10 +131,32 @@ public final class AgentServer implements AutoCloseable {
       BooleanSupplier ready,
       StatusPage status)
       throws IOException {
+    this(bind, exposition, ready, Security.NONE, status);
+  }
+
+  AgentServer(
+      InetSocketAddress bind,
+      MetricsExposition exposition,
+      BooleanSupplier ready,
+      Security security,
+      StatusPage status)
+      throws IOException {
     this.exposition = exposition;
     this.status = status;
     this.ready = ready;
-    this.server = HttpServer.create(bind, 64);
+    this.security = security;
+    if (security.tls() != null) {
+      HttpsServer https = HttpsServer.create(bind, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(security.tls()));
+      this.server = https;
+    } else {
+      this.server = HttpServer.create(bind, 64);
+    }
+    if (security.auth().required()) {
+      for (Endpoint e : Endpoint.values()) {
+        failures.put(e, authFailures(exposition.registry(), e));
+      }
+    }
     this.pool =
         new ThreadPoolExecutor(
             1,
@@ -78,7 +171,7 @@ public final class AgentServer implements AutoCloseable {
             },
             new ThreadPoolExecutor.AbortPolicy());
     server.setExecutor(pool);
-    server.createContext("/metrics", guarded(this::metrics));
+    server.createContext("/metrics", guarded(protect(Endpoint.METRICS, this::metrics)));
     server.createContext("/-/healthy", guarded(ex -> plain(ex, 200, "Healthy\n")));
     server.createContext(
         "/-/ready",
@@ -88,21 +181,60 @@ public final class AgentServer implements AutoCloseable {
                     ex,
                     ready.getAsBoolean() ? 200 : 503,
                     ready.getAsBoolean() ? "Ready\n" : "Not ready\n")));
-    server.createContext("/", guarded(status::page));
-    server.createContext("/api/summary", guarded(status::summaryJson));
-    server.createContext("/status/", guarded(status::asset));
+    server.createContext("/", guarded(protect(Endpoint.STATUS, status::page)));
+    server.createContext("/api/summary", guarded(protect(Endpoint.SUMMARY, status::summaryJson)));
+    server.createContext("/status/", guarded(protect(Endpoint.STATUS, status::asset)));
   }
 
-  /** Adds an endpoint; used by later parts (capture ingest, status page). */
+  /** Adds an endpoint open to anyone who reaches the port (its handler may check on its own). */
   public void handle(String path, HttpHandler handler) {
     server.createContext(path, guarded(handler));
+  }
+
+  /** Adds an endpoint behind the server's authentication, its failures counted as {@code e}. */
+  public void handleProtected(String path, Endpoint e, HttpHandler handler) {
+    server.createContext(path, guarded(protect(e, handler)));
+  }
+
+  /** Whether the server asks for credentials. */
+  public boolean authenticates() {
+    return security.auth().required();
+  }
+
+  /** {@code http} or {@code https}. */
+  public String scheme() {
+    return security.tls() == null ? "http" : "https";
+  }
+
+  /** 401 (counted) unless the request carries the configured credentials. */
+  private HttpHandler protect(Endpoint endpoint, HttpHandler handler) {
+    HttpAuth auth = security.auth();
+    if (!auth.required()) {
+      return handler;
+    }
+    Counter failed = failures.get(endpoint);
+    return ex -> {
+      if (auth.permits(ex.getRequestHeaders().getFirst("Authorization"))) {
+        handler.handle(ex);
+        return;
+      }
+      failed.increment();
+      ex.getRequestBody().close();
+      ex.getResponseHeaders().set("WWW-Authenticate", auth.challenge());
+      plain(ex, 401, "Unauthorized\n");
+    };
   }
 
   public void start() {
     server.start();
     status.start();
     log.info(
-        "HTTP endpoints on http://{}/metrics, status page on http://{}/", hostPort(), hostPort());
+        "HTTP endpoints on {}://{}/metrics, status page on {}://{}/ ({})",
+        scheme(),
+        hostPort(),
+        scheme(),
+        hostPort(),
+        security.auth().required() ? "authentication required" : "no authentication");
   }
 
   /** The bound address as {@code host:port} (the real port when 0 was asked for). */
@@ -140,8 +272,17 @@ public final class AgentServer implements AutoCloseable {
   }
 
   static void send(HttpExchange ex, int status, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    var h = ex.getResponseHeaders();
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("Cache-Control", "no-store");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    if (!h.containsKey("Content-Security-Policy")) {
+      h.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
+    if (ex instanceof com.sun.net.httpserver.HttpsExchange) {
+      h.set("Strict-Transport-Security", "max-age=31536000");
+    }
     boolean head = "HEAD".equals(ex.getRequestMethod());
     ex.sendResponseHeaders(status, head ? -1 : body.length);
     if (!head) {

@@ -92,6 +92,7 @@ public final class IngestEndpoint implements HttpHandler {
   private final byte[] tokenDigest;
   private final Counter accepted;
   private final Counter rejected;
+  private final Counter authFailures;
 
   public IngestEndpoint(
       ConnectionTracker tracker,
@@ -104,6 +105,10 @@ public final class IngestEndpoint implements HttpHandler {
     this.tokenDigest = settings.bearerToken() == null ? null : sha256(settings.bearerToken());
     this.accepted = lines(registry, "accepted");
     this.rejected = lines(registry, "rejected");
+    this.authFailures =
+        tokenDigest == null
+            ? null
+            : AgentServer.authFailures(registry, AgentServer.Endpoint.CAPTURE);
   }
 
   private static Counter lines(MeterRegistry registry, String result) {
@@ -157,12 +162,14 @@ public final class IngestEndpoint implements HttpHandler {
   private boolean authorised(HttpExchange ex) throws IOException {
     String header = ex.getRequestHeaders().getFirst("Authorization");
     if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      authFailures.increment();
       ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"gatewatch\"");
       error(ex, 401, "bearer token required");
       return false;
     }
     byte[] presented = sha256(header.substring(7).trim());
     if (!MessageDigest.isEqual(presented, tokenDigest)) {
+      authFailures.increment();
       log.debug("ingest: rejected a request with a wrong bearer token");
       ex.getResponseHeaders()
           .set("WWW-Authenticate", "Bearer realm=\"gatewatch\", error=\"invalid_token\"");

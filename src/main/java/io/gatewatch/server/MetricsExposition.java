@@ -21,6 +21,10 @@ public final class MetricsExposition {
     this.registry = registry;
   }
 
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
   /** The writer for this Accept header (Prometheus text when null or nothing better matches). */
   public ExpositionFormatWriter writerFor(String accept) {
     ExpositionFormatWriter writer = formats.findWriter(accept);

@@ -139,7 +139,9 @@ final class Correlator {
       release(client.holder);
       episodeStart = conn.openedAt;
     }
-    if (episodeStart >= 0) {
+    // an episode needs time to run forwards: events with earlier timestamps than the session's end
+    // (a capture posted twice, clocks of different ingest clients) make none
+    if (episodeStart >= 0 && now >= episodeStart) {
       ReconnectEpisode episode =
           new ReconnectEpisode(
               episodeStart,

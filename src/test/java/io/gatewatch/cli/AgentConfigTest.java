@@ -171,6 +171,89 @@ class AgentConfigTest {
         .hasMessageStartingWith("agent.yaml: ingest.enable (line 2): unknown key");
   }
 
+  @Test
+  void httpAuthAndTlsRead(@TempDir Path dir) throws Exception {
+    Path token = Files.writeString(dir.resolve("http-token"), "  metrics-s3cret\n");
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "pem");
+    Path key = Files.writeString(dir.resolve("tls.key"), "pem");
+    AgentConfig c =
+        read(
+            "http:\n  auth:\n    bearer_token_file: "
+                + token
+                + "\n  tls:\n    cert: "
+                + cert
+                + "\n    key: "
+                + key
+                + "\n",
+            Map.of());
+    assertThat(c.httpAuth().permits("Bearer metrics-s3cret")).isTrue();
+    assertThat(c.httpAuth().permits(null)).isFalse();
+    assertThat(c.httpTls()).isEqualTo(new AgentConfig.HttpTls(cert, key));
+    assertThat(c.toString()).doesNotContain("metrics-s3cret");
+
+    AgentConfig env =
+        read("http:\n  auth:\n    bearer_token_env: TOK\n", Map.of("TOK", "from-env"));
+    assertThat(env.httpAuth().permits("Bearer from-env")).isTrue();
+    String hash = "a".repeat(64);
+    AgentConfig basic =
+        read(
+            "http:\n  auth:\n    basic:\n      user: prom\n      password_sha256: " + hash + "\n",
+            Map.of());
+    assertThat(basic.httpAuth().toString()).isEqualTo("HttpAuth[basic]");
+    assertThat(basic.toString()).doesNotContain(hash);
+    assertThat(read("", Map.of()).httpAuth().required()).isFalse();
+    assertThat(read("", Map.of()).httpTls()).isNull();
+  }
+
+  @Test
+  void httpAuthErrorsNameThePathAndNeverTheSecret(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> read("http:\n  auth: {}\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: http.auth (line 2): exactly one of bearer_token_file, bearer_token_env"
+                + " and basic is required");
+    assertThatThrownBy(
+            () ->
+                read(
+                    "http:\n  auth:\n    bearer_token_env: A\n    bearer_token_file: /x\n",
+                    Map.of("A", "b")))
+        .hasMessageStartingWith("agent.yaml: http.auth (line 3): exactly one of")
+        .hasMessageEndingWith("got [bearer_token_file, bearer_token_env]");
+    assertThatThrownBy(() -> read("http:\n  auth:\n    bearer_token_env: NOPE\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: http.auth.bearer_token_env (line 3): environment variable NOPE is not"
+                + " set or empty");
+    Path empty = Files.writeString(dir.resolve("empty"), "\n");
+    assertThatThrownBy(() -> read("http:\n  auth:\n    bearer_token_file: " + empty, Map.of()))
+        .hasMessage(
+            "agent.yaml: http.auth.bearer_token_file (line 3): "
+                + empty
+                + " is empty; it must hold the token");
+    String plain = "my-plain-password";
+    assertThatThrownBy(
+            () ->
+                read(
+                    "http:\n  auth:\n    basic:\n      user: prom\n      password_sha256: "
+                        + plain
+                        + "\n",
+                    Map.of()))
+        .hasMessage(
+            "agent.yaml: http.auth.basic.password_sha256 (line 5): expected the password's"
+                + " SHA-256 as 64 hex digits (sha256sum of the password)")
+        .message()
+        .doesNotContain(plain);
+    assertThatThrownBy(
+            () ->
+                read(
+                    "http:\n  auth:\n    basic:\n      user: a:b\n      password_sha256: x\n",
+                    Map.of()))
+        .hasMessage("agent.yaml: http.auth.basic.user (line 4): must be non-empty and hold no ':'");
+    assertThatThrownBy(
+            () -> read("http:\n  tls:\n    cert: " + dir.resolve("no.crt") + "\n", Map.of()))
+        .hasMessage("agent.yaml: http.tls.cert (line 3): cannot read " + dir.resolve("no.crt"));
+    assertThatThrownBy(() -> read("http:\n  tsl: {}\n", Map.of()))
+        .hasMessageStartingWith("agent.yaml: http.tsl (line 2): unknown key");
+  }
+
   static final String PROBES =
       """
       probes:

@@ -30,14 +30,17 @@ class DemoCommandTest {
   /**
    * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's failures (its
    * upstream is healthy and its observation does not fail), unobserved frames (the demo speaks
-   * plain JSON), and evictions (its state never fills up).
+   * plain JSON), evictions (its state never fills up) and refused connections (the fleet is far
+   * under the proxy's limit, and its endpoints ask for no credentials).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
           "gatewatch_upstream_errors_total",
           "gatewatch_observer_errors_total",
           "gatewatch_frames_unobserved_total",
-          "gatewatch_evictions_total");
+          "gatewatch_evictions_total",
+          "gatewatch_connections_refused_total",
+          "gatewatch_http_auth_failures_total");
 
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {

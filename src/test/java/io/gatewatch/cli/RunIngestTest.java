@@ -53,4 +53,77 @@ class RunIngestTest {
               "gateway_connections_opened_total{gateway=\"bots\",source=\"ingest\"}");
     }
   }
+
+  private int post(String base, String auth) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + "/v1/capture"))
+            .POST(HttpRequest.BodyPublishers.ofFile(Path.of("samples/fluxer-sample.ndjson")));
+    if (auth != null) {
+      b.header("Authorization", auth);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  private int get(String url, String auth) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+    if (auth != null) {
+      b.header("Authorization", auth);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  @Test
+  void withHttpAuthAndNoIngestTokenCapturesNeedTheAgentsCredentials() throws Exception {
+    AgentConfig config =
+        AgentConfigTest.read(
+            """
+            http:
+              listen: 127.0.0.1:0
+              auth:
+                bearer_token_env: SCRAPE_TOKEN
+            ingest:
+              enabled: true
+            """,
+            Map.of("SCRAPE_TOKEN", "scraper-s3cret"));
+    try (AgentRunner agent = AgentRunner.start(config)) {
+      String base = "http://127.0.0.1:" + agent.server().port();
+      assertThat(post(base, null)).isEqualTo(401);
+      assertThat(post(base, "Bearer scraper-s3cret")).isEqualTo(200);
+      assertThat(get(base + "/metrics", null)).isEqualTo(401);
+      assertThat(get(base + "/-/ready", null)).isEqualTo(200);
+      assertThat(get(base + "/metrics", "Bearer scraper-s3cret")).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void withBothTokensEachGuardsItsOwnEndpoints() throws Exception {
+    AgentConfig config =
+        AgentConfigTest.read(
+            """
+            http:
+              listen: 127.0.0.1:0
+              auth:
+                bearer_token_env: SCRAPE_TOKEN
+            ingest:
+              enabled: true
+              token_env: BOT_INGEST_TOKEN
+            """,
+            Map.of("SCRAPE_TOKEN", "scraper-s3cret", "BOT_INGEST_TOKEN", "bot-s3cret"));
+    try (AgentRunner agent = AgentRunner.start(config)) {
+      String base = "http://127.0.0.1:" + agent.server().port();
+      assertThat(post(base, "Bearer scraper-s3cret")).isEqualTo(401);
+      assertThat(post(base, "Bearer bot-s3cret")).isEqualTo(200);
+      assertThat(get(base + "/metrics", "Bearer bot-s3cret")).isEqualTo(401);
+      assertThat(get(base + "/metrics", "Bearer scraper-s3cret")).isEqualTo(200);
+      assertThat(
+              agent
+                  .watches()
+                  .registry()
+                  .get("gatewatch.http.auth.failures")
+                  .tag("endpoint", "capture")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
+    }
+  }
 }

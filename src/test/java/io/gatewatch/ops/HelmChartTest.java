@@ -204,10 +204,11 @@ class HelmChartTest {
           .containsEntry("readOnlyRootFilesystem", true)
           .containsEntry("allowPrivilegeEscalation", false);
       assertThat(path(sc, "capabilities", "drop")).isEqualTo(List.of("ALL"));
+      // the "all" scenario serves HTTPS (http.tls): the kubelet probes with https, unauthenticated
       assertThat(path(c, "livenessProbe", "httpGet"))
-          .isEqualTo(Map.of("path", "/-/healthy", "port", "http"));
+          .isEqualTo(Map.of("path", "/-/healthy", "port", "http", "scheme", "HTTPS"));
       assertThat(path(c, "readinessProbe", "httpGet"))
-          .isEqualTo(Map.of("path", "/-/ready", "port", "http"));
+          .isEqualTo(Map.of("path", "/-/ready", "port", "http", "scheme", "HTTPS"));
       assertThat(c.get("args")).isEqualTo(List.of("run", "--config", "/etc/gatewatch/config.yaml"));
       assertThat(pod.get("nodeSelector")).isEqualTo(Map.of("kubernetes.io/os", "linux"));
       assertThat(list(pod.get("tolerations"))).hasSize(1);
@@ -300,6 +301,23 @@ class HelmChartTest {
     AgentConfig all = config("all", "gw-gatewatch", tmp);
     assertThat(all.ingest().gateway()).isEqualTo("ingest");
     assertThat(all.ingest().settings().bearerToken()).isEqualTo("secret-from-ingest");
+    assertThat(all.httpAuth().permits("Bearer secret-from-http-auth")).isTrue();
+    assertThat(all.httpTls().cert().toString()).endsWith("/http-tls/tls.crt");
+    assertThat(config("all", "gw-gatewatch-probe", tmp).httpAuth().required()).isTrue();
+    assertThat(proxy.httpAuth().required()).isFalse();
+    assertThat(proxy.httpTls()).isNull();
+    Map<String, Object> endpoint =
+        map(list(path(objects("all", "ServiceMonitor").get(0), "spec", "endpoints")).get(0));
+    assertThat(endpoint)
+        .containsEntry("scheme", "https")
+        .containsEntry("tlsConfig", Map.of("serverName", "gw-gatewatch.default.svc"))
+        .containsEntry(
+            "authorization",
+            Map.of(
+                "type",
+                "Bearer",
+                "credentials",
+                Map.of("name", "gatewatch-http-token", "key", "token")));
   }
 
   // ---- helpers ----
@@ -321,10 +339,13 @@ class HelmChartTest {
   private static AgentConfig load(Path tmp, String name, Map<String, Object> configMap)
       throws IOException {
     Path secrets = tmp.resolve(name + "-secrets");
-    for (String dir : List.of("probe", "ingest")) {
+    for (String dir : List.of("probe", "ingest", "http-auth")) {
       Files.createDirectories(secrets.resolve(dir));
       Files.writeString(secrets.resolve(dir).resolve("token"), "secret-from-" + dir + "\n");
     }
+    Files.createDirectories(secrets.resolve("http-tls"));
+    Files.writeString(secrets.resolve("http-tls").resolve("tls.crt"), "pem");
+    Files.writeString(secrets.resolve("http-tls").resolve("tls.key"), "pem");
     String text = (String) map(configMap.get("data")).get("config.yaml");
     Path file = tmp.resolve(name + ".yaml");
     Files.writeString(file, text.replace(SECRETS_DIR, secrets.toString()));

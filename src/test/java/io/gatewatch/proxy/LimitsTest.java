@@ -94,6 +94,7 @@ class LimitsTest extends ProxyTestSupport {
       assertThat(second.readsToEnd()).isTrue();
     }
     assertThat(proxy.activeConnections()).isEqualTo(1);
+    assertThat(proxy.refusedConnections()).isEqualTo(1); // counted: gatewatch_connections_refused
     first.sendClose(1000, "done");
     first.awaitEnd();
     await().until(() -> proxy.activeConnections() == 0);

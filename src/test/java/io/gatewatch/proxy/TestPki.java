@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * anywhere else): a CA, a server certificate for {@code localhost} and {@code 127.0.0.1}, and one
  * for {@code other.example} (for hostname-verification failures), both signed by the CA.
  */
-final class TestPki {
+public final class TestPki {
   static final String CA_PEM =
       """
       -----BEGIN CERTIFICATE-----
@@ -75,11 +75,11 @@ final class TestPki {
       """;
 
   /** The files, written into a directory. */
-  record PemFiles(Path ca, Path serverCert, Path serverKey, Path otherCert, Path otherKey) {}
+  public record PemFiles(Path ca, Path serverCert, Path serverKey, Path otherCert, Path otherKey) {}
 
   private TestPki() {}
 
-  static PemFiles write(Path dir) {
+  public static PemFiles write(Path dir) {
     try {
       return new PemFiles(
           write(dir, "ca.pem", CA_PEM),

@@ -127,4 +127,32 @@ class UpstreamFailureTest extends ProxyTestSupport {
     await().until(() -> observer.upstreamErrors.size() == 1);
     assertThat(observer.upstreamErrors).containsExactly(UpstreamError.UNREACHABLE);
   }
+
+  @Test
+  void flapping_eachDownSpellIs1014AndEachUpSpellRelays() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    GatewayProxy proxy = proxy(settings(URI.create("ws://127.0.0.1:" + port)));
+    FrameClient bystander = null;
+    for (int round = 0; round < 3; round++) {
+      Outcome down = attempt(proxy); // down
+      assertThat(down.close()).isEqualTo(TransparencyTest.close(1014, "Bad Gateway"));
+      EchoUpstream up = new EchoUpstream().start(port); // up
+      try {
+        stillServes(proxy);
+        bystander = FrameClient.connect(uri(proxy, "/?during-" + round));
+        bystander.send(new TextWebSocketFrame("up " + round));
+        assertThat(bystander.next()).isEqualTo(TransparencyTest.text(true, "up " + round));
+      } finally {
+        up.close(); // and down again, with a client on it
+      }
+      bystander.awaitEnd(); // the client of a vanished upstream is not left hanging
+      bystander.close();
+    }
+    await().until(() -> observer.upstreamErrors.size() == 3);
+    assertThat(observer.upstreamErrors).containsOnly(UpstreamError.UNREACHABLE);
+    await().until(() -> proxy.activeConnections() == 0);
+  }
 }

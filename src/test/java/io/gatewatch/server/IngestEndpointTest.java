@@ -142,7 +142,7 @@ class IngestEndpointTest {
         .isEqualTo(
             "{\"accepted\":3,\"rejected\":["
                 + "{\"line\":2,\"error\":\"from: expected server or client\"},"
-                + "{\"line\":4,\"error\":\"not valid JSON: Unrecognized token 'this': was"
+                + "{\"line\":4,\"error\":\"not valid JSON: Unrecognized token: was"
                 + " expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
                 + " 'false')\"},"
                 + "{\"line\":6,\"error\":\"code: required for type close\"}]}\n");
@@ -199,6 +199,14 @@ class IngestEndpointTest {
     HttpResponse<String> right = post(OPEN, "Authorization", "bearer s3cret-token");
     assertThat(right.statusCode()).isEqualTo(200);
     assertThat(right.body()).isEqualTo("{\"accepted\":1,\"rejected\":[]}\n");
+    assertThat(
+            watches
+                .registry()
+                .get("gatewatch.http.auth.failures")
+                .tag("endpoint", "capture")
+                .counter()
+                .count())
+        .isEqualTo(3);
   }
 
   @Test
@@ -211,7 +219,7 @@ class IngestEndpointTest {
             "{\"error\":\"no line of the body is a JSON object; expected NDJSON\","
                 + "\"accepted\":0,\"rejected\":["
                 + "{\"line\":1,\"error\":\"not a JSON object\"},"
-                + "{\"line\":2,\"error\":\"not valid JSON: Unrecognized token 'hello': was"
+                + "{\"line\":2,\"error\":\"not valid JSON: Unrecognized token: was"
                 + " expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
                 + " 'false')\"}]}\n");
     assertThat(lines("rejected")).isEqualTo(2);

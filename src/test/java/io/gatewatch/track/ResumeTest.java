@@ -144,6 +144,24 @@ class ResumeTest {
   }
 
   @Test
+  void timestampsThatGoBackwardsMakeNoEpisode() {
+    // the same session again at earlier times than its end: a capture posted to ingest twice
+    Script s =
+        sessionEndingWith(4009)
+            .at(500)
+            .open("b")
+            .at(501)
+            .server("b", Script.hello())
+            .at(510)
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(550)
+            .server("b", Script.resumed(3));
+
+    assertThat(s.tally.reconnects()).isEmpty();
+    assertThat(s.timerCount("gateway.reconnect.duration", "via", "resume")).isZero();
+  }
+
+  @Test
   void anotherTokenIsAnotherClientAndNoReconnect() {
     Script s = sessionEndingWith(4009).session("b", "someone-else", "s2", 3000);
 
