@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Phaser;
 import org.junit.jupiter.api.Test;
 
 /** Sockets fed from many threads at once still give exact totals. */
@@ -32,6 +33,10 @@ class ConcurrencyTest {
     int threads = 8;
     int socketsPerThread = 500;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
+    // One tracker has one clock: the threads' event times may interleave but not drift apart by
+    // more than 50 sockets (5 s), or a sweep from a thread far ahead would time out the pending
+    // Resumes of one far behind (30 s), which no real tap can do.
+    Phaser inStep = new Phaser(threads);
     List<Future<?>> done = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int thread = t;
@@ -39,6 +44,9 @@ class ConcurrencyTest {
           pool.submit(
               () -> {
                 for (int i = 0; i < socketsPerThread; i++) {
+                  if (i % 50 == 0) {
+                    inStep.arriveAndAwaitAdvance();
+                  }
                   String token = "t" + thread + "-" + i;
                   long base = i * 100 * MS;
                   Connection a = tracker.open(token + "a", base);
