@@ -93,6 +93,15 @@ public final class BenchReport {
     if (oc != null && sc != null) {
       cost("observe path vs scan: heartbeat + ACK (per frame)", oc, sc, "ns", 2.0);
     }
+    Double fc = ns.get("ObservePathBenchmark.floorControl");
+    if (fc != null && sc != null) {
+      cost(
+          "floor: clock read + socket lock + scan vs scan (per control frame)",
+          fc,
+          sc,
+          "ns",
+          Double.NaN);
+    }
     Double od = ns.get("ObservePathBenchmark.observeDispatch4k");
     Double sd = ns.get("ObservePathBenchmark.scanDispatch4k");
     if (od != null && sd != null) {

@@ -127,6 +127,28 @@ public class ObservePathBenchmark {
     socket.frame(Direction.SERVER, ackBuf, true, true);
   }
 
+  /**
+   * What any observe path must add to the scan before a single metric is recorded: a timestamp per
+   * frame ({@code System.nanoTime()}, for round trips) and the socket's monitor (the tracker's
+   * sweep runs on another thread). Not a target; it explains the floor under {@code
+   * observeControl}.
+   */
+  @Benchmark
+  @OperationsPerInvocation(2)
+  public void floorControl(Blackhole bh) {
+    long t1 = System.nanoTime();
+    synchronized (out) {
+      bh.consume(scanner.scan(heartbeat, 0, heartbeat.length, out));
+      bh.consume(out.heartbeatSeq());
+    }
+    long t2 = System.nanoTime();
+    synchronized (out) {
+      bh.consume(scanner.scan(ack, 0, ack.length, out));
+      bh.consume(out.op());
+    }
+    bh.consume(t2 - t1);
+  }
+
   @Benchmark
   public void scanDispatch4k(Blackhole bh) {
     bh.consume(scanner.scan(dispatch, 0, dispatch.length, out));
