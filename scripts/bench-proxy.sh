@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Proxy against a bare relay: builds target/benchmarks.jar (bench profile) and runs
-# io.gatewatch.bench.ProxyLoad. Extra arguments go to ProxyLoad (try --help), e.g.
+# Only the load part of scripts/bench (the whole suite, with the one table): proxy against a bare
+# relay. Builds target/benchmarks.jar (bench profile) and runs io.gatewatch.bench.ProxyLoad, which
+# starts the simulator and each proxy in their own JVMs. Extra arguments go to ProxyLoad (try
+# --help), e.g.
 #   scripts/bench-proxy.sh --connections 500 --duration-s 15 --idle 2000
-# Defaults: 1,000 connections, heartbeat every 200 ms, 10 dispatches/s per session,
-# 10 s warm-up + 30 s measured, 3 rounds of bare/observed, 10,000 idle connections (capped by
-# the open-file limit: 4 fds per relayed connection, all in one process). About 6 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,21 +1,13 @@
 package io.gatewatch.bench;
 
-import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
-import io.gatewatch.protocol.ProfileLoader;
-import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.GatewayProxy;
-import io.gatewatch.proxy.ProxySettings;
 import io.gatewatch.proxy.RelayObserver;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.sim.DispatchSize;
 import io.gatewatch.sim.GatewaySimulator;
-import io.gatewatch.sim.RateLimit;
 import io.gatewatch.sim.SimulatorSettings;
-import io.gatewatch.track.EventClock;
-import io.gatewatch.track.Signals;
-import io.gatewatch.track.TrackerSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -37,37 +29,53 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A load tool (not a test, not JMH): gatewatch's observed proxy ({@link WatchedProxy}: relay,
- * ProxyTap, tracker, metrics) against a bare relay built from the same {@link GatewayProxy}
- * pipeline with a do-nothing observer, in one JVM, with a {@link GatewaySimulator} on loopback as
- * the upstream and a lean Netty WebSocket client fleet.
+ * ProxyTap, tracker, metrics, /metrics served) against a bare relay built from the same {@link
+ * GatewayProxy} pipeline with a do-nothing observer. The proxy under test and the {@link
+ * GatewaySimulator} upstream each run in their own JVM ({@link BenchNode}, started per round); this
+ * JVM holds the lean Netty WebSocket client fleet (and the /metrics scraper), all on loopback.
  *
  * <ol>
- *   <li>Throughput and latency: K clients Identify, heartbeat every P ms and time the op 11 ACK
- *       (client-side nanoTime) while the simulator streams MESSAGE_CREATE dispatches; bare and
- *       observed alternate for several rounds, the median round is reported.
- *   <li>Heap per idle connection: N Identified idle clients per variant, used heap (after GC)
- *       before and after, divided by N. The whole process is counted: clients and simulator
- *       sessions are the same in both variants, so the difference is the observation cost per
- *       socket.
+ *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
+ *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed, and
+ *       observed with /metrics scraped every second alternate for several rounds; medians of the
+ *       rounds and of the per-round ratios are reported.
+ *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
+ *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
+ *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
+ *       sockets per relayed connection, N = 10,000 is split over two proxy processes when the
+ *       open-file limit is 20,000.
  * </ol>
  *
  * <pre>
@@ -78,7 +86,8 @@ public final class ProxyLoad {
 
   enum Variant {
     BARE("bare relay"),
-    OBSERVED("observed proxy");
+    OBSERVED("observed proxy"),
+    SCRAPED("observed + /metrics 1/s");
 
     final String label;
 
@@ -99,8 +108,12 @@ public final class ProxyLoad {
   private DispatchSize dispatchSize = new DispatchSize(1024, 4096);
   private int saturateConnections = 200;
   private int saturateS = 15;
+  private int saturateRounds = 3;
   private int clientThreads = 2;
-  private int proxyThreads = 0;
+  private List<String> nodeJavaOpts = List.of("-Xms768m", "-Xmx768m");
+  private String resultsFile;
+
+  private static final int SATURATE_WARMUP_S = 5;
 
   private EventLoopGroup clientGroup;
 
@@ -119,7 +132,8 @@ public final class ProxyLoad {
             "ProxyLoad [--connections K] [--period-ms P] [--warmup-s W] [--duration-s D]"
                 + " [--rounds R] [--idle N] [--idle-rounds R] [--dispatch-rate PER_SESSION_PER_S]"
                 + " [--dispatch-bytes N|MIN..MAX] [--saturate-connections K] [--saturate-s D]"
-                + " [--client-threads T] [--proxy-threads T]");
+                + " [--saturate-rounds R] [--client-threads T] [--node-java-opts 'OPTS']"
+                + " [--results FILE]");
         System.exit(0);
       }
       if (i + 1 >= args.length) {
@@ -139,7 +153,9 @@ public final class ProxyLoad {
         case "--saturate-connections" -> saturateConnections = Integer.parseInt(v);
         case "--saturate-s" -> saturateS = Integer.parseInt(v);
         case "--client-threads" -> clientThreads = Integer.parseInt(v);
-        case "--proxy-threads" -> proxyThreads = Integer.parseInt(v);
+        case "--saturate-rounds" -> saturateRounds = Integer.parseInt(v);
+        case "--node-java-opts" -> nodeJavaOpts = List.of(v.trim().split("\\s+"));
+        case "--results" -> resultsFile = v;
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
@@ -153,158 +169,158 @@ public final class ProxyLoad {
             NioIoHandler.newFactory());
     System.out.printf(
         Locale.ROOT,
-        "ProxyLoad: %d processors, max heap %d MiB, fd limit %d%n",
+        "ProxyLoad: %d processors, client fleet max heap %d MiB, fd limit %d,"
+            + " node JVM options: %s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
-        maxFds());
+        maxFds(),
+        String.join(" ", nodeJavaOpts));
 
-    List<LoadResult> bare = new ArrayList<>();
-    List<LoadResult> observed = new ArrayList<>();
+    List<LoadResult> load = new ArrayList<>();
     if (connections > 0 && rounds > 0) {
       System.out.printf(
           Locale.ROOT,
-          "%n== throughput and latency: %d connections, heartbeat every %d ms, %.1f dispatches/s"
-              + " per session, warm-up %d s, measure %d s, %d rounds ==%n",
+          "%n== offered load: %d connections, heartbeat every %d ms, %.1f dispatches/s per"
+              + " session (%s bytes), warm-up %d s, measure %d s, %d interleaved rounds of"
+              + " bare / observed / observed + /metrics scraped every second ==%n",
           connections,
           periodMs,
           dispatchRate,
+          dispatchSize,
           warmupS,
           durationS,
           rounds);
       for (int r = 1; r <= rounds; r++) {
         for (Variant v : Variant.values()) {
           LoadResult res = loadRound(v, r);
-          (v == Variant.BARE ? bare : observed).add(res);
+          load.add(res);
           System.out.println("  " + res);
         }
       }
     }
 
-    List<LoadResult> satBare = new ArrayList<>();
-    List<LoadResult> satObserved = new ArrayList<>();
-    if (saturateConnections > 0 && rounds > 0) {
+    List<LoadResult> sat = new ArrayList<>();
+    if (saturateConnections > 0 && saturateRounds > 0) {
       System.out.printf(
           Locale.ROOT,
           "%n== saturated throughput: %d connections, the simulator dispatching as fast as each"
               + " socket drains (%s-byte dispatches), warm-up %d s, measure %d s, %d rounds ==%n",
           saturateConnections,
           dispatchSize,
-          Math.min(warmupS, 5),
+          SATURATE_WARMUP_S,
           saturateS,
-          rounds);
-      for (int r = 1; r <= rounds; r++) {
-        for (Variant v : Variant.values()) {
+          saturateRounds);
+      for (int r = 1; r <= saturateRounds; r++) {
+        for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
           LoadResult res = saturatedRound(v, r);
-          (v == Variant.BARE ? satBare : satObserved).add(res);
+          sat.add(res);
           System.out.println("  " + res);
         }
       }
     }
 
-    List<Long> idleBare = new ArrayList<>();
-    List<Long> idleObserved = new ArrayList<>();
-    int idleCount = 0;
+    List<IdleResult> idleResults = new ArrayList<>();
     if (idle > 0 && idleRounds > 0) {
       long fds = maxFds();
       long open = openFds();
-      // client socket + proxy's accepted socket + proxy's upstream socket + simulator's socket
-      long room = fds > 0 ? (fds - open - 500) / 4 : idle;
-      idleCount = (int) Math.max(0, Math.min(idle, room));
+      // This process holds the client sockets only; the simulator has its own process, and the
+      // proxy sockets (2 per relayed connection) are split over enough proxy processes.
+      int count = (int) Math.max(0, Math.min(idle, fds > 0 ? fds - open - 500 : idle));
+      int perNode = (int) Math.max(1, fds > 0 ? (fds - 1000) / 2 : count);
+      int nodes = (count + perNode - 1) / perNode;
       System.out.printf(
           Locale.ROOT,
-          "%n== heap per idle connection: %d requested, %d used (fd limit %d, %d open,"
-              + " 4 fds per relayed connection in this process) ==%n",
-          idle,
-          idleCount,
+          "%n== heap per idle connection: %d connections (fd limit %d per process: %d proxy"
+              + " process(es) of up to %d sockets pairs each) ==%n",
+          count,
           fds,
-          open);
-      if (idleCount < idle) {
-        System.out.printf(
-            Locale.ROOT,
-            "  NOTE: the fd limit allows only %d idle connections, not %d%n",
-            idleCount,
-            idle);
-      }
+          nodes,
+          perNode);
       for (int r = 1; r <= idleRounds; r++) {
-        for (Variant v : Variant.values()) {
-          long perConn = idleRound(v, idleCount);
-          (v == Variant.BARE ? idleBare : idleObserved).add(perConn);
+        for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
+          idleResults.add(idleRound(v, count, nodes));
         }
       }
     }
 
-    printTable(bare, observed, satBare, satObserved, idleBare, idleObserved, idleCount);
+    Map<String, String> results = new TreeMap<>();
+    printTable(load, sat, idleResults, results);
+    if (resultsFile != null) {
+      StringBuilder sb = new StringBuilder();
+      results.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+      Files.writeString(Path.of(resultsFile), sb.toString());
+      System.out.println("results written to " + resultsFile);
+    }
     clientGroup
         .shutdownGracefully(0, 1, TimeUnit.SECONDS)
         .awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
-  // ---- the system under test ----
+  // ---- the system under test: child JVMs ----
 
-  private static final class Bench implements AutoCloseable {
-    final GatewaySimulator sim;
-    final AutoCloseable proxy;
-    final int proxyPort;
+  /** A {@link BenchNode} in its own JVM. */
+  private final class Node implements AutoCloseable {
+    final Process process;
+    final BufferedReader out;
+    final PrintWriter in;
+    final int port;
+    final int metricsPort;
 
-    Bench(GatewaySimulator sim, AutoCloseable proxy, int proxyPort) {
-      this.sim = sim;
-      this.proxy = proxy;
-      this.proxyPort = proxyPort;
+    Node(String... args) throws IOException {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(nodeJavaOpts);
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(BenchNode.class.getName());
+      cmd.addAll(List.of(args));
+      process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      in =
+          new PrintWriter(
+              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
+      String[] ready = expect("READY ").split(" ");
+      port = Integer.parseInt(ready[1]);
+      metricsPort = ready.length > 2 ? Integer.parseInt(ready[2]) : -1;
+    }
+
+    /** The next line starting with prefix (other lines are the node's own logging). */
+    String expect(String prefix) throws IOException {
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith(prefix)) {
+          return line;
+        }
+      }
+      throw new IOException("bench node exited before " + prefix.trim());
+    }
+
+    long heap() throws IOException {
+      in.println("heap");
+      return Long.parseLong(expect("HEAP ").substring(5).trim());
     }
 
     @Override
-    public void close() throws Exception {
-      proxy.close();
-      sim.close();
+    public void close() throws InterruptedException {
+      in.println("quit");
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
     }
   }
 
-  private Bench startBench(Variant v, double rate, int expected) throws IOException {
-    GatewaySimulator sim =
-        new GatewaySimulator(
-                SimulatorSettings.builder()
-                    .listen("127.0.0.1:0")
-                    .heartbeatInterval(Duration.ofSeconds(60))
-                    .heartbeatTimeout(Duration.ofSeconds(66))
-                    .dispatchRate(rate)
-                    .dispatchSize(dispatchSize)
-                    // a socket that does not drain skips dispatches instead of being closed: at
-                    // saturation the simulator sends exactly as fast as the relay delivers
-                    .backpressureGrace(Duration.ofHours(1))
-                    .rateLimit(new RateLimit(100_000, Duration.ofSeconds(60)))
-                    .maxSocketsPerIp(expected + 1000)
-                    .replayBufferEvents(16)
-                    .build())
-            .start();
-    ProxySettings settings =
-        ProxySettings.builder("ws://127.0.0.1:" + sim.port())
-            .listen(new InetSocketAddress("127.0.0.1", 0))
-            .maxConnections(expected + 1000)
-            .connectTimeout(Duration.ofSeconds(60))
-            .eventLoopThreads(proxyThreads)
-            .build();
-    try {
-      if (v == Variant.BARE) {
-        GatewayProxy p = new GatewayProxy(settings, new BareObserver()).start();
-        return new Bench(sim, p, p.port());
-      }
-      Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
-      WatchedProxy p =
-          WatchedProxy.start(
-              watches,
-              ProfileLoader.defaultProfile(),
-              TrackerSettings.DEFAULTS,
-              "bench",
-              settings,
-              null,
-              true,
-              EventClock.system(),
-              Signals.NONE);
-      return new Bench(sim, p, p.proxy().port());
-    } catch (IOException | RuntimeException e) {
-      sim.close();
-      throw e;
-    }
+  private Node simNode(double rate, int expected) throws IOException {
+    return new Node(
+        "sim", Integer.toString(expected), Double.toString(rate), dispatchSize.toString());
+  }
+
+  private Node proxyNode(Variant v, Node sim, int expected) throws IOException {
+    return new Node(
+        v == Variant.BARE ? "bare" : "observed",
+        "ws://127.0.0.1:" + sim.port,
+        Integer.toString(expected));
   }
 
   /** The bare relay's observer: does nothing at all. */
@@ -330,6 +346,51 @@ public final class ProxyLoad {
     public void observerFailed(Throwable error) {}
   }
 
+  /** Scrapes /metrics every second, as Prometheus would, from this process. */
+  private static final class Scraper implements AutoCloseable {
+    final ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "bench-scraper");
+              t.setDaemon(true);
+              return t;
+            });
+    final HttpClient http = HttpClient.newHttpClient();
+    final AtomicInteger scrapes = new AtomicInteger();
+    final AtomicInteger failures = new AtomicInteger();
+    volatile int bytes;
+    volatile int series;
+    volatile long lastMillis;
+
+    Scraper(int port) {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+      timer.scheduleAtFixedRate(
+          () -> {
+            try {
+              long t0 = System.nanoTime();
+              String body = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+              lastMillis = (System.nanoTime() - t0) / 1_000_000;
+              bytes = body.length();
+              series = (int) body.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+              scrapes.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+              failures.incrementAndGet();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          },
+          0,
+          1,
+          TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+    }
+  }
+
   // ---- rounds ----
 
   record LoadResult(
@@ -341,13 +402,14 @@ public final class ProxyLoad {
       long samples,
       double p50Ms,
       double p99Ms,
-      double maxMs) {
+      double maxMs,
+      String note) {
     @Override
     public String toString() {
       return String.format(
           Locale.ROOT,
-          "round %d %-14s ready %5d  %9.0f frames/s  %6.2f MB/s  rtt n=%d p50 %.3f ms p99 %.3f ms"
-              + " max %.1f ms",
+          "round %d %-24s ready %5d  %9.0f frames/s  %6.2f MB/s  rtt n=%d p50 %.3f ms p99 %.3f ms"
+              + " max %.1f ms%s",
           round,
           variant.label,
           ready,
@@ -356,42 +418,78 @@ public final class ProxyLoad {
           samples,
           p50Ms,
           p99Ms,
-          maxMs);
+          maxMs,
+          note);
+    }
+  }
+
+  record IdleResult(Variant variant, int ready, long before, long after) {
+    long perConnection() {
+      return ready == 0 ? 0 : (after - before) / ready;
     }
   }
 
   private LoadResult loadRound(Variant v, int round) throws Exception {
     Fleet fleet = new Fleet(periodMs);
-    try (Bench b = startBench(v, dispatchRate, connections)) {
-      int ready = fleet.open(b.proxyPort, connections, "r" + round + v.ordinal());
-      Thread.sleep(warmupS * 1000L);
-      long f0 = fleet.frames.sum();
-      long by0 = fleet.bytes.sum();
-      long t0 = System.nanoTime();
-      fleet.recording = true;
-      Thread.sleep(durationS * 1000L);
-      fleet.recording = false;
-      long t1 = System.nanoTime();
-      long f1 = fleet.frames.sum();
-      long by1 = fleet.bytes.sum();
-      long[] rtt = fleet.samples();
-      Arrays.sort(rtt);
-      double secs = (t1 - t0) / 1e9;
-      fleet.close();
-      return new LoadResult(
-          v,
-          round,
-          ready,
-          (f1 - f0) / secs,
-          (by1 - by0) / secs / 1e6,
-          rtt.length,
-          pct(rtt, 0.50) / 1e6,
-          pct(rtt, 0.99) / 1e6,
-          rtt.length == 0 ? Double.NaN : rtt[rtt.length - 1] / 1e6);
+    try (Node sim = simNode(dispatchRate, connections);
+        Node proxy = proxyNode(v, sim, connections)) {
+      int ready = fleet.open(new int[] {proxy.port}, connections, "r" + round + v.ordinal());
+      Scraper scraper = v == Variant.SCRAPED ? new Scraper(proxy.metricsPort) : null;
+      try {
+        Thread.sleep(warmupS * 1000L);
+        int scrapes0 = scraper == null ? 0 : scraper.scrapes.get();
+        long f0 = fleet.frames.sum();
+        long by0 = fleet.bytes.sum();
+        long t0 = System.nanoTime();
+        fleet.recording = true;
+        Thread.sleep(durationS * 1000L);
+        fleet.recording = false;
+        long t1 = System.nanoTime();
+        long f1 = fleet.frames.sum();
+        long by1 = fleet.bytes.sum();
+        long[] rtt = fleet.samples();
+        Arrays.sort(rtt);
+        double secs = (t1 - t0) / 1e9;
+        String note =
+            scraper == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "  [%d scrapes while measuring, %d series, %,d bytes, last took %d ms, %d"
+                        + " failed]",
+                    scraper.scrapes.get() - scrapes0,
+                    scraper.series,
+                    scraper.bytes,
+                    scraper.lastMillis,
+                    scraper.failures.get());
+        if (scraper != null) {
+          lastScrapeSeries = scraper.series;
+          lastScrapeBytes = scraper.bytes;
+        }
+        fleet.close();
+        return new LoadResult(
+            v,
+            round,
+            ready,
+            (f1 - f0) / secs,
+            (by1 - by0) / secs / 1e6,
+            rtt.length,
+            pct(rtt, 0.50) / 1e6,
+            pct(rtt, 0.99) / 1e6,
+            rtt.length == 0 ? Double.NaN : rtt[rtt.length - 1] / 1e6,
+            note);
+      } finally {
+        if (scraper != null) {
+          scraper.close();
+        }
+      }
     } finally {
       fleet.close();
     }
   }
+
+  private volatile int lastScrapeSeries;
+  private volatile int lastScrapeBytes;
 
   /**
    * The simulator dispatches at its highest rate; a socket that is not writable skips its turn, so
@@ -399,9 +497,11 @@ public final class ProxyLoad {
    */
   private LoadResult saturatedRound(Variant v, int round) throws Exception {
     Fleet fleet = new Fleet(periodMs);
-    try (Bench b = startBench(v, SimulatorSettings.MAX_DISPATCH_RATE, saturateConnections)) {
-      int ready = fleet.open(b.proxyPort, saturateConnections, "s" + round + v.ordinal());
-      Thread.sleep(Math.min(warmupS, 5) * 1000L);
+    try (Node sim = simNode(SimulatorSettings.MAX_DISPATCH_RATE, saturateConnections);
+        Node proxy = proxyNode(v, sim, saturateConnections)) {
+      int ready =
+          fleet.open(new int[] {proxy.port}, saturateConnections, "s" + round + v.ordinal());
+      Thread.sleep(SATURATE_WARMUP_S * 1000L);
       long f0 = fleet.frames.sum();
       long by0 = fleet.bytes.sum();
       long t0 = System.nanoTime();
@@ -420,46 +520,56 @@ public final class ProxyLoad {
           0,
           Double.NaN,
           Double.NaN,
-          Double.NaN);
+          Double.NaN,
+          "");
     } finally {
       fleet.close();
     }
   }
 
-  private long idleRound(Variant v, int n) throws Exception {
+  /** n idle Identified clients over `nodes` proxy processes; heap is read in the proxies only. */
+  private IdleResult idleRound(Variant v, int n, int nodes) throws Exception {
     Fleet fleet = new Fleet(30_000);
-    try (Bench b = startBench(v, 0, n)) {
-      long before = usedHeapAfterGc();
+    List<Node> proxies = new ArrayList<>();
+    try (Node sim = simNode(0, n)) {
+      int[] ports = new int[nodes];
+      long before = 0;
+      for (int i = 0; i < nodes; i++) {
+        Node p = proxyNode(v, sim, n / nodes + 1);
+        proxies.add(p);
+        ports[i] = p.port;
+      }
+      for (Node p : proxies) {
+        before += p.heap();
+      }
       long t0 = System.nanoTime();
-      int ready = fleet.open(b.proxyPort, n, "i" + v.ordinal());
+      int ready = fleet.open(ports, n, "i" + v.ordinal());
       long openMs = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(2000);
-      long after = usedHeapAfterGc();
-      long perConn = ready == 0 ? 0 : (after - before) / ready;
+      long after = 0;
+      for (Node p : proxies) {
+        after += p.heap();
+      }
+      IdleResult res = new IdleResult(v, ready, before, after);
       System.out.printf(
           Locale.ROOT,
-          "  %-14s %d idle connections ready (in %d ms); used heap %.1f MiB -> %.1f MiB:"
-              + " %d bytes per connection%n",
+          "  %-14s %d idle connections ready (in %d ms) over %d proxy process(es); proxy heap"
+              + " (sum) %.1f MiB -> %.1f MiB: %d bytes per connection%n",
           v.label,
           ready,
           openMs,
+          nodes,
           before / 1048576.0,
           after / 1048576.0,
-          perConn);
+          res.perConnection());
       fleet.close();
-      return perConn;
+      return res;
     } finally {
       fleet.close();
+      for (Node p : proxies) {
+        p.close();
+      }
     }
-  }
-
-  private static long usedHeapAfterGc() throws InterruptedException {
-    var mem = ManagementFactory.getMemoryMXBean();
-    for (int i = 0; i < 4; i++) {
-      System.gc();
-      Thread.sleep(300);
-    }
-    return mem.getHeapMemoryUsage().getUsed();
   }
 
   private static long pct(long[] sorted, double q) {
@@ -498,14 +608,15 @@ public final class ProxyLoad {
     }
 
     /** Opens n clients and waits until they all got READY (or failed); returns the ready count. */
-    int open(int port, int n, String tag) throws InterruptedException {
-      URI uri = URI.create("ws://127.0.0.1:" + port + "/?v=1&encoding=json");
+    int open(int[] ports, int n, String tag) throws InterruptedException {
       CountDownLatch done = new CountDownLatch(n);
       AtomicInteger ok = new AtomicInteger();
       Semaphore inFlight = new Semaphore(200);
       for (int i = 0; i < n; i++) {
         inFlight.acquire();
         String token = "valid-" + tag + "-" + i;
+        int port = ports[i % ports.length];
+        URI uri = URI.create("ws://127.0.0.1:" + port + "/?v=1&encoding=json");
         Runnable finished =
             new Runnable() {
               boolean once;
@@ -680,77 +791,99 @@ public final class ProxyLoad {
 
   // ---- the table ----
 
+  private static double[] column(List<LoadResult> rs, Variant v, ToDoubleFunction<LoadResult> f) {
+    return rs.stream().filter(r -> r.variant() == v).mapToDouble(f).toArray();
+  }
+
+  /** Per-round ratios num/den (rounds interleave the variants, so round r pairs them). */
+  private static double[] ratios(
+      List<LoadResult> rs, Variant num, Variant den, ToDoubleFunction<LoadResult> f) {
+    double[] a = column(rs, num, f);
+    double[] b = column(rs, den, f);
+    double[] out = new double[Math.min(a.length, b.length)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] / b[i];
+    }
+    return out;
+  }
+
+  private static void put(Map<String, String> m, String key, double v) {
+    m.put(key, String.format(Locale.ROOT, "%.6g", v));
+  }
+
+  private static void putRatios(Map<String, String> m, String key, double[] r) {
+    put(m, key, median(r));
+    put(m, key + ".min", Arrays.stream(r).min().orElse(Double.NaN));
+    put(m, key + ".max", Arrays.stream(r).max().orElse(Double.NaN));
+    m.put(
+        key + ".rounds",
+        String.join(
+            " ", Arrays.stream(r).mapToObj(x -> String.format(Locale.ROOT, "%.2f", x)).toList()));
+  }
+
   private void printTable(
-      List<LoadResult> bare,
-      List<LoadResult> observed,
-      List<LoadResult> satBare,
-      List<LoadResult> satObserved,
-      List<Long> idleBare,
-      List<Long> idleObserved,
-      int idleCount) {
-    System.out.printf(Locale.ROOT, "%n== proxy against a bare relay (median of rounds) ==%n");
-    System.out.println("| metric | bare relay | observed proxy | observed vs bare | target | |");
-    System.out.println("|---|---:|---:|---:|---|---|");
-    if (!bare.isEmpty() && !observed.isEmpty()) {
-      double tb = median(bare.stream().mapToDouble(LoadResult::framesPerSec).toArray());
-      double to = median(observed.stream().mapToDouble(LoadResult::framesPerSec).toArray());
-      double p50b = median(bare.stream().mapToDouble(LoadResult::p50Ms).toArray());
-      double p50o = median(observed.stream().mapToDouble(LoadResult::p50Ms).toArray());
-      double p99b = median(bare.stream().mapToDouble(LoadResult::p99Ms).toArray());
-      double p99o = median(observed.stream().mapToDouble(LoadResult::p99Ms).toArray());
-      row(
-          "offered load delivered, frames/s (" + connections + " conns)",
-          String.format(Locale.ROOT, "%,.0f", tb),
-          String.format(Locale.ROOT, "%,.0f", to),
-          String.format(Locale.ROOT, "%.3fx", to / tb),
-          "(info)",
-          null);
-      row(
-          "heartbeat RTT p50, ms",
-          String.format(Locale.ROOT, "%.3f", p50b),
-          String.format(Locale.ROOT, "%.3f", p50o),
-          String.format(Locale.ROOT, "%.3fx", p50o / p50b),
-          "(info)",
-          null);
-      row(
-          "heartbeat RTT p99, ms",
-          String.format(Locale.ROOT, "%.3f", p99b),
-          String.format(Locale.ROOT, "%.3f", p99o),
-          String.format(Locale.ROOT, "%.3fx", p99o / p99b),
-          "<= 1.1x",
-          p99o / p99b <= 1.1);
+      List<LoadResult> load, List<LoadResult> sat, List<IdleResult> idleRs, Map<String, String> m) {
+    System.out.printf(Locale.ROOT, "%n== proxy against a bare relay (medians of rounds) ==%n");
+    if (!load.isEmpty()) {
+      m.put("load.connections", Integer.toString(connections));
+      m.put("load.rounds", Integer.toString(rounds));
+      m.put("load.period_ms", Integer.toString(periodMs));
+      put(m, "load.dispatch_rate", dispatchRate);
+      m.put("load.dispatch_bytes", dispatchSize.toString());
+      m.put("load.measure_s", Integer.toString(durationS));
+      for (Variant v : Variant.values()) {
+        String k = v.name().toLowerCase(Locale.ROOT);
+        put(m, "load.fps." + k, median(column(load, v, LoadResult::framesPerSec)));
+        put(m, "load.p50." + k, median(column(load, v, LoadResult::p50Ms)));
+        put(m, "load.p99." + k, median(column(load, v, LoadResult::p99Ms)));
+      }
+      putRatios(
+          m,
+          "load.ratio.fps",
+          ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::framesPerSec));
+      putRatios(
+          m, "load.ratio.p50", ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::p50Ms));
+      putRatios(
+          m, "load.ratio.p99", ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::p99Ms));
+      putRatios(
+          m,
+          "load.ratio.p99_scrape",
+          ratios(load, Variant.SCRAPED, Variant.OBSERVED, LoadResult::p99Ms));
+      m.put("scrape.series", Integer.toString(lastScrapeSeries));
+      m.put("scrape.bytes", Integer.toString(lastScrapeBytes));
     }
-    if (!satBare.isEmpty() && !satObserved.isEmpty()) {
-      double fb = median(satBare.stream().mapToDouble(LoadResult::framesPerSec).toArray());
-      double fo = median(satObserved.stream().mapToDouble(LoadResult::framesPerSec).toArray());
-      double mb = median(satBare.stream().mapToDouble(LoadResult::mbPerSec).toArray());
-      double mo = median(satObserved.stream().mapToDouble(LoadResult::mbPerSec).toArray());
-      row(
-          "saturated throughput, frames/s (" + saturateConnections + " conns)",
-          String.format(Locale.ROOT, "%,.0f", fb),
-          String.format(Locale.ROOT, "%,.0f", fo),
-          String.format(Locale.ROOT, "%.3fx", fo / fb),
-          ">= 0.85x",
-          fo / fb >= 0.85);
-      row(
-          "saturated throughput, MB/s",
-          String.format(Locale.ROOT, "%.1f", mb),
-          String.format(Locale.ROOT, "%.1f", mo),
-          String.format(Locale.ROOT, "%.3fx", mo / mb),
-          "(info)",
-          null);
+    if (!sat.isEmpty()) {
+      m.put("sat.connections", Integer.toString(saturateConnections));
+      m.put("sat.rounds", Integer.toString(saturateRounds));
+      for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
+        String k = v.name().toLowerCase(Locale.ROOT);
+        put(m, "sat.fps." + k, median(column(sat, v, LoadResult::framesPerSec)));
+        put(m, "sat.mbps." + k, median(column(sat, v, LoadResult::mbPerSec)));
+      }
+      putRatios(
+          m,
+          "sat.ratio.fps",
+          ratios(sat, Variant.OBSERVED, Variant.BARE, LoadResult::framesPerSec));
     }
-    if (!idleBare.isEmpty() && !idleObserved.isEmpty()) {
-      double hb = median(idleBare.stream().mapToDouble(Long::doubleValue).toArray());
-      double ho = median(idleObserved.stream().mapToDouble(Long::doubleValue).toArray());
-      row(
-          "heap per idle connection, bytes (" + idleCount + " conns, whole process)",
-          String.format(Locale.ROOT, "%,.0f", hb),
-          String.format(Locale.ROOT, "%,.0f", ho),
-          String.format(Locale.ROOT, "%+,.0f B", ho - hb),
-          "<= +4,096 B",
-          ho - hb <= 4096);
+    if (!idleRs.isEmpty()) {
+      double hb =
+          median(
+              idleRs.stream()
+                  .filter(r -> r.variant() == Variant.BARE)
+                  .mapToDouble(r -> r.perConnection())
+                  .toArray());
+      double ho =
+          median(
+              idleRs.stream()
+                  .filter(r -> r.variant() == Variant.OBSERVED)
+                  .mapToDouble(r -> r.perConnection())
+                  .toArray());
+      m.put("idle.connections", Integer.toString(idleRs.get(0).ready()));
+      put(m, "idle.bare", hb);
+      put(m, "idle.observed", ho);
+      put(m, "idle.delta", ho - hb);
     }
+    m.forEach((k, v) -> System.out.println("  " + k + " = " + v));
   }
 
   private static void row(

@@ -6,7 +6,6 @@ import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
-import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -45,11 +44,12 @@ public final class Watches implements AutoCloseable {
     this.observers = observers;
     this.registry =
         observers.exemplars() == null
-            ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
+            ? new PrometheusMeterRegistry(
+                PrometheusConfig.DEFAULT, new PrometheusRegistry(), CoarseClock.INSTANCE)
             : new PrometheusMeterRegistry(
                 PrometheusConfig.DEFAULT,
                 new PrometheusRegistry(),
-                Clock.SYSTEM,
+                CoarseClock.INSTANCE,
                 observers.exemplars());
     this.fingerprinter = fingerprinter;
     this.scanner = new FrameScanner(fingerprinter);
