@@ -200,7 +200,7 @@ final class AgentRunner implements AutoCloseable {
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      } catch (IllegalArgumentException e) { // the VM keeps the signal (-Xrs)
         log.debug(
             "cannot handle SIG{} ({}); the shutdown hook stops the agent", name, e.toString());
       }

@@ -1,5 +1,7 @@
 package io.gatewatch.cli;
 
+import static io.gatewatch.cli.CommandLineConfig.quote;
+
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
@@ -26,8 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -130,7 +130,8 @@ public final class ProbeCommand implements Callable<Integer> {
     if (!once) {
       AgentConfig config;
       try {
-        config = AgentConfig.read(ConfigNode.parse("command line", yaml()), System.getenv());
+        config =
+            AgentConfig.read(ConfigNode.parse(CommandLineConfig.SOURCE, yaml()), System.getenv());
       } catch (ConfigException e) {
         err.println("gatewatch probe: " + asFlags(e.getMessage()));
         return 2;
@@ -210,21 +211,15 @@ public final class ProbeCommand implements Callable<Integer> {
 
   /** {@code command line: probes[0].token_file (line 5): ...} becomes {@code --token-file: ...}. */
   static String asFlags(String message) {
-    Matcher m = SYNTHETIC.matcher(message);
-    if (!m.find()) {
-      return message;
-    }
-    String flag =
-        switch (m.group(1)) {
-          case "http.listen", "http" -> "--metrics-listen";
-          case "probes[0]" -> "--token-file/--token-env";
-          default -> "--" + m.group(1).replaceFirst("^probes\\[0\\]\\.", "").replace('_', '-');
-        };
-    return flag + ": " + message.substring(m.end());
+    return CommandLineConfig.asFlags(
+        message,
+        path ->
+            switch (path) {
+              case "http.listen", "http" -> "--metrics-listen";
+              case "probes[0]" -> "--token-file/--token-env";
+              default -> CommandLineConfig.flag(path, "probes[0].");
+            });
   }
-
-  private static final Pattern SYNTHETIC =
-      Pattern.compile("^command line: ([a-z_.\\[\\]0-9]+)(?: \\(line \\d+\\))?: ");
 
   /** The flags as the one-probe configuration file they stand for; one validation for both. */
   private String yaml() {
@@ -245,9 +240,5 @@ public final class ProbeCommand implements Callable<Integer> {
         + "\nprobes:\n  - "
         + String.join("\n    ", p)
         + "\n";
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -1,13 +1,13 @@
 package io.gatewatch.cli;
 
+import static io.gatewatch.cli.CommandLineConfig.quote;
+
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,7 +92,8 @@ public final class ProxyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentConfig config;
     try {
-      config = AgentConfig.read(ConfigNode.parse("command line", yaml()), System.getenv());
+      config =
+          AgentConfig.read(ConfigNode.parse(CommandLineConfig.SOURCE, yaml()), System.getenv());
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("gatewatch proxy: " + asFlags(e.getMessage()));
       return 2;
@@ -102,23 +103,17 @@ public final class ProxyCommand implements Callable<Integer> {
 
   /** {@code command line: proxies[0].upstream (line 5): ...} becomes {@code --upstream: ...}. */
   static String asFlags(String message) {
-    Matcher m = SYNTHETIC.matcher(message);
-    if (!m.find()) {
-      return message;
-    }
-    String flag =
-        switch (m.group(1)) {
-          case "http.listen", "http" -> "--metrics-listen";
-          case "proxies[0].gateway" -> "--gateway";
-          case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
-              "--tls-cert/--tls-key";
-          default -> "--" + m.group(1).replaceFirst("^proxies\\[0\\]\\.", "").replace('_', '-');
-        };
-    return flag + ": " + message.substring(m.end());
+    return CommandLineConfig.asFlags(
+        message,
+        path ->
+            switch (path) {
+              case "http.listen", "http" -> "--metrics-listen";
+              case "proxies[0].gateway" -> "--gateway";
+              case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
+                  "--tls-cert/--tls-key";
+              default -> CommandLineConfig.flag(path, "proxies[0].");
+            });
   }
-
-  private static final Pattern SYNTHETIC =
-      Pattern.compile("^command line: ([a-z_.\\[\\]0-9]+)(?: \\(line \\d+\\))?: ");
 
   /** The flags as the one-proxy configuration file they stand for; one validation for both. */
   private String yaml() {
@@ -160,7 +155,4 @@ public final class ProxyCommand implements Callable<Integer> {
   }
 
   /** A YAML double-quoted scalar. */
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
 }

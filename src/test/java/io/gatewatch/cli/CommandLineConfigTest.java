@@ -1,0 +1,30 @@
+package io.gatewatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CommandLineConfigTest {
+  @Test
+  void configPathsBecomeTheFlagsTheyCameFrom() {
+    assertThat(
+            ProxyCommand.asFlags(
+                "command line: proxies[0].idle_timeout (line 7): expected a duration"))
+        .isEqualTo("--idle-timeout: expected a duration");
+    assertThat(ProxyCommand.asFlags("command line: proxies[0].tls.key (line 9): cannot read"))
+        .isEqualTo("--tls-cert/--tls-key: cannot read");
+    assertThat(ProxyCommand.asFlags("command line: http.listen (line 2): expected HOST:PORT"))
+        .isEqualTo("--metrics-listen: expected HOST:PORT");
+    assertThat(ProbeCommand.asFlags("command line: probes[0].resume_every (line 6): too short"))
+        .isEqualTo("--resume-every: too short");
+    assertThat(ProbeCommand.asFlags("command line: probes[0] (line 2): exactly one of token_file"))
+        .isEqualTo("--token-file/--token-env: exactly one of token_file");
+    assertThat(ProxyCommand.asFlags("agent.yaml: proxies[0].upstream (line 3): not a URL"))
+        .isEqualTo("agent.yaml: proxies[0].upstream (line 3): not a URL");
+  }
+
+  @Test
+  void quoteEscapesBackslashesAndQuotes() {
+    assertThat(CommandLineConfig.quote("a\\b\"c")).isEqualTo("\"a\\\\b\\\"c\"");
+  }
+}
