@@ -102,6 +102,20 @@ public final class BenchReport {
           "ns",
           Double.NaN);
     }
+    Double ck = ns.get("ObservePathBenchmark.clockControl");
+    if (ck != null && sc != null) {
+      cost(
+          "floor without the lock: clock read + scan vs scan (sum of two rows)",
+          ck + sc,
+          sc,
+          "ns",
+          Double.NaN);
+      cost("clock read per frame (EventClock.system) vs scan", ck, sc, "ns", Double.NaN);
+    }
+    Double uc = ns.get("ObservePathBenchmark.unmeteredControl");
+    if (uc != null && sc != null) {
+      cost("observe path without metrics (signals to nowhere) vs scan", uc, sc, "ns", Double.NaN);
+    }
     Double od = ns.get("ObservePathBenchmark.observeDispatch4k");
     Double sd = ns.get("ObservePathBenchmark.scanDispatch4k");
     if (od != null && sd != null) {
