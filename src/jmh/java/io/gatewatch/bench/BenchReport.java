@@ -157,7 +157,8 @@ public final class BenchReport {
           x -> x >= 0.85);
     }
     if (proxy.containsKey("load.p99.bare")) {
-      String conns = proxy.getProperty("load.connections") + " conns";
+      String conns =
+          proxy.getProperty("load.connections") + " conns per variant, the variants side by side";
       ratio(
           "proxy offered load delivered, frames/s (" + conns + ")",
           "load.fps.observed",
@@ -182,6 +183,14 @@ public final class BenchReport {
           "%.3f",
           "<= 1.1x",
           x -> x <= 1.1);
+      row(
+          "proxy heartbeat RTT p99, observed minus bare (median of rounds)",
+          String.format(Locale.ROOT, "%+.3f ms", d("load.p99.diff_ms")),
+          "0",
+          String.format(
+              Locale.ROOT, "(rounds %s)", proxy.getProperty("load.p99.diff_ms.rounds", "?")),
+          "(info)",
+          null);
       ratio(
           "agent RTT p99 with /metrics scraped every 1 s ("
               + proxy.getProperty("scrape.series")

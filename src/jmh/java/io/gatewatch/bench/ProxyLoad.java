@@ -45,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,8 +70,9 @@ import java.util.function.ToDoubleFunction;
  * <ol>
  *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
  *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed, and
- *       observed with /metrics scraped every second alternate for several rounds; medians of the
- *       rounds and of the per-round ratios are reported.
+ *       observed with /metrics scraped every second run side by side (one fleet and one proxy JVM
+ *       each, one simulator), so that every round measures the three in the same window; medians of
+ *       the rounds and of the per-round ratios are reported.
  *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
  *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
  *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
@@ -181,8 +183,9 @@ public final class ProxyLoad {
       System.out.printf(
           Locale.ROOT,
           "%n== offered load: %d connections, heartbeat every %d ms, %.1f dispatches/s per"
-              + " session (%s bytes), warm-up %d s, measure %d s, %d interleaved rounds of"
-              + " bare / observed / observed + /metrics scraped every second ==%n",
+              + " session (%s bytes) through each of bare / observed / observed + /metrics"
+              + " scraped every second, the three side by side on one simulator (measured in the"
+              + " same window), warm-up %d s, measure %d s, %d rounds ==%n",
           connections,
           periodMs,
           dispatchRate,
@@ -191,8 +194,7 @@ public final class ProxyLoad {
           durationS,
           rounds);
       for (int r = 1; r <= rounds; r++) {
-        for (Variant v : Variant.values()) {
-          LoadResult res = loadRound(v, r);
+        for (LoadResult res : loadRound(r)) {
           load.add(res);
           System.out.println("  " + res);
         }
@@ -429,29 +431,48 @@ public final class ProxyLoad {
     }
   }
 
-  private LoadResult loadRound(Variant v, int round) throws Exception {
-    Fleet fleet = new Fleet(periodMs);
-    try (Node sim = simNode(dispatchRate, connections);
-        Node proxy = proxyNode(v, sim, connections)) {
-      int ready = fleet.open(new int[] {proxy.port}, connections, "r" + round + v.ordinal());
-      Scraper scraper = v == Variant.SCRAPED ? new Scraper(proxy.metricsPort) : null;
-      try {
-        Thread.sleep(warmupS * 1000L);
-        int scrapes0 = scraper == null ? 0 : scraper.scrapes.get();
-        long f0 = fleet.frames.sum();
-        long by0 = fleet.bytes.sum();
-        long t0 = System.nanoTime();
-        fleet.recording = true;
-        Thread.sleep(durationS * 1000L);
-        fleet.recording = false;
-        long t1 = System.nanoTime();
-        long f1 = fleet.frames.sum();
-        long by1 = fleet.bytes.sum();
+  /**
+   * One round of offered load: the three variants run side by side, each proxy in its own JVM with
+   * its own fleet of {@code connections} clients, all on one simulator and measured in the same
+   * window. Whatever else stalls the machine (the client fleet's or the simulator's garbage
+   * collections, other processes) then delays all three alike, and the per-round ratios compare the
+   * proxies alone.
+   */
+  private List<LoadResult> loadRound(int round) throws Exception {
+    Map<Variant, Node> proxies = new EnumMap<>(Variant.class);
+    Map<Variant, Fleet> fleets = new EnumMap<>(Variant.class);
+    Scraper scraper = null;
+    try (Node sim = simNode(dispatchRate, connections * Variant.values().length)) {
+      for (Variant v : Variant.values()) {
+        proxies.put(v, proxyNode(v, sim, connections));
+      }
+      Map<Variant, Integer> ready = new EnumMap<>(Variant.class);
+      for (Variant v : Variant.values()) {
+        Fleet fleet = new Fleet(periodMs);
+        fleets.put(v, fleet);
+        ready.put(
+            v, fleet.open(new int[] {proxies.get(v).port}, connections, "r" + round + v.ordinal()));
+      }
+      scraper = new Scraper(proxies.get(Variant.SCRAPED).metricsPort);
+      Thread.sleep(warmupS * 1000L);
+      int scrapes0 = scraper.scrapes.get();
+      Map<Variant, long[]> before = new EnumMap<>(Variant.class);
+      fleets.forEach((v, f) -> before.put(v, new long[] {f.frames.sum(), f.bytes.sum()}));
+      long t0 = System.nanoTime();
+      fleets.values().forEach(f -> f.recording = true);
+      Thread.sleep(durationS * 1000L);
+      fleets.values().forEach(f -> f.recording = false);
+      long t1 = System.nanoTime();
+      double secs = (t1 - t0) / 1e9;
+      lastScrapeSeries = scraper.series;
+      lastScrapeBytes = scraper.bytes;
+      List<LoadResult> out = new ArrayList<>();
+      for (Variant v : Variant.values()) {
+        Fleet fleet = fleets.get(v);
         long[] rtt = fleet.samples();
         Arrays.sort(rtt);
-        double secs = (t1 - t0) / 1e9;
         String note =
-            scraper == null
+            v != Variant.SCRAPED
                 ? ""
                 : String.format(
                     Locale.ROOT,
@@ -462,29 +483,28 @@ public final class ProxyLoad {
                     scraper.bytes,
                     scraper.lastMillis,
                     scraper.failures.get());
-        if (scraper != null) {
-          lastScrapeSeries = scraper.series;
-          lastScrapeBytes = scraper.bytes;
-        }
-        fleet.close();
-        return new LoadResult(
-            v,
-            round,
-            ready,
-            (f1 - f0) / secs,
-            (by1 - by0) / secs / 1e6,
-            rtt.length,
-            pct(rtt, 0.50) / 1e6,
-            pct(rtt, 0.99) / 1e6,
-            rtt.length == 0 ? Double.NaN : rtt[rtt.length - 1] / 1e6,
-            note);
-      } finally {
-        if (scraper != null) {
-          scraper.close();
-        }
+        out.add(
+            new LoadResult(
+                v,
+                round,
+                ready.get(v),
+                (fleet.frames.sum() - before.get(v)[0]) / secs,
+                (fleet.bytes.sum() - before.get(v)[1]) / secs / 1e6,
+                rtt.length,
+                pct(rtt, 0.50) / 1e6,
+                pct(rtt, 0.99) / 1e6,
+                rtt.length == 0 ? Double.NaN : rtt[rtt.length - 1] / 1e6,
+                note));
       }
+      return out;
     } finally {
-      fleet.close();
+      if (scraper != null) {
+        scraper.close();
+      }
+      fleets.values().forEach(Fleet::close);
+      for (Node proxy : proxies.values()) {
+        proxy.close();
+      }
     }
   }
 
@@ -795,7 +815,7 @@ public final class ProxyLoad {
     return rs.stream().filter(r -> r.variant() == v).mapToDouble(f).toArray();
   }
 
-  /** Per-round ratios num/den (rounds interleave the variants, so round r pairs them). */
+  /** Per-round ratios num/den (round r of one variant is paired with round r of the other). */
   private static double[] ratios(
       List<LoadResult> rs, Variant num, Variant den, ToDoubleFunction<LoadResult> f) {
     double[] a = column(rs, num, f);
@@ -803,6 +823,18 @@ public final class ProxyLoad {
     double[] out = new double[Math.min(a.length, b.length)];
     for (int i = 0; i < out.length; i++) {
       out[i] = a[i] / b[i];
+    }
+    return out;
+  }
+
+  /** Per-round differences num - den. */
+  private static double[] differences(
+      List<LoadResult> rs, Variant num, Variant den, ToDoubleFunction<LoadResult> f) {
+    double[] a = column(rs, num, f);
+    double[] b = column(rs, den, f);
+    double[] out = new double[Math.min(a.length, b.length)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] - b[i];
     }
     return out;
   }
@@ -845,6 +877,13 @@ public final class ProxyLoad {
           m, "load.ratio.p50", ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::p50Ms));
       putRatios(
           m, "load.ratio.p99", ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::p99Ms));
+      double[] diff = differences(load, Variant.OBSERVED, Variant.BARE, LoadResult::p99Ms);
+      put(m, "load.p99.diff_ms", median(diff));
+      m.put(
+          "load.p99.diff_ms.rounds",
+          String.join(
+              " ",
+              Arrays.stream(diff).mapToObj(x -> String.format(Locale.ROOT, "%+.2f", x)).toList()));
       putRatios(
           m,
           "load.ratio.p99_scrape",
