@@ -81,7 +81,7 @@ import java.util.function.ToDoubleFunction;
  * </ol>
  *
  * <pre>
- * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 1000 --idle 10000
+ * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 400 --idle 10000
  * </pre>
  */
 public final class ProxyLoad {
@@ -99,7 +99,9 @@ public final class ProxyLoad {
   }
 
   // ---- options ----
-  private int connections = 1000;
+  /** Offered load: clients per variant (three variants run side by side). */
+  private int connections = 400;
+
   private int periodMs = 200;
   private int warmupS = 10;
   private int durationS = 30;
@@ -135,7 +137,8 @@ public final class ProxyLoad {
                 + " [--rounds R] [--idle N] [--idle-rounds R] [--dispatch-rate PER_SESSION_PER_S]"
                 + " [--dispatch-bytes N|MIN..MAX] [--saturate-connections K] [--saturate-s D]"
                 + " [--saturate-rounds R] [--client-threads T] [--node-java-opts 'OPTS']"
-                + " [--results FILE]");
+                + " [--results FILE]\n  --connections K: offered-load clients per variant;"
+                + " the three variants run side by side, so 3 x K in all");
         System.exit(0);
       }
       if (i + 1 >= args.length) {
