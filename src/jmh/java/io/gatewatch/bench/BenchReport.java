@@ -142,6 +142,16 @@ public final class BenchReport {
           "(info)",
           null);
     }
+    Double scrape = ns.get("ScrapeBenchmark.scrapeText");
+    if (scrape != null) {
+      row(
+          "/metrics scrape, Prometheus text, CPU per scrape (JMH, in-process)",
+          String.format(Locale.ROOT, "%.3f ms", scrape / 1e6),
+          "-",
+          "-",
+          "(info)",
+          null);
+    }
     if (proxy.containsKey("sat.fps.bare")) {
       ratio(
           "proxy saturated throughput, frames/s ("
