@@ -58,6 +58,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -821,23 +822,26 @@ public final class ProxyLoad {
   /** Per-round ratios num/den (round r of one variant is paired with round r of the other). */
   private static double[] ratios(
       List<LoadResult> rs, Variant num, Variant den, ToDoubleFunction<LoadResult> f) {
-    double[] a = column(rs, num, f);
-    double[] b = column(rs, den, f);
-    double[] out = new double[Math.min(a.length, b.length)];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] / b[i];
-    }
-    return out;
+    return perRound(rs, num, den, f, (x, y) -> x / y);
   }
 
   /** Per-round differences num - den. */
   private static double[] differences(
       List<LoadResult> rs, Variant num, Variant den, ToDoubleFunction<LoadResult> f) {
+    return perRound(rs, num, den, f, (x, y) -> x - y);
+  }
+
+  private static double[] perRound(
+      List<LoadResult> rs,
+      Variant num,
+      Variant den,
+      ToDoubleFunction<LoadResult> f,
+      DoubleBinaryOperator op) {
     double[] a = column(rs, num, f);
     double[] b = column(rs, den, f);
     double[] out = new double[Math.min(a.length, b.length)];
     for (int i = 0; i < out.length; i++) {
-      out[i] = a[i] - b[i];
+      out[i] = op.applyAsDouble(a[i], b[i]);
     }
     return out;
   }
