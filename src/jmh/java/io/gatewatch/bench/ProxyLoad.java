@@ -82,7 +82,7 @@ import java.util.function.ToDoubleFunction;
  * </ol>
  *
  * <pre>
- * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 400 --idle 10000
+ * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 1000 --idle 10000
  * </pre>
  */
 public final class ProxyLoad {
@@ -101,15 +101,15 @@ public final class ProxyLoad {
 
   // ---- options ----
   /** Offered load: clients per variant (three variants run side by side). */
-  private int connections = 400;
+  private int connections = 1000;
 
-  private int periodMs = 200;
+  private int periodMs = 500;
   private int warmupS = 10;
   private int durationS = 30;
   private int rounds = 3;
   private int idle = 10_000;
   private int idleRounds = 1;
-  private double dispatchRate = 10;
+  private double dispatchRate = 1;
   private DispatchSize dispatchSize = new DispatchSize(1024, 4096);
   private int saturateConnections = 200;
   private int saturateS = 15;
