@@ -141,9 +141,6 @@ public final class BenchNode {
    * Fills the catalogue's series that appear on first sight: every close code of the profile, an
    * unknown one and a dropped socket, by both sides; so that /metrics is as long as a busy agent's.
    */
-  /**
-   * Closes a socket with every close code of the profile (and an unknown one), by each initiator.
-   */
   static void populate(ConnectionTracker tracker, GatewayProfile profile) {
     long now = System.nanoTime();
     int i = 0;

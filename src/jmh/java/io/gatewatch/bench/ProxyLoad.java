@@ -446,7 +446,9 @@ public final class ProxyLoad {
     Map<Variant, Node> proxies = new EnumMap<>(Variant.class);
     Map<Variant, Fleet> fleets = new EnumMap<>(Variant.class);
     Scraper scraper = null;
-    try (Node sim = simNode(dispatchRate, connections * Variant.values().length)) {
+    Node sim = null;
+    try {
+      sim = simNode(dispatchRate, connections * Variant.values().length);
       for (Variant v : Variant.values()) {
         proxies.put(v, proxyNode(v, sim, connections));
       }
@@ -467,6 +469,8 @@ public final class ProxyLoad {
       Thread.sleep(durationS * 1000L);
       fleets.values().forEach(f -> f.recording = false);
       long t1 = System.nanoTime();
+      Map<Variant, long[]> after = new EnumMap<>(Variant.class);
+      fleets.forEach((v, f) -> after.put(v, new long[] {f.frames.sum(), f.bytes.sum()}));
       double secs = (t1 - t0) / 1e9;
       lastScrapeSeries = scraper.series;
       lastScrapeBytes = scraper.bytes;
@@ -492,8 +496,8 @@ public final class ProxyLoad {
                 v,
                 round,
                 ready.get(v),
-                (fleet.frames.sum() - before.get(v)[0]) / secs,
-                (fleet.bytes.sum() - before.get(v)[1]) / secs / 1e6,
+                (after.get(v)[0] - before.get(v)[0]) / secs,
+                (after.get(v)[1] - before.get(v)[1]) / secs / 1e6,
                 rtt.length,
                 pct(rtt, 0.50) / 1e6,
                 pct(rtt, 0.99) / 1e6,
@@ -508,6 +512,9 @@ public final class ProxyLoad {
       fleets.values().forEach(Fleet::close);
       for (Node proxy : proxies.values()) {
         proxy.close();
+      }
+      if (sim != null) {
+        sim.close(); // last: the proxies' upstream sockets go with it
       }
     }
   }
