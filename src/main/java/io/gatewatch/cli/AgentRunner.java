@@ -9,6 +9,7 @@ import io.gatewatch.probe.Probe;
 import io.gatewatch.probe.Scheduler;
 import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.IngestEndpoint;
@@ -18,9 +19,11 @@ import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -28,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs what an {@link AgentConfig} describes: every proxy, every probe, and the HTTP endpoints.
- * {@link #start} brings it all up (or nothing: a listener that cannot bind undoes what started);
- * closing stops accepting, closes relayed sockets with 1001 and flushes captures.
+ * {@link #start} brings it all up (or nothing: a listener that cannot bind undoes what started).
+ * Stopping first drains the proxies when a drain period is configured (docs/drain.md), then closes
+ * every part even when one fails to close, under a deadline ({@link Shutdown}).
  */
 final class AgentRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
@@ -37,26 +41,26 @@ final class AgentRunner implements AutoCloseable {
   private final Watches watches;
   private final List<WatchedProxy> proxies;
   private final List<Probe> probes;
-  private final SystemScheduler probeScheduler;
   private final AgentServer server;
   private final AtomicBoolean ready;
-  private final Telemetry telemetry;
+  private final Drain drain;
+  private final Shutdown shutdown;
 
   private AgentRunner(
       Watches watches,
       List<WatchedProxy> proxies,
       List<Probe> probes,
-      SystemScheduler probeScheduler,
       AgentServer server,
       AtomicBoolean ready,
-      Telemetry telemetry) {
-    this.telemetry = telemetry;
+      Drain drain,
+      Shutdown shutdown) {
     this.watches = watches;
     this.proxies = proxies;
     this.probes = probes;
-    this.probeScheduler = probeScheduler;
     this.server = server;
     this.ready = ready;
+    this.drain = drain;
+    this.shutdown = shutdown;
   }
 
   /** Starts everything, ready when it returns. */
@@ -69,10 +73,14 @@ final class AgentRunner implements AutoCloseable {
     List<Probe> probes = new ArrayList<>();
     SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
+    // what runs, in the order it is closed: probes, proxies (relayed sockets get 1001, captures
+    // are flushed), the endpoints, and telemetry last, so that pending spans and metrics go out
+    Shutdown parts = new Shutdown();
     try {
       for (AgentConfig.ProxyConfig p : config.proxies()) {
+        WatchedProxy proxy;
         try {
-          proxies.add(
+          proxy =
               WatchedProxy.start(
                   watches,
                   config.profile(),
@@ -82,19 +90,21 @@ final class AgentRunner implements AutoCloseable {
                   p.capture(),
                   p.compressedObservation(),
                   clock,
-                  Signals.NONE));
+                  Signals.NONE);
         } catch (IOException e) {
           throw new IOException("proxy " + p.gateway() + ": " + e.getMessage(), e);
         }
+        proxies.add(proxy);
+        parts.add("proxy " + p.gateway(), proxy);
         log.info(
             "proxy {}: {} -> {}{}",
             p.gateway(),
-            proxies.get(proxies.size() - 1).url(""),
+            proxy.url(""),
             p.upstream(),
             p.capture() == null ? "" : " (capture " + p.capture() + ")");
       }
       for (AgentConfig.ProbeConfig p : config.probes()) {
-        probes.add(
+        Probe probe =
             Probe.start(
                 watches,
                 config.profile(),
@@ -104,7 +114,9 @@ final class AgentRunner implements AutoCloseable {
                 probeScheduler,
                 new JdkTransport(p.settings().connectTimeout()),
                 () -> ThreadLocalRandom.current().nextDouble(),
-                Signals.NONE));
+                Signals.NONE);
+        probes.add(probe);
+        parts.addFirst("probe " + p.settings().gateway(), probe);
       }
       AgentServer server;
       try {
@@ -121,12 +133,8 @@ final class AgentRunner implements AutoCloseable {
       } catch (IOException e) {
         throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
       }
-      try {
-        addIngest(config, watches, server);
-      } catch (RuntimeException e) {
-        server.close();
-        throw e;
-      }
+      parts.add("HTTP server", server);
+      addIngest(config, watches, server);
       server.start();
       if (!server.authenticates() && !config.httpListen().getAddress().isLoopbackAddress()) {
         log.warn(
@@ -134,13 +142,13 @@ final class AgentRunner implements AutoCloseable {
                 + " metrics and the status page; set http.auth (docs/config.md)",
             server.hostPort());
       }
+      Drain drain = proxies.isEmpty() ? null : new Drain(proxies, watches.registry());
+      parts.add("probe scheduler", probeScheduler).add("telemetry", telemetry);
       ready.set(true);
-      return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready, telemetry);
+      return new AgentRunner(watches, proxies, probes, server, ready, drain, parts);
     } catch (IOException | RuntimeException e) {
-      probes.forEach(Probe::close);
-      probeScheduler.close();
-      proxies.forEach(WatchedProxy::close);
-      telemetry.close();
+      parts.add("probe scheduler", probeScheduler).add("telemetry", telemetry);
+      parts.closeAll();
       throw e;
     }
   }
@@ -182,7 +190,7 @@ final class AgentRunner implements AutoCloseable {
     }
   }
 
-  /** Starts, runs until SIGTERM or Ctrl-C, stops cleanly; the command's exit code. */
+  /** Starts, runs until SIGTERM or Ctrl-C, stops; the command's exit code. */
   static int runUntilStopped(String command, AgentConfig config, PrintWriter err)
       throws InterruptedException {
     AgentRunner agent;
@@ -192,39 +200,49 @@ final class AgentRunner implements AutoCloseable {
       err.println("gatewatch " + command + ": " + e.getMessage());
       return 1;
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    // SIGTERM and Ctrl-C stop the agent without starting the JVM's shutdown, so the command's
-    // own exit code (0 after a clean stop) is the process's, not 128 + the signal's number. The
-    // hook stays for any other way the JVM ends (System.exit elsewhere, or a JVM run with -Xrs).
-    for (String name : new String[] {"TERM", "INT"}) {
+    return agent.runUntilStopped(config.drainPeriod(), Shutdown.CLOSE_DEADLINE);
+  }
+
+  /**
+   * Runs until the first SIGTERM or Ctrl-C, then stops: /-/ready answers 503 at once, the proxies
+   * drain over {@code drainPeriod} (a second signal cuts it short), and every part is closed, all
+   * within {@code drainPeriod + closeDeadline} or the process halts (status 1).
+   *
+   * @return 0 after a clean stop, 1 when a part failed to close
+   */
+  int runUntilStopped(Duration drainPeriod, Duration closeDeadline) throws InterruptedException {
+    Duration deadline = drainPeriod.plus(closeDeadline);
+    try (StopSignals signals = StopSignals.install(deadline)) {
+      // the signal's own thread answers 503 from now on: no wait for the main thread to wake
+      signals.first().thenRun(() -> ready.set(false));
       try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
-      } catch (IllegalArgumentException e) { // the VM keeps the signal (-Xrs)
-        log.debug(
-            "cannot handle SIG{} ({}); the shutdown hook stops the agent", name, e.toString());
+        signals.first().get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e);
       }
+      shutdown.deadline(deadline);
+      if (drain != null && !drainPeriod.isZero()) {
+        log.info(
+            "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
+                + " closes at once)",
+            drainPeriod);
+        shutdown.doing("draining the proxies");
+        CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
+        CompletableFuture.anyOf(done, signals.second()).join();
+        if (!done.isDone()) {
+          log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+        }
+        drain.finish();
+      } else {
+        log.info("stopping: closing relayed sockets with 1001");
+      }
+      return stop() ? 0 : Shutdown.FAILED_EXIT_CODE;
     }
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    stopped.await(); // the main thread closes everything before the JVM exits
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "gatewatch-stop"));
-    try {
-      stop.await();
-      log.info("stopping: closing relayed sockets with 1001");
-      return 0;
-    } finally {
-      agent.close();
-      stopped.countDown();
-    }
+  }
+
+  /** Closes {@code resource} before every part of the agent when it stops (tests break it). */
+  void closeFirst(String name, AutoCloseable resource) {
+    shutdown.addFirst(name, resource);
   }
 
   Watches watches() {
@@ -243,13 +261,20 @@ final class AgentRunner implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Closes every part, in order, each even when another failed: probes, proxies (relayed sockets
+   * get 1001, captures are flushed), the endpoints, then telemetry (pending spans and metrics go
+   * out).
+   *
+   * @return true when every part closed without an error
+   */
+  boolean stop() {
+    ready.set(false);
+    return shutdown.closeAll();
+  }
+
   @Override
   public void close() {
-    ready.set(false);
-    probes.forEach(Probe::close);
-    proxies.forEach(WatchedProxy::close);
-    server.close();
-    probeScheduler.close();
-    telemetry.close(); // the last closes, then pending spans and metrics go out
+    stop();
   }
 }

@@ -17,6 +17,7 @@ import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.ProxySettings;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.report.Headline;
@@ -43,10 +44,13 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -127,6 +131,16 @@ public final class DemoCommand implements Callable<Integer> {
       description = "How often to print the headline numbers (default: ${DEFAULT-VALUE}).")
   String every;
 
+  @Option(
+      names = "--drain-period",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description =
+          "When the demo ends (--duration or Ctrl-C), ask the proxy's clients to reconnect spread"
+              + " over this long (op 7, then 4000), as a deploy would; 0 closes at once; Ctrl-C"
+              + " again cuts it short (default: ${DEFAULT-VALUE}; docs/drain.md).")
+  String drainPeriod;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
   long seed;
 
@@ -148,6 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
     GatewayProfile gatewayProfile;
     Duration runFor;
     Duration headlineEvery;
+    Duration drainFor;
     OtlpSettings otlp;
     try {
       otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
@@ -157,6 +172,7 @@ public final class DemoCommand implements Callable<Integer> {
       gatewayProfile = ProfileLoader.load(profile);
       runFor = duration == null ? null : Durations.parse("--duration", duration);
       headlineEvery = Durations.parse("--every", every);
+      drainFor = AgentConfig.drainPeriod("--drain-period", drainPeriod);
       FleetSettings.parseMix(mix);
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
@@ -204,8 +220,7 @@ public final class DemoCommand implements Callable<Integer> {
               clock,
               tally);
     } catch (IOException e) {
-      simulator.close();
-      telemetry.close();
+      new Shutdown().add("simulator", simulator).add("telemetry", telemetry).closeAll();
       err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
       return 1;
     }
@@ -232,11 +247,13 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
-      probe.close();
-      probeScheduler.close();
-      proxy.close();
-      simulator.close();
-      telemetry.close();
+      new Shutdown()
+          .add("probe", probe)
+          .add("probe scheduler", probeScheduler)
+          .add("proxy", proxy)
+          .add("simulator", simulator)
+          .add("telemetry", telemetry)
+          .closeAll();
       err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
@@ -262,67 +279,97 @@ public final class DemoCommand implements Callable<Integer> {
             Duration.ofSeconds(10),
             seed);
     Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "gatewatch-demo-stop");
+    // every part, in the order it is closed (each even when another fails): the fleet before the
+    // proxy, so that the proxy's sockets end with the clients' closes; telemetry last, so that
+    // pending OTLP spans and metrics go out
+    Shutdown parts =
+        new Shutdown()
+            .add("probe", probe)
+            .add("probe scheduler", probeScheduler)
+            .add("fleet", fleet)
+            .add("proxy", proxy)
+            .add("HTTP server", server)
+            .add("simulator", simulator)
+            .add("telemetry", telemetry);
+    Drain drain = new Drain(List.of(proxy), watches.registry());
+    Duration deadline = drainFor.plus(Shutdown.CLOSE_DEADLINE);
     byte[] finalMetrics = null;
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      server.start();
-      fleet.start();
-      ready.set(true);
-      out.println("gatewatch demo");
-      out.println("  gateway (simulated)  " + simulator.url());
-      out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
-      out.println("  metrics              http://" + server.hostPort() + "/metrics");
-      out.println("  status page          http://" + server.hostPort() + "/");
-      out.println(
-          "  ingest               "
-              + (ingest
-                  ? "POST http://"
-                      + server.hostPort()
-                      + IngestEndpoint.PATH
-                      + " (source=\"ingest\")"
-                  : "off (--listen is not a loopback address)"));
-      if (otlp.enabled()) {
+    boolean closedCleanly;
+    try (StopSignals signals = StopSignals.install(deadline)) {
+      signals.first().thenRun(() -> ready.set(false));
+      try {
+        server.start();
+        fleet.start();
+        ready.set(!signals.first().isDone());
+        out.println("gatewatch demo");
+        out.println("  gateway (simulated)  " + simulator.url());
+        out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
+        out.println("  metrics              http://" + server.hostPort() + "/metrics");
+        out.println("  status page          http://" + server.hostPort() + "/");
         out.println(
-            "  OTLP                 metrics "
-                + otlp.metricsEndpoint()
-                + ", traces "
-                + otlp.tracesEndpoint());
-      }
-      out.println("  fleet                " + fleet.counts());
-      out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
-      out.println(
-          "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
-              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
-      out.flush();
-      long started = System.nanoTime();
-      long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
-      long nextHeadline = started + headlineEvery.toNanos();
-      while (System.nanoTime() < end && !stop.await(250, TimeUnit.MILLISECONDS)) {
-        if (System.nanoTime() >= nextHeadline) {
-          nextHeadline += headlineEvery.toNanos();
-          long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-          out.printf(
-              "[%3ds] %s | sessions %d | probe %s%n",
-              seconds, Headline.of(tally), tracker.activeSessions(), probe.isUp() ? "up" : "down");
+            "  ingest               "
+                + (ingest
+                    ? "POST http://"
+                        + server.hostPort()
+                        + IngestEndpoint.PATH
+                        + " (source=\"ingest\")"
+                    : "off (--listen is not a loopback address)"));
+        if (otlp.enabled()) {
+          out.println(
+              "  OTLP                 metrics "
+                  + otlp.metricsEndpoint()
+                  + ", traces "
+                  + otlp.tracesEndpoint());
+        }
+        out.println("  fleet                " + fleet.counts());
+        out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
+        out.println(
+            "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
+                + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
+        out.flush();
+        long started = System.nanoTime();
+        long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
+        long nextHeadline = started + headlineEvery.toNanos();
+        while (System.nanoTime() < end && !stopRequested(signals)) {
+          if (System.nanoTime() >= nextHeadline) {
+            nextHeadline += headlineEvery.toNanos();
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            out.printf(
+                "[%3ds] %s | sessions %d | probe %s%n",
+                seconds,
+                Headline.of(tally),
+                tracker.activeSessions(),
+                probe.isUp() ? "up" : "down");
+            out.flush();
+          }
+        }
+        finalMetrics = snapshot(exposition);
+        ready.set(false);
+        parts.deadline(deadline);
+        if (!drainFor.isZero()) {
+          CompletableFuture<Void> cut = signals.next();
+          parts.doing("draining the proxy");
+          CompletableFuture<Void> done = drain.start(drainFor, ThreadLocalRandom.current());
+          out.println(
+              "stopping: asking the proxy's "
+                  + drain.found()
+                  + " sockets to reconnect over "
+                  + drainPeriod
+                  + " (op 7, then 4000); Ctrl-C again closes at once");
+          out.flush();
+          CompletableFuture.anyOf(done, cut).join();
+          drain.finish();
+          out.println(
+              "stopping: "
+                  + drain.asked()
+                  + " of "
+                  + drain.found()
+                  + " sockets asked to reconnect; closing the rest with 1001");
           out.flush();
         }
-      }
-      finalMetrics = snapshot(exposition);
-    } finally {
-      ready.set(false);
-      probe.close();
-      probeScheduler.close();
-      fleet.close();
-      proxy.close();
-      server.close();
-      simulator.close();
-      telemetry.close(); // flushes pending OTLP spans and metrics
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the JVM is already on its way out
+      } finally {
+        ready.set(false);
+        closedCleanly = parts.closeAll();
       }
     }
     out.println();
@@ -336,7 +383,19 @@ public final class DemoCommand implements Callable<Integer> {
         return 1;
       }
     }
-    return 0;
+    return closedCleanly ? 0 : Shutdown.FAILED_EXIT_CODE;
+  }
+
+  /** Waits a little for a stop request; true once there was one. */
+  private static boolean stopRequested(StopSignals signals) throws InterruptedException {
+    try {
+      signals.first().get(250, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The metrics as the run ends, before shutdown closes every socket. */

@@ -26,12 +26,24 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML file.")
   Path config;
 
+  @Option(
+      names = "--drain-period",
+      paramLabel = "DURATION",
+      description =
+          "On SIGTERM or Ctrl-C, ask every proxy's clients to reconnect spread over this long,"
+              + " then close what is left with 1001; 0 closes at once. Overrides drain_period and"
+              + " GATEWATCH_DRAIN_PERIOD (default 30s; docs/drain.md).")
+  String drainPeriod;
+
   @Override
   public Integer call() throws Exception {
     AgentConfig loaded;
     try {
       loaded = AgentConfig.load(config, System.getenv());
-    } catch (ConfigException e) {
+      if (drainPeriod != null) {
+        loaded = loaded.withDrainPeriod(AgentConfig.drainPeriod("--drain-period", drainPeriod));
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());
       return 2;
     }

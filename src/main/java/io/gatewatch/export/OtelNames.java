@@ -32,6 +32,8 @@ public final class OtelNames {
           Map.entry("gatewatch.frames.unobserved", "{frame}"),
           Map.entry("gatewatch.upstream.errors", "{error}"),
           Map.entry("gatewatch.connections.refused", "{connection}"),
+          Map.entry("gatewatch.drained", "{connection}"),
+          Map.entry("gatewatch.drain.remaining", "{connection}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
           Map.entry("gatewatch.ingest.lines", "{line}"),
           Map.entry("gatewatch.http.auth.failures", "{request}"));

@@ -40,7 +40,10 @@ class DemoCommandTest {
           "gatewatch_frames_unobserved_total",
           "gatewatch_evictions_total",
           "gatewatch_connections_refused_total",
-          "gatewatch_http_auth_failures_total");
+          "gatewatch_http_auth_failures_total",
+          // the drain runs after the metrics are written (as the run ended, before its stop)
+          "gatewatch_drained_total",
+          "gatewatch_drain_remaining");
 
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
