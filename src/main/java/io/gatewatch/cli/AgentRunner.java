@@ -193,14 +193,18 @@ final class AgentRunner implements AutoCloseable {
   /** Starts, runs until SIGTERM or Ctrl-C, stops; the command's exit code. */
   static int runUntilStopped(String command, AgentConfig config, PrintWriter err)
       throws InterruptedException {
-    AgentRunner agent;
-    try {
-      agent = start(config);
-    } catch (IOException e) {
-      err.println("gatewatch " + command + ": " + e.getMessage());
-      return 1;
+    // handled from before the start, so that a SIGTERM during it still stops the agent cleanly
+    try (StopSignals signals =
+        StopSignals.install(config.drainPeriod().plus(Shutdown.CLOSE_DEADLINE))) {
+      AgentRunner agent;
+      try {
+        agent = start(config);
+      } catch (IOException e) {
+        err.println("gatewatch " + command + ": " + e.getMessage());
+        return 1;
+      }
+      return agent.runUntilStopped(signals, config.drainPeriod(), Shutdown.CLOSE_DEADLINE);
     }
-    return agent.runUntilStopped(config.drainPeriod(), Shutdown.CLOSE_DEADLINE);
   }
 
   /**
@@ -210,34 +214,32 @@ final class AgentRunner implements AutoCloseable {
    *
    * @return 0 after a clean stop, 1 when a part failed to close
    */
-  int runUntilStopped(Duration drainPeriod, Duration closeDeadline) throws InterruptedException {
-    Duration deadline = drainPeriod.plus(closeDeadline);
-    try (StopSignals signals = StopSignals.install(deadline)) {
-      // the signal's own thread answers 503 from now on: no wait for the main thread to wake
-      signals.first().thenRun(() -> ready.set(false));
-      try {
-        signals.first().get();
-      } catch (ExecutionException e) {
-        throw new IllegalStateException(e);
-      }
-      shutdown.deadline(deadline);
-      if (drain != null && !drainPeriod.isZero()) {
-        log.info(
-            "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
-                + " closes at once)",
-            drainPeriod);
-        shutdown.doing("draining the proxies");
-        CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
-        CompletableFuture.anyOf(done, signals.second()).join();
-        if (!done.isDone()) {
-          log.info("stopping: asked again; closing the remaining sockets with 1001 now");
-        }
-        drain.finish();
-      } else {
-        log.info("stopping: closing relayed sockets with 1001");
-      }
-      return stop() ? 0 : Shutdown.FAILED_EXIT_CODE;
+  int runUntilStopped(StopSignals signals, Duration drainPeriod, Duration closeDeadline)
+      throws InterruptedException {
+    // the signal's own thread answers 503 from now on: no wait for the main thread to wake
+    signals.first().thenRun(() -> ready.set(false));
+    try {
+      signals.first().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
     }
+    shutdown.deadline(drainPeriod.plus(closeDeadline));
+    if (drain != null && !drainPeriod.isZero()) {
+      log.info(
+          "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
+              + " closes at once)",
+          drainPeriod);
+      shutdown.doing("draining the proxies");
+      CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
+      CompletableFuture.anyOf(done, signals.second()).join();
+      if (!done.isDone()) {
+        log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+      }
+      drain.finish();
+    } else {
+      log.info("stopping: closing relayed sockets with 1001");
+    }
+    return stop() ? 0 : Shutdown.FAILED_EXIT_CODE;
   }
 
   /** Closes {@code resource} before every part of the agent when it stops (tests break it). */

@@ -152,27 +152,32 @@ public final class DemoCommand implements Callable<Integer> {
               + " text format to FILE.")
   Path metricsOut;
 
+  /** The options, parsed and checked. */
+  private record Parsed(
+      InetSocketAddress httpAddress,
+      InetSocketAddress gatewayAddress,
+      InetSocketAddress proxyAddress,
+      GatewayProfile gatewayProfile,
+      Duration runFor,
+      Duration headlineEvery,
+      Duration drainFor,
+      OtlpSettings otlp) {}
+
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    InetSocketAddress httpAddress;
-    InetSocketAddress gatewayAddress;
-    InetSocketAddress proxyAddress;
-    GatewayProfile gatewayProfile;
-    Duration runFor;
-    Duration headlineEvery;
-    Duration drainFor;
-    OtlpSettings otlp;
+    Parsed parsed;
     try {
-      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
-      httpAddress = HostPort.parse("--listen", listen);
-      gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
-      proxyAddress = HostPort.parse("--proxy-listen", proxyListen);
-      gatewayProfile = ProfileLoader.load(profile);
-      runFor = duration == null ? null : Durations.parse("--duration", duration);
-      headlineEvery = Durations.parse("--every", every);
-      drainFor = AgentConfig.drainPeriod("--drain-period", drainPeriod);
+      parsed =
+          new Parsed(
+              HostPort.parse("--listen", listen),
+              HostPort.parse("--gateway-listen", gatewayListen),
+              HostPort.parse("--proxy-listen", proxyListen),
+              ProfileLoader.load(profile),
+              duration == null ? null : Durations.parse("--duration", duration),
+              Durations.parse("--every", every),
+              AgentConfig.drainPeriod("--drain-period", drainPeriod),
+              OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"));
       FleetSettings.parseMix(mix);
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
@@ -181,7 +186,23 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("gatewatch demo: " + e.getMessage());
       return 2;
     }
+    // handled from before the start, so that Ctrl-C during it still ends the demo cleanly
+    try (StopSignals signals =
+        StopSignals.install(parsed.drainFor().plus(Shutdown.CLOSE_DEADLINE))) {
+      return run(parsed, signals, spec.commandLine().getOut(), err);
+    }
+  }
 
+  private int run(Parsed parsed, StopSignals signals, PrintWriter out, PrintWriter err)
+      throws Exception {
+    InetSocketAddress httpAddress = parsed.httpAddress();
+    InetSocketAddress gatewayAddress = parsed.gatewayAddress();
+    InetSocketAddress proxyAddress = parsed.proxyAddress();
+    GatewayProfile gatewayProfile = parsed.gatewayProfile();
+    Duration runFor = parsed.runFor();
+    Duration headlineEvery = parsed.headlineEvery();
+    Duration drainFor = parsed.drainFor();
+    OtlpSettings otlp = parsed.otlp();
     EventClock clock = EventClock.system();
     Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
@@ -295,82 +316,79 @@ public final class DemoCommand implements Callable<Integer> {
     Duration deadline = drainFor.plus(Shutdown.CLOSE_DEADLINE);
     byte[] finalMetrics = null;
     boolean closedCleanly;
-    try (StopSignals signals = StopSignals.install(deadline)) {
-      signals.first().thenRun(() -> ready.set(false));
-      try {
-        server.start();
-        fleet.start();
-        ready.set(!signals.first().isDone());
-        out.println("gatewatch demo");
-        out.println("  gateway (simulated)  " + simulator.url());
-        out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
-        out.println("  metrics              http://" + server.hostPort() + "/metrics");
-        out.println("  status page          http://" + server.hostPort() + "/");
+    signals.first().thenRun(() -> ready.set(false));
+    try {
+      server.start();
+      fleet.start();
+      ready.set(!signals.first().isDone());
+      out.println("gatewatch demo");
+      out.println("  gateway (simulated)  " + simulator.url());
+      out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
+      out.println("  metrics              http://" + server.hostPort() + "/metrics");
+      out.println("  status page          http://" + server.hostPort() + "/");
+      out.println(
+          "  ingest               "
+              + (ingest
+                  ? "POST http://"
+                      + server.hostPort()
+                      + IngestEndpoint.PATH
+                      + " (source=\"ingest\")"
+                  : "off (--listen is not a loopback address)"));
+      if (otlp.enabled()) {
         out.println(
-            "  ingest               "
-                + (ingest
-                    ? "POST http://"
-                        + server.hostPort()
-                        + IngestEndpoint.PATH
-                        + " (source=\"ingest\")"
-                    : "off (--listen is not a loopback address)"));
-        if (otlp.enabled()) {
-          out.println(
-              "  OTLP                 metrics "
-                  + otlp.metricsEndpoint()
-                  + ", traces "
-                  + otlp.tracesEndpoint());
-        }
-        out.println("  fleet                " + fleet.counts());
-        out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
-        out.println(
-            "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
-                + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
-        out.flush();
-        long started = System.nanoTime();
-        long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
-        long nextHeadline = started + headlineEvery.toNanos();
-        while (System.nanoTime() < end && !stopRequested(signals)) {
-          if (System.nanoTime() >= nextHeadline) {
-            nextHeadline += headlineEvery.toNanos();
-            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-            out.printf(
-                "[%3ds] %s | sessions %d | probe %s%n",
-                seconds,
-                Headline.of(tally),
-                tracker.activeSessions(),
-                probe.isUp() ? "up" : "down");
-            out.flush();
-          }
-        }
-        finalMetrics = snapshot(exposition);
-        ready.set(false);
-        parts.deadline(deadline);
-        if (!drainFor.isZero()) {
-          CompletableFuture<Void> cut = signals.next();
-          parts.doing("draining the proxy");
-          CompletableFuture<Void> done = drain.start(drainFor, ThreadLocalRandom.current());
-          out.println(
-              "stopping: asking the proxy's "
-                  + drain.found()
-                  + " sockets to reconnect over "
-                  + drainPeriod
-                  + " (op 7, then 4000); Ctrl-C again closes at once");
-          out.flush();
-          CompletableFuture.anyOf(done, cut).join();
-          drain.finish();
-          out.println(
-              "stopping: "
-                  + drain.asked()
-                  + " of "
-                  + drain.found()
-                  + " sockets asked to reconnect; closing the rest with 1001");
-          out.flush();
-        }
-      } finally {
-        ready.set(false);
-        closedCleanly = parts.closeAll();
+            "  OTLP                 metrics "
+                + otlp.metricsEndpoint()
+                + ", traces "
+                + otlp.tracesEndpoint());
       }
+      out.println("  fleet                " + fleet.counts());
+      out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
+      out.println(
+          "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
+              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
+      out.flush();
+      long started = System.nanoTime();
+      long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
+      long nextHeadline = started + headlineEvery.toNanos();
+      while (System.nanoTime() < end && !stopRequested(signals)) {
+        if (System.nanoTime() >= nextHeadline) {
+          nextHeadline += headlineEvery.toNanos();
+          long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+          out.printf(
+              "[%3ds] %s | sessions %d | probe %s%n",
+              seconds, Headline.of(tally), tracker.activeSessions(), probe.isUp() ? "up" : "down");
+          out.flush();
+        }
+      }
+      finalMetrics = snapshot(exposition);
+      ready.set(false);
+      parts.deadline(deadline);
+      if (!drainFor.isZero()) {
+        CompletableFuture<Void> cut = signals.next();
+        parts.doing("draining the proxy");
+        CompletableFuture<Void> done = drain.start(drainFor, ThreadLocalRandom.current());
+        out.println(
+            "stopping: asking the proxy's "
+                + drain.found()
+                + " sockets to reconnect over "
+                + drainPeriod
+                + " ("
+                + Drain.describe(gatewayProfile.drain())
+                + "); Ctrl-C again closes at once");
+        out.flush();
+        CompletableFuture.anyOf(done, cut).join();
+        drain.finish();
+        out.println(
+            "stopping: "
+                + drain.asked()
+                + " of "
+                + drain.found()
+                + " sockets asked to reconnect; closing the rest with 1001");
+        out.flush();
+      }
+    } finally {
+      ready.set(false);
+      closedCleanly = parts.closeAll();
     }
     out.println();
     out.print(ReplayReport.format("gatewatch demo: final report", tally));

@@ -122,8 +122,8 @@ public final class Drain {
             left);
   }
 
-  /** {@code op 7 Reconnect, then close 4000 Unknown Error}. */
-  static String describe(GatewayProfile.Drain how) {
+  /** How a drain asks: {@code op 7 Reconnect, then close 4000 Unknown Error}. */
+  public static String describe(GatewayProfile.Drain how) {
     String close = "close " + how.close().code() + " " + how.close().name();
     return how.reconnectOp() == null
         ? close
