@@ -200,6 +200,31 @@ class RunCommandTest {
         .isEqualTo("gatewatch proxy: --upstream: not a ws:// or wss:// URL\n");
   }
 
+  @Test
+  void drainPeriodFlagErrorsNameTheFlag(@TempDir Path dir) throws Exception {
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err, true))
+            .execute("proxy", "--upstream", "ws://127.0.0.1:1", "--drain-period", "soon");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch proxy: --drain-period: expected a duration such as 500ms, 45s, 10m or 1h,"
+                + " got \"soon\"\n");
+
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(file, "drain_period: 10s\n");
+    StringWriter runErr = new StringWriter();
+    exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(runErr, true))
+            .execute("run", "--config", file.toString(), "--drain-period", "2h");
+    assertThat(exit).isEqualTo(2);
+    assertThat(runErr.toString())
+        .isEqualTo("gatewatch run: --drain-period: must be at most 60m, got \"2h\"\n");
+  }
+
   static String scrape(String url) throws Exception {
     return HttpClient.newHttpClient()
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
