@@ -320,7 +320,90 @@ class HelmChartTest {
                 Map.of("name", "gatewatch-http-token", "key", "token")));
   }
 
+  @Test
+  void aStoppingProxyPodDrainsWithinItsGracePeriodOneAtATime(@TempDir Path tmp) throws IOException {
+    // proxy: the defaults, 10 s pause + 30 s drain; all: 5 s + 45 s
+    for (List<Integer> s : List.of(List.of(10, 30), List.of(5, 45))) {
+      String scenario = s.get(1) == 30 ? "proxy" : "all";
+      int pause = s.get(0);
+      int drain = s.get(1);
+      Map<String, Object> d = deployment(scenario, "gw-gatewatch");
+      Map<String, Object> pod = map(path(d, "spec", "template", "spec"));
+      assertThat(pod.get("terminationGracePeriodSeconds"))
+          .as("%s: the pause, the drain, the agent's stop deadline and 5 s", scenario)
+          .isEqualTo(pause + drain + 20);
+      Map<String, Object> c = map(list(pod.get("containers")).get(0));
+      assertThat(path(c, "lifecycle", "preStop", "exec", "command"))
+          .isEqualTo(List.of("sleep", String.valueOf(pause)));
+      assertThat(path(d, "spec", "minReadySeconds")).isEqualTo(pause + drain);
+      assertThat(path(d, "spec", "strategy", "rollingUpdate"))
+          .isEqualTo(Map.of("maxSurge", 1, "maxUnavailable", 0));
+      assertThat(config(scenario, "gw-gatewatch", tmp).drainPeriod())
+          .isEqualTo(java.time.Duration.ofSeconds(drain));
+      Map<String, Object> pdb = objects(scenario, "PodDisruptionBudget").get(0);
+      assertThat(map(pdb.get("spec")))
+          .containsEntry("maxUnavailable", 1)
+          .doesNotContainKey("minAvailable");
+    }
+    Map<String, Object> hpa = objects("proxy", "HorizontalPodAutoscaler").get(0);
+    assertThat(path(hpa, "spec", "behavior", "scaleDown"))
+        .isEqualTo(
+            Map.of(
+                "selectPolicy",
+                "Min",
+                "policies",
+                List.of(Map.of("type", "Pods", "value", 1, "periodSeconds", 60))));
+    // no proxy, nothing to drain: the agent without a proxy and the probe stop at once
+    for (Map<String, Object> d :
+        List.of(
+            deployment("defaults", "gw-gatewatch"), deployment("probe", "gw-gatewatch-probe"))) {
+      Map<String, Object> pod = map(path(d, "spec", "template", "spec"));
+      assertThat(pod).doesNotContainKey("terminationGracePeriodSeconds");
+      assertThat(map(list(pod.get("containers")).get(0))).doesNotContainKey("lifecycle");
+      assertThat(map(d.get("spec"))).doesNotContainKey("minReadySeconds");
+    }
+  }
+
+  /** NOTES.txt, rendered as a template (Helm shows it after an install, which needs a cluster). */
+  @Test
+  void theNotesExplainTheDrainNumbers(@TempDir Path tmp) throws IOException {
+    Path chart = tmp.resolve("gatewatch");
+    copyTree(CHART, chart);
+    Files.move(chart.resolve("templates/NOTES.txt"), chart.resolve("notes.txt"));
+    Files.writeString(
+        chart.resolve("templates/notes.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n"
+            + "    {{- tpl (.Files.Get \"notes.txt\") . | nindent 4 }}\n");
+    String out =
+        new Helm(chart)
+            .template()
+            .withName("gw")
+            .withNamespace("obs")
+            .withKubeVersion(KUBE_VERSION)
+            .withValuesFile(CHART.resolve("ci/all-values.yaml"))
+            .call();
+    String notes = "";
+    for (Object doc : yaml().loadAll(out)) {
+      if (doc != null && "notes".equals(path(map(doc), "metadata", "name"))) {
+        notes = (String) path(map(doc), "data", "notes");
+      }
+    }
+    assertThat(notes)
+        .contains("a stopping pod keeps serving 5 s (preStop)")
+        .contains("spread over 45 s")
+        .contains("terminationGracePeriodSeconds 70 = 5 + 45 + 20")
+        .contains("waits\nminReadySeconds 50 before the next")
+        .contains("gatewatch_drain_remaining");
+  }
+
   // ---- helpers ----
+
+  private static Map<String, Object> deployment(String scenario, String name) {
+    return objects(scenario, "Deployment").stream()
+        .filter(d -> name(d).equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
 
   private static AgentConfig config(String scenario, String configMap, Path tmp)
       throws IOException {
