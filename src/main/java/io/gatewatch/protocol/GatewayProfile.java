@@ -18,13 +18,25 @@ public final class GatewayProfile {
   private final Map<Integer, Opcode> opcodes;
   private final Map<Integer, CloseCode> closeCodes;
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
+  private final TransportOptions transport;
 
+  /** A profile with Fluxer's transport options ({@link TransportOptions#FLUXER}). */
   public GatewayProfile(
       String name,
       int maxClientPayloadBytes,
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes) {
+    this(name, maxClientPayloadBytes, opcodes, closeCodes, TransportOptions.FLUXER);
+  }
+
+  public GatewayProfile(
+      String name,
+      int maxClientPayloadBytes,
+      Collection<Opcode> opcodes,
+      Collection<CloseCode> closeCodes,
+      TransportOptions transport) {
     this.name = name;
+    this.transport = transport;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
     Map<Integer, Opcode> ops = new TreeMap<>();
     for (Opcode op : opcodes) {
@@ -43,6 +55,11 @@ public final class GatewayProfile {
 
   public String name() {
     return name;
+  }
+
+  /** What the gateway offers on its URL: versions, encodings, compressions. */
+  public TransportOptions transport() {
+    return transport;
   }
 
   /** Inbound limit per client message; larger ones are a {@code payload_too_large} violation. */

@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -43,6 +45,11 @@ import java.util.regex.Pattern;
  *     resumable: true                 # true | false | conditional
  *     cause: ...                      # optional
  *     recovery: ...                   # optional
+ * transport:                          # optional; Fluxer's when absent
+ *   versions: [1]                     # the v values accepted, the preferred first
+ *   encodings: [json]                 # json | etf
+ *   compress: [zstd-stream]           # zlib-stream | zstd-stream
+ *   payload_compression: false        # Identify's compress: true (zlib per server message)
  * </pre>
  *
  * Errors name the file, the path and the line: {@code my.yaml: close_codes[2].resumable (line 14):
@@ -160,7 +167,8 @@ public final class ProfileLoader {
 
   /** Validates a profile document and merges the standard close codes into it. */
   static GatewayProfile build(ConfigNode root) {
-    root.rejectUnknownKeys("profile", "description", "limits", "opcodes", "close_codes");
+    root.rejectUnknownKeys(
+        "profile", "description", "limits", "opcodes", "close_codes", "transport");
     String name = profileName(root);
     root.find("description").ifPresent(ConfigNode::text);
     int maxPayload = DEFAULT_MAX_CLIENT_PAYLOAD_BYTES;
@@ -183,7 +191,39 @@ public final class ProfileLoader {
     for (CloseCode own : closeCodes(root.get("close_codes"))) {
       merged.put(own.code(), own);
     }
-    return new GatewayProfile(name, maxPayload, opcodes, merged.values());
+    TransportOptions transport =
+        root.find("transport").map(ProfileLoader::transport).orElse(TransportOptions.FLUXER);
+    return new GatewayProfile(name, maxPayload, opcodes, merged.values(), transport);
+  }
+
+  private static TransportOptions transport(ConfigNode node) {
+    node.rejectUnknownKeys("versions", "encodings", "compress", "payload_compression");
+    TransportOptions fluxer = TransportOptions.FLUXER;
+    List<String> versions = new ArrayList<>();
+    node.find("versions")
+        .ifPresent(list -> list.items().forEach(v -> versions.add(v.text().strip())));
+    if (node.find("versions").isPresent() && versions.isEmpty()) {
+      throw node.get("versions").error("must name at least one version");
+    }
+    Set<Encoding> encodings = EnumSet.noneOf(Encoding.class);
+    node.find("encodings")
+        .ifPresent(
+            list ->
+                list.items().forEach(e -> encodings.add(Encoding.parse(e.oneOf("json", "etf")))));
+    Set<Compression> compressions = EnumSet.noneOf(Compression.class);
+    node.find("compress")
+        .ifPresent(
+            list ->
+                list.items()
+                    .forEach(
+                        c ->
+                            compressions.add(
+                                Compression.parse(c.oneOf("zlib-stream", "zstd-stream")))));
+    return new TransportOptions(
+        versions.isEmpty() ? fluxer.versions() : versions,
+        node.find("encodings").isPresent() ? encodings : fluxer.encodings(),
+        node.find("compress").isPresent() ? compressions : fluxer.compressions(),
+        node.find("payload_compression").map(ConfigNode::bool).orElse(false));
   }
 
   private static String profileName(ConfigNode root) {
