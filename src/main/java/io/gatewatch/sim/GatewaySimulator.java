@@ -219,7 +219,7 @@ public final class GatewaySimulator implements AutoCloseable {
 
   /**
    * The gateway URL: {@code ws://127.0.0.1:8765/?v=1&encoding=json} (the loopback address when
-   * listening on a wildcard address).
+   * listening on a wildcard address; {@code v} the profile's preferred version, 10 for Discord).
    */
   public String url() {
     InetSocketAddress a = address();
@@ -231,7 +231,12 @@ public final class GatewaySimulator implements AutoCloseable {
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return "ws://" + host + ":" + a.getPort() + "/?v=1&encoding=json";
+    return "ws://" + host + ":" + a.getPort() + query();
+  }
+
+  /** The path and query of {@link #url()}: {@code /?v=1&encoding=json}. */
+  public String query() {
+    return "/?v=" + settings.profile().transport().version() + "&encoding=json";
   }
 
   /** Sockets that got their Hello and are still open. */

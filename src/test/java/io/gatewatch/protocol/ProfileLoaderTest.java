@@ -189,6 +189,41 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void transportOptionsAreFluxersByDefaultAndDiscordsInTheDiscordProfile() throws Exception {
+    for (String fluxer : List.of("fluxer-seed", "fluxer-current")) {
+      assertThat(ProfileLoader.load(fluxer).transport()).isEqualTo(TransportOptions.FLUXER);
+    }
+    assertThat(TransportOptions.FLUXER.versions()).containsExactly("1");
+    assertThat(TransportOptions.FLUXER.encodings()).containsExactly(Encoding.JSON);
+    assertThat(TransportOptions.FLUXER.compressions()).containsExactly(Compression.ZSTD_STREAM);
+    assertThat(TransportOptions.FLUXER.payloadCompression()).isFalse();
+
+    TransportOptions discord = ProfileLoader.load("discord").transport();
+    assertThat(discord.versions()).containsExactly("10", "9");
+    assertThat(discord.version()).isEqualTo("10");
+    assertThat(discord.encodings()).containsExactlyInAnyOrder(Encoding.JSON, Encoding.ETF);
+    assertThat(discord.compressions())
+        .containsExactlyInAnyOrder(Compression.ZLIB_STREAM, Compression.ZSTD_STREAM);
+    assertThat(discord.payloadCompression()).isTrue();
+
+    Path own =
+        write(
+            "own.yaml",
+            VALID
+                + "transport:\n  versions: [2]\n  encodings: [etf]\n  compress: []\n"
+                + "  payload_compression: true\n");
+    TransportOptions t = ProfileLoader.load(own.toString()).transport();
+    assertThat(t)
+        .isEqualTo(new TransportOptions(List.of("2"), Set.of(Encoding.ETF), Set.of(), true));
+
+    Path bad = write("bad.yaml", VALID + "transport:\n  encodings: [json, xml]\n");
+    assertThatThrownBy(() -> ProfileLoader.load(bad.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            bad + ": transport.encodings[1] (line 23): expected one of [json, etf], got \"xml\"");
+  }
+
+  @Test
   void opcodeLabels() {
     GatewayProfile seed = ProfileLoader.defaultProfile();
     assertThat(seed.opcodes())
@@ -273,7 +308,7 @@ class ProfileLoaderTest {
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
             ": descripton (line 2): unknown key; expected one of [close_codes, description,"
-                + " limits, opcodes, profile]");
+                + " limits, opcodes, profile, transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"
