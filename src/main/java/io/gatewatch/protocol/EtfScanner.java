@@ -18,8 +18,9 @@ import java.nio.charset.StandardCharsets;
  * <p>The same frame has several spellings, and all are read:
  *
  * <ul>
- *   <li>keys and names as atoms (any of the four atom tags), binaries or byte lists ({@code
- *       STRING_EXT});
+ *   <li>keys, {@code t} and session ids as atoms (any of the four atom tags; {@code true}, {@code
+ *       false}, {@code nil} and {@code null} are literals, not names), binaries or byte lists
+ *       ({@code STRING_EXT}); tokens as binaries or byte lists;
  *   <li>integers as {@code SMALL_INTEGER_EXT}, {@code INTEGER_EXT} or a big integer that fits a
  *       long; {@code null} as the atom {@code nil} (Elixir, erlpack) or {@code null}; booleans as
  *       the atoms {@code true} and {@code false};
@@ -164,7 +165,7 @@ public final class EtfScanner {
           seq = hasSeq ? longValue(b, vs) : 0;
           break;
         case KEY_T:
-          int ts = isNull(b, vs, ve) ? -1 : textStart(b, vs);
+          int ts = stringStart(b, vs, ve);
           tStart = ts;
           tEnd = ts >= 0 ? ve : -1;
           break;
@@ -320,9 +321,9 @@ public final class EtfScanner {
     }
   }
 
-  /** A session id: a binary, byte list or atom, as a String; null for anything else. */
+  /** A session id: a string (see {@link #stringStart}) as a String; null for anything else. */
   private static String string(byte[] b, int vs, int ve) {
-    int cs = isNull(b, vs, ve) ? -1 : textStart(b, vs);
+    int cs = stringStart(b, vs, ve);
     return cs < 0 ? null : new String(b, cs, ve - cs, StandardCharsets.UTF_8);
   }
 
@@ -504,6 +505,18 @@ public final class EtfScanner {
       default:
         return -1;
     }
+  }
+
+  /**
+   * Where the contents of a string-like term start: a binary, a byte list, or an atom other than
+   * the ones that stand for JSON's literals ({@code true}, {@code false}, {@code nil}, {@code
+   * null}); -1 for anything else.
+   */
+  static int stringStart(byte[] b, int s, int e) {
+    if (isNull(b, s, e) || isAtom(b, s, e, TRUE) || isAtom(b, s, e, FALSE)) {
+      return -1;
+    }
+    return textStart(b, s);
   }
 
   private static boolean isAtom(byte[] b, int s, int e, byte[] name) {

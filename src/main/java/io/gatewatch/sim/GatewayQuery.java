@@ -64,7 +64,7 @@ public record GatewayQuery(String version, String encoding, Compression compress
 
   /** A {@code v} the gateway accepts. */
   public boolean versionOk(TransportOptions offered) {
-    return offered.versions().contains(version);
+    return version != null && offered.versions().contains(version);
   }
 
   /** No encoding, or one the gateway offers. */

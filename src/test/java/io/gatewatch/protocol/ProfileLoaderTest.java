@@ -220,7 +220,7 @@ class ProfileLoaderTest {
     assertThatThrownBy(() -> ProfileLoader.load(bad.toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessage(
-            bad + ": transport.encodings[1] (line 23): expected one of [json, etf], got \"xml\"");
+            bad + ": transport.encodings[1] (line 22): expected one of [json, etf], got \"xml\"");
   }
 
   @Test
