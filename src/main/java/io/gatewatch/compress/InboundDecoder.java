@@ -28,7 +28,7 @@ import java.util.zip.DataFormatException;
 public final class InboundDecoder implements AutoCloseable {
   /** What became of one binary message. */
   public enum Status {
-    /** A payload is ready: {@link #payload()}, {@link #payloadLength()}. */
+    /** A payload is ready: {@link #takePayload()}, {@link #payloadLength()}. */
     PAYLOAD,
     /** A zlib-stream message split over WebSocket messages: nothing yet. */
     INCOMPLETE,
@@ -105,9 +105,15 @@ public final class InboundDecoder implements AutoCloseable {
     };
   }
 
-  /** The payload of the last {@link Status#PAYLOAD}; valid until the next call. */
-  public byte[] payload() {
-    return payload;
+  /**
+   * The payload of the last {@link Status#PAYLOAD} (its first {@link #payloadLength()} bytes); the
+   * decoder keeps no reference to it, so a socket holds no decompressed message between messages. A
+   * plain message is the caller's own array.
+   */
+  public byte[] takePayload() {
+    byte[] p = payload;
+    payload = null;
+    return p;
   }
 
   public int payloadLength() {

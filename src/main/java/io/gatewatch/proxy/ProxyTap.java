@@ -178,7 +178,7 @@ public final class ProxyTap implements RelayObserver {
       }
       InboundDecoder d = p.decoder();
       switch (d.decode(buf, len)) {
-        case PAYLOAD -> observe(now, from, conn.encoding(), d.payload(), d.payloadLength());
+        case PAYLOAD -> observe(now, from, conn.encoding(), d.takePayload(), d.payloadLength());
         case UNOBSERVED -> conn.frameNotRead(now, from, len, false);
         case UNDECODABLE -> conn.frameNotRead(now, from, len, true);
         case INCOMPLETE -> {} // the rest of the message follows

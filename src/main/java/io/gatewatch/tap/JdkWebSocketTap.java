@@ -98,7 +98,7 @@ public final class JdkWebSocketTap {
     Direction from = fromServer ? Direction.SERVER : Direction.CLIENT;
     switch (decoder.decode(bytes, bytes.length)) {
       case PAYLOAD -> {
-        ByteBuffer payload = ByteBuffer.wrap(decoder.payload(), 0, decoder.payloadLength());
+        ByteBuffer payload = ByteBuffer.wrap(decoder.takePayload(), 0, decoder.payloadLength());
         if (fromServer) {
           socket.frameFromServer(payload);
         } else {

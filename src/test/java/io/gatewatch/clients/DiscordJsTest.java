@@ -47,11 +47,15 @@ class DiscordJsTest {
         .containsEntry("gateway_reconnect_duration_seconds_count{" + g + ",via=\"resume\"}", 1.0)
         .containsEntry("gateway_heartbeat_rtt_seconds_count{" + g + ",kind=\"client\"}", 2.0)
         .containsEntry(
-            "gateway_close_total{code=\"4000\"," + g + ",initiator=\"client\",name=\"unknown_error\","
+            "gateway_close_total{code=\"4000\","
+                + g
+                + ",initiator=\"client\",name=\"unknown_error\","
                 + "resumable=\"true\"}",
             1.0)
         .containsEntry(
-            "gateway_close_total{code=\"1000\"," + g + ",initiator=\"client\","
+            "gateway_close_total{code=\"1000\","
+                + g
+                + ",initiator=\"client\","
                 + "name=\"normal_closure\",resumable=\"conditional\"}",
             1.0)
         .containsEntry("gateway_frames_total{from=\"client\"," + g + ",op=\"identify\"}", 1.0)
@@ -94,12 +98,7 @@ class DiscordJsTest {
                 tally)) {
       NodeClients.Run run =
           NodeClients.run(
-              node,
-              90,
-              "discordjs-session.mjs",
-              "ws://127.0.0.1:" + proxy.port(),
-              compression,
-              "valid-discordjs");
+              node, 90, "discordjs-session.mjs", proxy.url(""), compression, "valid-discordjs");
       assertThat(run.exit()).as(run.out()).isZero();
       assertThat(run.out()).contains("ok: ready heartbeat resumed heartbeat");
       await()

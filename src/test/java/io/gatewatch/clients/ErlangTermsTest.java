@@ -56,8 +56,10 @@ class ErlangTermsTest {
   /** How a socket ends: who closes, with which code. */
   record End(int socket, boolean byServer, int code) {}
 
-  static final String HELLO_ERL = "#{op => 10, d => #{heartbeat_interval => 41250}, s => nil, t => nil}";
-  static final String HELLO_JSON = "{\"op\":10,\"d\":{\"heartbeat_interval\":41250},\"s\":null,\"t\":null}";
+  static final String HELLO_ERL =
+      "#{op => 10, d => #{heartbeat_interval => 41250}, s => nil, t => nil}";
+  static final String HELLO_JSON =
+      "{\"op\":10,\"d\":{\"heartbeat_interval\":41250},\"s\":null,\"t\":null}";
   static final String IDENTIFY_ERL =
       "#{op => 2, d => #{token => <<\"valid-erlang\">>, intents => 513, shard => [0, 1],"
           + " properties => #{os => <<\"linux\">>, browser => <<\"erl\">>, device => <<\"erl\">>}}}";
@@ -256,7 +258,8 @@ class ErlangTermsTest {
     expectTheConversation(etf, "ingest", "clients");
     long etfBytes = atoms.stream().mapToLong(b -> b.length).sum();
     double sizes =
-        etf.get("gateway_frame_size_bytes_sum{from=\"client\",gateway=\"clients\",source=\"ingest\"}")
+        etf.get(
+                "gateway_frame_size_bytes_sum{from=\"client\",gateway=\"clients\",source=\"ingest\"}")
             + etf.get(
                 "gateway_frame_size_bytes_sum{from=\"server\",gateway=\"clients\",source=\"ingest\"}");
     assertThat((long) sizes).isEqualTo(etfBytes);
@@ -323,7 +326,8 @@ class ErlangTermsTest {
       server.handle(
           IngestEndpoint.PATH,
           new IngestEndpoint(
-              watches.add(DISCORD, TrackerSettings.DEFAULTS, Source.INGEST, "clients", Signals.NONE),
+              watches.add(
+                  DISCORD, TrackerSettings.DEFAULTS, Source.INGEST, "clients", Signals.NONE),
               watches.fingerprinter(),
               watches.registry(),
               IngestEndpoint.Settings.OPEN));
@@ -381,9 +385,12 @@ class ErlangTermsTest {
         .containsEntry("gateway_frames_total{from=\"server\"," + g + ",op=\"dispatch\"}", 4.0)
         .containsEntry("gatewatch_decode_errors_total{source=\"" + source + "\"}", 0.0)
         .containsEntry(
-            "gateway_close_total{code=\"4004\"," + g + ",initiator=\"server\","
+            "gateway_close_total{code=\"4004\","
+                + g
+                + ",initiator=\"server\","
                 + "name=\"authentication_failed\",resumable=\"false\"}",
             1.0);
-    assertThat(m.keySet()).noneMatch(k -> k.startsWith("gateway_frames_total") && k.contains("op=\"other\""));
+    assertThat(m.keySet())
+        .noneMatch(k -> k.startsWith("gateway_frames_total") && k.contains("op=\"other\""));
   }
 }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The Node.js project of third-party gateway clients ({@code src/test/node}: a package.json with
  * pinned versions and its lock file, installed by scripts/test with {@code npm ci}). Tests that
- * need it fail in CI (env {@code CI}) when node or the packages are missing, and are skipped with
- * a visible warning elsewhere.
+ * need it fail in CI (env {@code CI}) when node or the packages are missing, and are skipped with a
+ * visible warning elsewhere.
  */
 final class NodeClients {
   static final Path DIR = Path.of("src", "test", "node").toAbsolutePath();

@@ -35,9 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A gateway and a client that play one prepared conversation per socket, byte for byte: frames
- * encoded elsewhere (by Erlang's own {@code term_to_binary}) go over real sockets, through
- * whatever stands between (the proxy), in the script's order. Each side sends its next frames as
- * soon as it has received every frame the script puts before them.
+ * encoded elsewhere (by Erlang's own {@code term_to_binary}) go over real sockets, through whatever
+ * stands between (the proxy), in the script's order. Each side sends its next frames as soon as it
+ * has received every frame the script puts before them.
  */
 final class ScriptedGateway implements AutoCloseable {
   /** One step of a socket's conversation. */

@@ -240,7 +240,6 @@ class EtfScannerTest {
       frames.add(term("{\"op\":1,\"d\":null}", s));
       frames.add(term("{\"op\":11,\"d\":null,\"s\":null,\"t\":null}", s));
       frames.add(term(FRAMES.get(5), s));
-      frames.add(term(FRAMES.get(1), s)); // Identify: the token is fingerprinted in place
       frames.add(term(FRAMES.get(0), s));
     }
     ScannedFrame f = new ScannedFrame();

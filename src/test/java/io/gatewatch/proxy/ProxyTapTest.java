@@ -343,7 +343,9 @@ class ProxyTapTest {
     assertThat(new String(term, StandardCharsets.ISO_8859_1))
         .contains(TokenFingerprinter.redacted(FP.fingerprint(utf8(TOKEN), 0, TOKEN.length())))
         .doesNotContain(TOKEN);
-    assertThat(identify).contains("\"size\":" + term(Frames.identify(TOKEN)).length);
+    // the redacted form happens to be as long as this token: the live size needs no size field
+    assertThat(term).hasSize(term(Frames.identify(TOKEN)).length);
+    assertThat(identify).doesNotContain("\"size\"");
 
     Watches replayed = new Watches(FP);
     Tally replayedTally = new Tally();
