@@ -4,6 +4,7 @@ import io.gatewatch.compress.InboundDecoder;
 import io.gatewatch.compress.ZlibCodec;
 import io.gatewatch.compress.ZstdCodec;
 import io.gatewatch.protocol.Compression;
+import io.gatewatch.sim.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +18,12 @@ import java.util.List;
  * measurement for docs/performance.md, not a benchmark of speed.
  *
  * <pre>
- * java -cp target/benchmarks.jar io.gatewatch.bench.DecoderMemory zlib-stream 2000 2
- * java -cp target/benchmarks.jar io.gatewatch.bench.DecoderMemory zstd-stream 2000 600
+ * java -XX:+AlwaysPreTouch -Xms512m -Xmx512m -cp target/benchmarks.jar \
+ *     io.gatewatch.bench.DecoderMemory zlib-stream 1000 600
  * </pre>
  *
- * Arguments: the compression, how many decoders, how many 4 KB messages each decodes.
+ * Arguments: the compression, how many decoders, how many 4 KB messages each decodes. Pre-touch
+ * the heap: otherwise the pages the garbage of the decoded messages first touches count as growth.
  */
 public final class DecoderMemory {
   private DecoderMemory() {}
@@ -49,43 +51,40 @@ public final class DecoderMemory {
     long rss = rssKb() - rssBefore;
     long heap = heapBytes() - heapBefore;
     System.out.printf(
-        "%s, %d decoders, %d messages of 4 KB each (%d KB compressed): RSS %.1f KB and heap %.1f KB"
-            + " per decoder%n",
+        "%s, %d decoders, %d messages of 4 KB each (%d bytes compressed): RSS %.1f KB and heap"
+            + " %.1f KB per decoder%n",
         compression.spelling(),
         decoders,
         messages,
-        stream.stream().mapToLong(b -> b.length).sum() / 1024,
+        stream.stream().mapToLong(b -> b.length).sum(),
         rss / (double) decoders,
         heap / 1024.0 / decoders);
     held.forEach(InboundDecoder::close);
   }
 
-  /** One server direction's messages: 4 KB dispatches of the scanner's corpus, compressed. */
+  /** One server direction's messages: the simulator's 4 KB dispatches, compressed. */
   static List<byte[]> stream(Compression compression, int messages) {
-    byte[] plain = Corpus.frame("dispatch4k_dFirst").getBytes(StandardCharsets.UTF_8);
     List<byte[]> out = new ArrayList<>();
     if (compression == Compression.ZLIB_STREAM) {
       try (ZlibCodec.StreamCompressor c = new ZlibCodec.StreamCompressor()) {
         for (int i = 0; i < messages; i++) {
-          out.add(c.compress(vary(plain, i)));
+          out.add(c.compress(message(i)));
         }
       }
     } else {
       try (ZstdCodec.StreamCompressor c = new ZstdCodec.StreamCompressor()) {
         for (int i = 0; i < messages; i++) {
-          out.add(c.compress(vary(plain, i)));
+          out.add(c.compress(message(i)));
         }
       }
     }
     return out;
   }
 
-  /** The message with its sequence number written in, so that no two are the same. */
-  private static byte[] vary(byte[] plain, int i) {
-    byte[] b = plain.clone();
-    byte[] n = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
-    System.arraycopy(n, 0, b, b.length / 2, n.length);
-    return b;
+  /** Dispatch {@code i}: a 4 KB MESSAGE_CREATE as the simulator sends it. */
+  private static byte[] message(int i) {
+    return Payloads.messageCreate(i + 1, 1_732_790_000_000L + i * 1000L, 4096)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static long rssKb() throws Exception {
