@@ -22,8 +22,8 @@ import java.util.List;
  *     io.gatewatch.bench.DecoderMemory zlib-stream 1000 600
  * </pre>
  *
- * Arguments: the compression, how many decoders, how many 4 KB messages each decodes. Pre-touch
- * the heap: otherwise the pages the garbage of the decoded messages first touches count as growth.
+ * Arguments: the compression, how many decoders, how many 4 KB messages each decodes. Pre-touch the
+ * heap: otherwise the pages the garbage of the decoded messages first touches count as growth.
  */
 public final class DecoderMemory {
   private DecoderMemory() {}

@@ -45,7 +45,7 @@ public class EtfBenchmark {
 
   @Setup
   public void setUp() throws Json.MalformedException {
-    term = Etf.encode(Json.parse(Corpus.frame(frame).getBytes(UTF_8)));
+    term = Etf.encode(Json.parse(ScannerBenchmark.Corpus.frame(frame).getBytes(UTF_8)));
     // The two readers must agree, or the comparison is meaningless.
     if (!reader.scan(term, 0, term.length, out)) {
       throw new IllegalStateException("the reader rejects " + frame);
@@ -73,6 +73,7 @@ public class EtfBenchmark {
     bh.consume(root.get("op"));
     bh.consume(root.get("s"));
     bh.consume(root.get("t"));
-    bh.consume(root.get("d") instanceof Long l ? l : -1L);
+    long d = root.get("d") instanceof Long l ? l : -1L;
+    bh.consume(d);
   }
 }
