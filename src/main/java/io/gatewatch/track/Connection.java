@@ -47,8 +47,25 @@ public final class Connection {
   /** The client's last op 1; -1 until its first, which may come anywhere within the interval. */
   private long lastClientHeartbeatAt = -1;
 
-  private long pendingClientHeartbeatAt = -1;
+  /**
+   * The client's heartbeats awaiting their ACK, oldest first. A second is held only when one of the
+   * two answers a server request: the client answered the request and its own timer fired before
+   * the first ACK came back (or the other way round), so both are in flight and the gateway ACKs
+   * them in order. Otherwise a heartbeat still unanswered when the next one goes is missed.
+   */
+  private long beatAwaitingAck = -1;
+
+  private long secondBeatAwaitingAck = -1;
+
+  /** The last client heartbeat went after a server request. */
+  private boolean lastBeatAnswered;
+
+  /** The server asked for a heartbeat and no client heartbeat has gone since. */
+  private boolean serverAsked;
+
+  /** The server's request still to be answered and measured; -1 when none. */
   private long pendingServerRequestAt = -1;
+
   private boolean authenticated;
   private long resumeSentAt = -1;
 
@@ -145,9 +162,7 @@ public final class Connection {
       if (by == Initiator.NONE) {
         code = CLOSE_ABNORMAL;
       }
-      if (pendingClientHeartbeatAt >= 0) {
-        signals.heartbeatMissed();
-      }
+      missAwaitedBeats();
       // A request made just before the close had no time to be answered, unless the close is the
       // server's own verdict that the heartbeat never came.
       if (pendingServerRequestAt >= 0
@@ -197,9 +212,10 @@ public final class Connection {
         }
       }
       case OP_HEARTBEAT_ACK -> {
-        if (pendingClientHeartbeatAt >= 0) {
-          signals.heartbeatRtt(RttKind.CLIENT, nanos - pendingClientHeartbeatAt);
-          pendingClientHeartbeatAt = -1;
+        if (beatAwaitingAck >= 0) {
+          signals.heartbeatRtt(RttKind.CLIENT, nanos - beatAwaitingAck);
+          beatAwaitingAck = secondBeatAwaitingAck;
+          secondBeatAwaitingAck = -1;
         }
       }
       case OP_HEARTBEAT -> {
@@ -209,9 +225,10 @@ public final class Connection {
         }
         // A request while the client's last heartbeat awaits its ACK crossed that heartbeat on the
         // way: the server asked before it had read it, and reading it answers the request.
-        if (pendingClientHeartbeatAt < 0) {
+        if (beatAwaitingAck < 0) {
           pendingServerRequestAt = nanos;
         }
+        serverAsked = true;
       }
       case OP_DISPATCH -> {
         if (frame.event() == ScannedFrame.Event.READY) {
@@ -247,16 +264,21 @@ public final class Connection {
           signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
           pendingServerRequestAt = -1;
         }
-        if (pendingClientHeartbeatAt >= 0) {
-          signals.heartbeatMissed();
-        }
         if (lateAfterNanos > 0
             && lastClientHeartbeatAt >= 0
             && nanos - lastClientHeartbeatAt > lateAfterNanos) {
           signals.violation(PolicyRule.HEARTBEAT_LATE);
         }
         lastClientHeartbeatAt = nanos;
-        pendingClientHeartbeatAt = nanos;
+        boolean answers = serverAsked;
+        serverAsked = false;
+        if (beatAwaitingAck >= 0 && secondBeatAwaitingAck < 0 && (answers || lastBeatAnswered)) {
+          secondBeatAwaitingAck = nanos;
+        } else {
+          missAwaitedBeats();
+          beatAwaitingAck = nanos;
+        }
+        lastBeatAnswered = answers;
       }
       case OP_IDENTIFY -> {
         // What the gateway refuses (4005) is an Identify on a socket that holds a session. A second
@@ -278,6 +300,17 @@ public final class Connection {
       }
       default -> {}
     }
+  }
+
+  private void missAwaitedBeats() {
+    if (beatAwaitingAck >= 0) {
+      signals.heartbeatMissed();
+    }
+    if (secondBeatAwaitingAck >= 0) {
+      signals.heartbeatMissed();
+    }
+    beatAwaitingAck = -1;
+    secondBeatAwaitingAck = -1;
   }
 
   private void resumeEnded(ResumeOutcome outcome) {
