@@ -69,8 +69,8 @@ public final class Connection {
   private boolean authenticated;
   private long resumeSentAt = -1;
 
-  /** This socket sent an Identify (read by the Correlator when it ends). */
-  volatile boolean identified;
+  /** This socket sent an Identify; read by the Correlator when the socket ends, under this lock. */
+  boolean identified;
 
   // Owned by the Correlator and guarded by its lock.
   Correlator.Client client;
