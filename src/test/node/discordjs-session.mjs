@@ -6,6 +6,8 @@
 //
 //   node discordjs-session.mjs GATEWAY_URL json|zlib-stream TOKEN
 //
+// It prints one JSON line on stdout when it is done: {"event":"done","steps":"ready heartbeat ..."}.
+//
 // @discordjs/ws asks Discord's REST API for /gateway/bot to learn the gateway URL; a `rest` whose
 // `get` answers with our gateway's information stands in for it, so nothing leaves this machine.
 // Math.random is fixed so that the first heartbeat of each socket waits exactly half the interval
@@ -66,7 +68,7 @@ try {
   await next(WebSocketShardEvents.HeartbeatComplete);
 
   await manager.destroy({ code: 1000, reason: 'done' });
-  console.log(`ok: ${steps.join(' ')}`);
+  process.stdout.write(`${JSON.stringify({ event: 'done', steps: steps.join(' ') })}\n`);
   clearTimeout(timeout);
 } catch (e) {
   console.error(`failed: ${e?.stack ?? e}`);

@@ -12,8 +12,8 @@ import java.util.Map;
  * ignored; so is a {@code compress} value the profile does not offer (the socket is then
  * uncompressed).
  *
- * @param version {@code v}, or null when absent (then 4012 before Hello, as for any value the
- *     profile does not accept)
+ * @param version {@code v}, or null when absent (then 4012 before Hello, as for any value but the
+ *     profile's version: 1 on Fluxer, 10 on Discord)
  * @param encoding {@code encoding}, or null (JSON; an encoding the profile does not offer gets
  *     4002)
  * @param compression what {@code compress} and {@code stream} ask for
@@ -62,9 +62,9 @@ public record GatewayQuery(String version, String encoding, Compression compress
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  /** A {@code v} the gateway accepts. */
-  public boolean versionOk(TransportOptions offered) {
-    return version != null && offered.versions().contains(version);
+  /** {@code v} is the gateway's version ({@code 1} on Fluxer, {@code 10} on Discord). */
+  public boolean versionOk(String apiVersion) {
+    return apiVersion.equals(version);
   }
 
   /** No encoding, or one the gateway offers. */

@@ -218,8 +218,8 @@ public final class GatewaySimulator implements AutoCloseable {
   }
 
   /**
-   * The gateway URL: {@code ws://127.0.0.1:8765/?v=1&encoding=json} (the loopback address when
-   * listening on a wildcard address; {@code v} the profile's preferred version, 10 for Discord).
+   * The gateway URL: {@code ws://127.0.0.1:8765/?v=1&encoding=json}, with the profile's version
+   * ({@code v=10} for discord; the loopback address when listening on a wildcard address).
    */
   public String url() {
     InetSocketAddress a = address();
@@ -234,9 +234,9 @@ public final class GatewaySimulator implements AutoCloseable {
     return "ws://" + host + ":" + a.getPort() + query();
   }
 
-  /** The path and query of {@link #url()}: {@code /?v=1&encoding=json}. */
+  /** The path and query of {@link #url()}: {@code /?v=1&encoding=json}, v the profile's. */
   public String query() {
-    return "/?v=" + settings.profile().transport().version() + "&encoding=json";
+    return "/?v=" + settings.profile().apiVersion() + "&encoding=json";
   }
 
   /** Sockets that got their Hello and are still open. */

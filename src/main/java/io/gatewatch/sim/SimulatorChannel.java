@@ -172,7 +172,7 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
     }
     countedIp = ip;
     TransportOptions offered = simulator.core().settings().profile().transport();
-    if (!query.versionOk(offered)) {
+    if (!query.versionOk(simulator.settings().profile().apiVersion())) {
       LOG.debug("conn {}: v={} refused", number, query.version());
       close(closes.close(CloseCause.INVALID_API_VERSION));
       return;

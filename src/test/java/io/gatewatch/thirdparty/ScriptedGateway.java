@@ -1,4 +1,4 @@
-package io.gatewatch.clients;
+package io.gatewatch.thirdparty;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

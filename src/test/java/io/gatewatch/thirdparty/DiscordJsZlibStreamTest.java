@@ -1,4 +1,4 @@
-package io.gatewatch.clients;
+package io.gatewatch.thirdparty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,7 +15,6 @@ import io.gatewatch.sim.SimulatorSettings;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.TrackerSettings;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,15 +26,15 @@ import org.junit.jupiter.api.Test;
  * a close with 4000 and a Resume, a heartbeat, a close with 1000) with its zlib-stream transport
  * compression gives exactly the metrics of its JSON run.
  */
-class DiscordJsTest {
+class DiscordJsZlibStreamTest {
   static final GatewayProfile DISCORD = ProfileLoader.load("discord");
   static final TokenFingerprinter FP = new TokenFingerprinter(new byte[] {2, 6});
 
   @Test
   void zlibStreamGivesExactlyTheMetricsOfTheJsonRun() throws Exception {
-    Path node = NodeClients.require("@discordjs/ws");
-    Map<String, Double> json = session(node, "json");
-    Map<String, Double> zlib = session(node, "zlib-stream");
+    NodeClient.require("@discordjs/ws");
+    Map<String, Double> json = session("json");
+    Map<String, Double> zlib = session("zlib-stream");
 
     assertThat(zlib).isEqualTo(json);
     String g = "gateway=djs";
@@ -91,7 +90,7 @@ class DiscordJsTest {
   }
 
   /** One run of the script through a fresh simulator and proxy; the metrics it left. */
-  static Map<String, Double> session(Path node, String compression) throws Exception {
+  static Map<String, Double> session(String compression) throws Exception {
     Watches watches = new Watches(FP);
     Tally tally = new Tally();
     try (GatewaySimulator sim =
@@ -117,11 +116,17 @@ class DiscordJsTest {
                 true,
                 EventClock.system(),
                 tally)) {
-      NodeClients.Run run =
-          NodeClients.run(
-              node, 90, "discordjs-session.mjs", proxy.url(""), compression, "valid-discordjs");
-      assertThat(run.exit()).as(run.out()).isZero();
-      assertThat(run.out()).contains("ok: ready heartbeat resumed heartbeat");
+      try (NodeClient script =
+          NodeClient.start(
+              "discordjs-session.mjs", proxy.url(""), compression, "valid-discordjs")) {
+        assertThat(script.awaitExit(Duration.ofSeconds(90))).as(script.describe()).isZero();
+        assertThat(script.events("done"))
+            .singleElement()
+            .satisfies(
+                e ->
+                    assertThat(e.path("steps").asText())
+                        .isEqualTo("ready heartbeat resumed heartbeat"));
+      }
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> tally.closes().stream().mapToLong(Tally.CloseCount::total).sum() == 2);
