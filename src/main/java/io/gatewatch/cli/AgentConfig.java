@@ -568,11 +568,11 @@ public record AgentConfig(
       if (override == null) {
         return n.duration();
       }
-      Duration d = Durations.parseOrNull(override);
-      if (d == null) {
-        throw n.error(envName(n.path()) + ": " + Durations.EXPECTED);
+      try {
+        return Durations.parse(envName(n.path()), override);
+      } catch (IllegalArgumentException e) {
+        throw n.error(e.getMessage());
       }
-      return d;
     }
 
     int positive(ConfigNode n) {

@@ -70,7 +70,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class DemoCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";

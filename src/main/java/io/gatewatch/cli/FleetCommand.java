@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
           + " oversize payloads, a second Identify).",
       "Tokens are valid-fleet-N (revoked-fleet-N for bad-token), as the simulator accepts.",
       "Prints a summary line every 10 s; Ctrl-C or --duration ends it."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class FleetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -31,6 +31,11 @@ import picocli.CommandLine.ScopeType;
     },
     footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
+  /** The footer of every command that reads a duration: the one rule, said where it applies. */
+  static final String DURATIONS =
+      "Durations take a unit: 500ms, 45s, 10m, 1h. A number alone (90) is refused, since it"
+          + " could mean any unit; only 0 may stand alone.";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {

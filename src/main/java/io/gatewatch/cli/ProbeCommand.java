@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
           + " 'probes' in a run --config file (docs/config.md).",
       "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not, 2 on"
           + " bad usage."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ProbeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -127,6 +128,14 @@ public final class ProbeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    Duration giveUpAfter;
+    try { // both read in either mode, so a bad value is never silently ignored
+      giveUpAfter = Durations.parse("--timeout", timeout);
+      Durations.parse("--resume-every", resumeEvery);
+    } catch (IllegalArgumentException e) {
+      err.println("gatewatch probe: " + e.getMessage());
+      return 2;
+    }
     if (!once) {
       AgentConfig config;
       try {
@@ -141,12 +150,10 @@ public final class ProbeCommand implements Callable<Integer> {
     ProbeSettings settings;
     ProbeToken probeToken;
     GatewayProfile gatewayProfile;
-    Duration giveUpAfter;
     try {
       if (heartbeats < 1) {
         throw new IllegalArgumentException("--heartbeats: must be at least 1");
       }
-      giveUpAfter = Durations.parse("--timeout", timeout);
       gatewayProfile = ProfileLoader.load(profile);
       settings =
           new ProbeSettings(

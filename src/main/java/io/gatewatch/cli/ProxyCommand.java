@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
       "Relay every WebSocket connection to the upstream gateway unchanged and watch it"
           + " (source=\"proxy\"). Path and query pass unchanged; X-Forwarded-For is appended.",
       "The same as one entry of 'proxies' in a run --config file (docs/config.md)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ProxyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -71,11 +72,15 @@ public final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--max-connections", description = "Relayed sockets at most (default 10000).")
   Integer maxConnections;
 
-  @Option(names = "--connect-timeout", description = "Upstream connect + handshake (default 5s).")
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      description = "Upstream connect + handshake (default 5s).")
   String connectTimeout;
 
   @Option(
       names = "--idle-timeout",
+      paramLabel = "DURATION",
       description = "No frame either way for this long (default 120s).")
   String idleTimeout;
 

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
       "Bad lines are reported on stderr with their line number and skipped.",
       "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
           + " not be read."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ReplayCommand implements Callable<Integer> {
   /** Longer lines are rejected, not buffered. */
   static final int MAX_LINE_BYTES = 16 << 20;

@@ -83,6 +83,23 @@ class AgentConfigTest {
   }
 
   @Test
+  void aDurationWithoutAUnitIsRefusedInTheFileAndInTheEnvironment() {
+    assertThatThrownBy(() -> read(GOOD.replace("idle_timeout: 90s", "idle_timeout: 90"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): \"90\" has no unit; add one, e.g. 90s"
+                + " (units: ms, s, m, h)");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "120")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): GATEWATCH_PROXIES_1_IDLE_TIMEOUT:"
+                + " \"120\" has no unit; add one, e.g. 120s (units: ms, s, m, h)");
+    assertThat(read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "0")).proxies().get(1))
+        .extracting(p -> p.settings().idleTimeout())
+        .isEqualTo(Duration.ZERO);
+  }
+
+  @Test
   void errorsNameTheFileThePathAndTheLine() {
     assertThatThrownBy(
             () -> read(GOOD.replace("wss://gateway.example.com/", "https://x"), Map.of()))
