@@ -177,8 +177,9 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
       return 1;
     }
     WatchedProxy proxy;
@@ -205,9 +206,10 @@ public final class DemoCommand implements Callable<Integer> {
               clock,
               tally);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--proxy-listen)");
       return 1;
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives
@@ -233,12 +235,18 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       probe.close();
       probeScheduler.close();
       proxy.close();
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
+      err.println(
+          "gatewatch demo: cannot listen on "
+              + listen
+              + ": "
+              + ConfigException.describe(e)
+              + " (--listen)");
       return 1;
     }
     // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
@@ -333,7 +341,9 @@ public final class DemoCommand implements Callable<Integer> {
       try {
         Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
-        err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
+        Main.traceAtDebug("demo", e);
+        err.println(
+            "gatewatch demo: cannot write " + metricsOut + ": " + ConfigException.describe(e));
         return 1;
       }
     }

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
@@ -165,10 +166,15 @@ public final class ProbeCommand implements Callable<Integer> {
                   ReconnectPolicy.Settings.DEFAULTS,
                   0)
               .once(heartbeats);
-      probeToken =
-          token.file != null
-              ? ProbeToken.fromFile(token.file)
-              : ProbeToken.fromEnv(token.env, System.getenv());
+      try {
+        probeToken =
+            token.file != null
+                ? ProbeToken.fromFile(token.file)
+                : ProbeToken.fromEnv(token.env, System.getenv());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            (token.file != null ? "--token-file: " : "--token-env: ") + e.getMessage(), e);
+      }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch probe: " + asFlag(e.getMessage()));
       return 2;
@@ -192,6 +198,11 @@ public final class ProbeCommand implements Callable<Integer> {
         finished = probe.awaitDone(giveUpAfter);
       } finally {
         probe.close();
+      }
+      Optional<String> unreachable = probe.unreachable();
+      if (unreachable.isPresent()) {
+        err.println("gatewatch probe: " + unreachable.get());
+        return 1;
       }
       report = OnceReport.of(probe, finished);
     }

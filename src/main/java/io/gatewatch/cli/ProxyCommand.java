@@ -95,6 +95,12 @@ public final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      spec.commandLine()
+          .getErr()
+          .println("gatewatch proxy: give --tls-cert and --tls-key together");
+      return 2;
+    }
     AgentConfig config;
     try {
       config =
@@ -114,8 +120,9 @@ public final class ProxyCommand implements Callable<Integer> {
             switch (path) {
               case "http.listen", "http" -> "--metrics-listen";
               case "proxies[0].gateway" -> "--gateway";
-              case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
-                  "--tls-cert/--tls-key";
+              case "proxies[0].tls.cert" -> "--tls-cert";
+              case "proxies[0].tls.key" -> "--tls-key";
+              case "proxies[0].tls" -> "--tls-cert/--tls-key";
               default -> CommandLineConfig.flag(path, "proxies[0].");
             });
   }

@@ -178,6 +178,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("simulate", e);
       err.println("gatewatch simulate: " + e.getMessage());
       err.flush();
       return 1;

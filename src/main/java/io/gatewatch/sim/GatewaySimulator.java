@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.config.ConfigException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -117,7 +118,7 @@ public final class GatewaySimulator implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       throw new IOException(
-          "cannot listen on " + settings.listenHostPort() + ": " + e.getMessage(), e);
+          "cannot listen on " + settings.listenHostPort() + ": " + ConfigException.describe(e), e);
     }
     faults =
         Executors.newSingleThreadScheduledExecutor(

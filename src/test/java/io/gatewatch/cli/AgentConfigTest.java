@@ -319,7 +319,8 @@ class AgentConfigTest {
                 + " set");
     assertThatThrownBy(() -> read(good.replace(token.toString(), "/nonexistent/t"), env))
         .hasMessage(
-            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t");
+            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t: no"
+                + " such file");
     assertThatThrownBy(() -> read(good.replace("token_env: PROBE_TOKEN", "token: secret"), env))
         .hasMessageStartingWith("agent.yaml: probes[1].token (line 9): unknown key");
     assertThatThrownBy(() -> read(good.replace("us-east", "eu-west"), env))
