@@ -70,8 +70,16 @@ class StartupErrorsTest {
         Files.readAllLines(err, StandardCharsets.UTF_8));
   }
 
-  private static Exit gatewatch(Path dir, String... args) throws Exception {
-    return gatewatch(dir, Map.of(), args);
+  /** In this JVM, as {@link Main} runs it: what the command itself prints, and its status. */
+  private static Exit inProcess(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status =
+        Main.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+    return new Exit(status, out.toString().lines().toList(), err.toString().lines().toList());
   }
 
   private static ServerSocket taken() throws IOException {
@@ -85,12 +93,11 @@ class StartupErrorsTest {
   }
 
   @Test
-  void aTakenPortIsOneLineAndExitOne(@TempDir Path dir) throws Exception {
+  void aTakenPortIsOneLineAndExitOne() throws Exception {
     try (ServerSocket busy = taken()) {
       String at = "127.0.0.1:" + busy.getLocalPort();
       Exit demo =
-          gatewatch(
-              dir,
+          inProcess(
               "demo",
               "--listen",
               at,
@@ -106,7 +113,7 @@ class StartupErrorsTest {
               "gatewatch demo: cannot listen on " + at + ": Address already in use (--listen)");
 
       // replay --serve binds before it replays: the port is known to be taken at once.
-      Exit replay = gatewatch(dir, "replay", "--serve", at, "samples/fluxer-sample.ndjson");
+      Exit replay = inProcess("replay", "--serve", at, "samples/fluxer-sample.ndjson");
       assertThat(replay.status()).isEqualTo(1);
       assertThat(replay.stdout()).as("nothing replayed").isEmpty();
       assertThat(replay.problems())
@@ -114,8 +121,7 @@ class StartupErrorsTest {
               "gatewatch replay: cannot listen on " + at + ": Address already in use (--serve)");
 
       Exit proxy =
-          gatewatch(
-              dir,
+          inProcess(
               "proxy",
               "--listen",
               at,
@@ -136,7 +142,12 @@ class StartupErrorsTest {
   void withDebugLoggingTheStackTraceFollows(@TempDir Path dir) throws Exception {
     try (ServerSocket busy = taken()) {
       String at = "127.0.0.1:" + busy.getLocalPort();
-      Exit quiet = gatewatch(dir, "replay", "--serve", at, "samples/fluxer-sample.ndjson");
+      Exit quiet =
+          gatewatch(dir, Map.of(), "replay", "--serve", at, "samples/fluxer-sample.ndjson");
+      assertThat(quiet.status()).isEqualTo(1);
+      assertThat(quiet.problems())
+          .containsExactly(
+              "gatewatch replay: cannot listen on " + at + ": Address already in use (--serve)");
       assertThat(String.join("\n", quiet.stderr())).doesNotContain("\tat ", "Exception");
 
       Exit debug =
@@ -158,15 +169,14 @@ class StartupErrorsTest {
 
   @Test
   void unreadableFilesAreOneLineAndExitTwo(@TempDir Path dir) throws Exception {
-    Exit config = gatewatch(dir, "run", "--config", dir.resolve("agent.yaml").toString());
+    Exit config = inProcess("run", "--config", dir.resolve("agent.yaml").toString());
     assertThat(config.status()).isEqualTo(2);
     assertThat(config.problems())
         .containsExactly(
             "gatewatch run: cannot read " + dir.resolve("agent.yaml") + ": no such file");
 
     Exit token =
-        gatewatch(
-            dir,
+        inProcess(
             "probe",
             "--url",
             "ws://127.0.0.1:1",
@@ -186,14 +196,8 @@ class StartupErrorsTest {
     String url = "ws://127.0.0.1:" + freePort() + "/?v=1&encoding=json";
     long start = System.nanoTime();
     Exit once =
-        gatewatch(
-            dir,
-            "probe",
-            "--once",
-            "--url",
-            url,
-            "--token-file",
-            dir.resolve("probe.token").toString());
+        inProcess(
+            "probe", "--once", "--url", url, "--token-file", dir.resolve("probe.token").toString());
     assertThat(once.status()).isEqualTo(1);
     assertThat(once.problems())
         .containsExactly("gatewatch probe: cannot connect to " + url + ": connection refused");
