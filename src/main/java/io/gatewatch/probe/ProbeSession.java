@@ -195,7 +195,8 @@ final class ProbeSession {
     if (intervalMs <= 0) {
       return;
     }
-    // Fluxer's own client beats at 0.8 x the interval (PROTOCOL.md): early enough that the server
+    // Fluxer's own client beats at 0.8 x the interval (docs/protocol.md): early enough that the
+    // server
     // never has to ask and that no gap exceeds the interval (the tracker's heartbeat_late). The
     // first beat comes after a random part of that period, so sessions do not beat in step.
     s.period = Duration.ofNanos(intervalMs * 1_000_000L * HEARTBEAT_PERIOD_PERCENT / 100);
