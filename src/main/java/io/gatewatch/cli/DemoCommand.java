@@ -118,7 +118,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Close-code profile (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long: 90s, 10m, 2h.")
   String duration;
 
   @Option(
