@@ -27,11 +27,13 @@ import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.sim.AckDelay;
+import io.gatewatch.sim.Behaviour;
 import io.gatewatch.sim.Fleet;
 import io.gatewatch.sim.FleetObserver;
 import io.gatewatch.sim.FleetSettings;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
+import io.gatewatch.sim.Wire;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
@@ -44,7 +46,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -74,7 +78,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class DemoCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
@@ -115,13 +120,26 @@ public final class DemoCommand implements Callable<Integer> {
   String mix;
 
   @Option(
+      names = "--wire",
+      paramLabel = "WIRE",
+      defaultValue = "json",
+      description =
+          "How the fleet speaks unless --mix names a behaviour's own wire (good:etf=5): json or"
+              + " etf, and none, zlib-stream or zstd-stream, joined with + (etf+zlib-stream); etf"
+              + " and zlib-stream need --profile discord (default: ${DEFAULT-VALUE}).")
+  String wire;
+
+  @Option(
       names = "--profile",
       paramLabel = "NAME|FILE",
       defaultValue = "fluxer-seed",
       description = "Close-code profile (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long: 90s, 10m, 2h.")
   String duration;
 
   @Option(
@@ -161,24 +179,41 @@ public final class DemoCommand implements Callable<Integer> {
       Duration runFor,
       Duration headlineEvery,
       Duration drainFor,
-      OtlpSettings otlp) {}
+      OtlpSettings otlp,
+      Wire fleetWire,
+      Map<Behaviour, Wire> wires) {}
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Parsed parsed;
     try {
+      GatewayProfile gatewayProfile = ProfileLoader.load(profile);
+      Wire fleetWire = FleetCommand.parseWire("--wire", wire);
+      Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
+      FleetSettings.parseMix(mix, wires);
+      String refused = fleetWire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
+      if (refused != null) {
+        throw new IllegalArgumentException("--wire: " + refused);
+      }
+      for (Map.Entry<Behaviour, Wire> w : wires.entrySet()) {
+        refused = w.getValue().unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
+        if (refused != null) {
+          throw new IllegalArgumentException("--mix: " + w.getKey().spelling() + ": " + refused);
+        }
+      }
       parsed =
           new Parsed(
               HostPort.parse("--listen", listen),
               HostPort.parse("--gateway-listen", gatewayListen),
               HostPort.parse("--proxy-listen", proxyListen),
-              ProfileLoader.load(profile),
+              gatewayProfile,
               duration == null ? null : Durations.parse("--duration", duration),
               Durations.parse("--every", every),
               AgentConfig.drainPeriod("--drain-period", drainPeriod),
-              OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"));
-      FleetSettings.parseMix(mix);
+              OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"),
+              fleetWire,
+              wires);
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
       }
@@ -203,6 +238,8 @@ public final class DemoCommand implements Callable<Integer> {
     Duration headlineEvery = parsed.headlineEvery();
     Duration drainFor = parsed.drainFor();
     OtlpSettings otlp = parsed.otlp();
+    Wire fleetWire = parsed.fleetWire();
+    Map<Behaviour, Wire> wires = parsed.wires();
     EventClock clock = EventClock.system();
     Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
@@ -213,8 +250,9 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
       return 1;
     }
     WatchedProxy proxy;
@@ -241,8 +279,9 @@ public final class DemoCommand implements Callable<Integer> {
               clock,
               tally);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       new Shutdown().add("simulator", simulator).add("telemetry", telemetry).closeAll();
-      err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--proxy-listen)");
       return 1;
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives
@@ -268,6 +307,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       new Shutdown()
           .add("probe", probe)
           .add("probe scheduler", probeScheduler)
@@ -275,7 +315,12 @@ public final class DemoCommand implements Callable<Integer> {
           .add("simulator", simulator)
           .add("telemetry", telemetry)
           .closeAll();
-      err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
+      err.println(
+          "gatewatch demo: cannot listen on "
+              + listen
+              + ": "
+              + ConfigException.describe(e)
+              + " (--listen)");
       return 1;
     }
     // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
@@ -293,12 +338,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
     FleetSettings fleetSettings =
         new FleetSettings(
-            URI.create(proxy.url("/?v=1&encoding=json")),
+            fleetWire.applyTo(URI.create(proxy.url(simulator.query()))),
             clients,
             FleetSettings.parseMix(mix),
             Duration.ofSeconds(60),
             Duration.ofSeconds(10),
-            seed);
+            seed,
+            wires);
     Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
     // every part, in the order it is closed (each even when another fails): the fleet before the
     // proxy, so that the proxy's sockets end with the clients' closes; telemetry last, so that
@@ -323,7 +369,7 @@ public final class DemoCommand implements Callable<Integer> {
       ready.set(!signals.first().isDone());
       out.println("gatewatch demo");
       out.println("  gateway (simulated)  " + simulator.url());
-      out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
+      out.println("  proxy (watched)      " + fleetSettings.url());
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
       out.println("  status page          http://" + server.hostPort() + "/");
       out.println(
@@ -397,7 +443,9 @@ public final class DemoCommand implements Callable<Integer> {
       try {
         Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
-        err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
+        Main.traceAtDebug("demo", e);
+        err.println(
+            "gatewatch demo: cannot write " + metricsOut + ": " + ConfigException.describe(e));
         return 1;
       }
     }

@@ -3,6 +3,7 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.Logging;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
       "Values can be overridden by GATEWATCH_* environment variables named after their path"
           + " (GATEWATCH_PROXIES_0_UPSTREAM). A broken file stops start-up with the file, path"
           + " and line of the problem (exit 2)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -39,9 +41,12 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentConfig loaded;
     try {
+      // the flag first: a bad flag is named before anything in the file is read
+      Duration drain =
+          drainPeriod == null ? null : AgentConfig.drainPeriod("--drain-period", drainPeriod);
       loaded = AgentConfig.load(config, System.getenv());
-      if (drainPeriod != null) {
-        loaded = loaded.withDrainPeriod(AgentConfig.drainPeriod("--drain-period", drainPeriod));
+      if (drain != null) {
+        loaded = loaded.withDrainPeriod(drain);
       }
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());

@@ -35,14 +35,16 @@ import picocli.CommandLine.Spec;
       "Run a Fluxer-style gateway simulator (the chaos gateway) to test clients and gatewatch"
           + " against: Hello, Identify and READY, heartbeats with the server's op 1 requests,"
           + " Resume with replay, op 9, op 7 drains, zstd-stream compression and every close code"
-          + " of the profile, plus injected faults.",
+          + " of the profile, plus injected faults. With --profile discord it also speaks ETF"
+          + " (encoding=etf), zlib-stream and payload compression, on v=10.",
       "Prints the gateway URL on stdout, logs on stderr, and runs until interrupted (Ctrl-C"
           + " closes every socket with 1001 and exits 0).",
       "Tokens: any token starting with 'valid-' is accepted unless --valid-token or the"
           + " configuration lists the accepted ones; anything else gets 4004.",
       "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
           + " listen, 2 bad usage."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class SimulateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
 
@@ -177,6 +179,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("simulate", e);
       err.println("gatewatch simulate: " + e.getMessage());
       err.flush();
       return 1;

@@ -74,7 +74,7 @@ public final class Drain {
           p.proxy()
               .drain(
                   period,
-                  p.profile().drain(),
+                  new ReconnectNotice(p.profile()),
                   random,
                   notice -> {
                     asked[notice.ordinal()].incrementAndGet();

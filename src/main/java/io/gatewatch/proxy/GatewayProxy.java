@@ -1,7 +1,7 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.config.ConfigException;
 import io.gatewatch.metrics.DrainMetrics;
-import io.gatewatch.protocol.GatewayProfile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -186,7 +186,14 @@ public final class GatewayProxy implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new IOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot listen on "
+              + settings.listen().getHostString()
+              + ":"
+              + settings.listen().getPort()
+              + ": "
+              + ConfigException.describe(e),
+          e);
     }
     LOG.info(
         "proxy listening on {}{} for {} (max {} connections, max frame {} bytes)",
@@ -252,7 +259,7 @@ public final class GatewayProxy implements AutoCloseable {
    */
   public Draining drain(
       Duration period,
-      GatewayProfile.Drain how,
+      ReconnectNotice how,
       RandomGenerator random,
       Consumer<DrainMetrics.Notice> asked) {
     if (period.isZero() || period.isNegative()) {

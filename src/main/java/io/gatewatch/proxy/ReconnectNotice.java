@@ -1,67 +1,107 @@
 package io.gatewatch.proxy;
 
-import io.gatewatch.compress.ZstdCodec;
+import io.gatewatch.protocol.Compression;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.GatewayProfile;
+import io.gatewatch.protocol.UrlQuery;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 /**
- * The frame a draining proxy writes to one client before its close: the profile's reconnect opcode
- * (op 7) in that socket's own encoding and compression, or none where the proxy cannot write into
- * the socket's stream without breaking it. The close with the profile's resumable code follows
- * either way, and the seed's strategy resumes after a resumable code alone, so a socket without the
- * frame is still asked to resume.
+ * How a draining proxy asks one client to reconnect, from the profile's {@code drain}: its
+ * reconnect opcode (op 7) as a frame in the socket's own encoding, where the proxy can write one
+ * into the socket's stream without breaking it, then its resumable close. The seed's strategy
+ * resumes after a resumable close alone, so a socket that gets no frame is still asked to resume.
  *
  * <ul>
- *   <li>{@code encoding=json} (or none), uncompressed: a text frame {@code {"op":7,"d":null}}.
- *   <li>{@code compress=zstd-stream} without {@code stream=1}: every server message is its own zstd
- *       frame, so the notice goes as one more: a binary frame holding the compressed JSON.
- *   <li>{@code compress=zstd-stream&stream=1} (one zstd stream for the socket's life), any other
- *       {@code compress} ({@code zlib-stream}) and any other {@code encoding} ({@code etf}): none.
- *       A continuous stream's compressor state belongs to the upstream; a frame made here would
- *       corrupt the client's decompressor. An encoding this class does not write gets no frame.
+ *   <li>No {@code compress}, {@code encoding=json} (or none): a text frame {@code
+ *       {"op":7,"d":null}}. Text frames are JSON on every socket, so this holds with Discord's
+ *       payload compression too (clients inflate binary messages only).
+ *   <li>No {@code compress}, {@code encoding=etf}: a binary frame holding the term {@code #{d =>
+ *       nil, op => 7}} as a Discord-style gateway writes it (atom keys, {@code nil}); none where
+ *       the profile has payload compression, whose binary messages are zlib streams.
+ *   <li>Any {@code compress} ({@code zstd-stream} of either variant, {@code zlib-stream}): none.
+ *       The stream's compressor state is the upstream's, and whether a zstd socket without {@code
+ *       stream=1} gets one frame per message (Fluxer's older builds) or one stream (Discord) is not
+ *       in its URL; a frame the proxy made would corrupt the client's decompressor.
  * </ul>
  *
- * Called on the relay's event loop; every frame returned is new (the caller owns it).
+ * Immutable; {@link #frame} makes a new frame each time (the caller owns it).
  */
-final class ReconnectNotice {
-  private ReconnectNotice() {}
+public final class ReconnectNotice {
+  private static final int ETF_VERSION = 131;
+  private static final int MAP_EXT = 116;
+  private static final int SMALL_ATOM_UTF8_EXT = 119;
+  private static final int SMALL_INTEGER_EXT = 97;
+
+  private final GatewayProfile.Drain drain;
+  private final byte[] json;
+  private final byte[] etf;
+
+  public ReconnectNotice(GatewayProfile profile) {
+    this.drain = profile.drain();
+    if (drain.reconnectOp() == null) {
+      json = null;
+      etf = null;
+    } else {
+      int op = drain.reconnectOp().code(); // 0-255: a profile's opcodes fit in a small integer
+      json = ("{\"op\":" + op + ",\"d\":null}").getBytes(StandardCharsets.UTF_8);
+      etf =
+          profile.transport().payloadCompression()
+              ? null
+              : new byte[] {
+                (byte) ETF_VERSION,
+                (byte) MAP_EXT,
+                0,
+                0,
+                0,
+                2,
+                (byte) SMALL_ATOM_UTF8_EXT,
+                1,
+                'd',
+                (byte) SMALL_ATOM_UTF8_EXT,
+                3,
+                'n',
+                'i',
+                'l',
+                (byte) SMALL_ATOM_UTF8_EXT,
+                2,
+                'o',
+                'p',
+                (byte) SMALL_INTEGER_EXT,
+                (byte) op
+              };
+    }
+  }
+
+  /** The close code both sides get: one the profile marks resumable. */
+  int closeCode() {
+    return drain.close().code();
+  }
+
+  /** The close frame's reason. */
+  String reason() {
+    return drain.reason();
+  }
 
   /**
    * @param target the socket's request target ({@code /?v=1&encoding=json})
-   * @return the frame, or null when none is sent on this socket
+   * @return the reconnect frame for this socket, or null when none can be sent on it
    */
-  static WebSocketFrame frame(String target, GatewayProfile.Drain drain) {
-    if (drain.reconnectOp() == null) {
+  WebSocketFrame frame(String target) {
+    if (json == null || Compression.fromUrl(target) != Compression.NONE) {
       return null;
     }
-    Map<String, List<String>> query = new QueryStringDecoder(target).parameters();
-    String encoding = first(query, "encoding");
-    if (encoding != null && !encoding.equals("json")) {
-      return null;
+    String encoding = UrlQuery.first(target, "encoding");
+    if (encoding == null || Encoding.parse(encoding) == Encoding.JSON) {
+      return new TextWebSocketFrame(Unpooled.wrappedBuffer(json.clone()));
     }
-    byte[] json =
-        ("{\"op\":" + drain.reconnectOp().code() + ",\"d\":null}").getBytes(StandardCharsets.UTF_8);
-    String compress = first(query, "compress");
-    if (compress == null) {
-      return new TextWebSocketFrame(Unpooled.wrappedBuffer(json));
+    if (Encoding.parse(encoding) == Encoding.ETF && etf != null) {
+      return new BinaryWebSocketFrame(Unpooled.wrappedBuffer(etf.clone()));
     }
-    String stream = first(query, "stream");
-    boolean continuous = "1".equals(stream) || "true".equals(stream);
-    if (compress.equals("zstd-stream") && !continuous) {
-      return new BinaryWebSocketFrame(Unpooled.wrappedBuffer(ZstdCodec.compressFrame(json)));
-    }
-    return null;
-  }
-
-  private static String first(Map<String, List<String>> query, String key) {
-    List<String> values = query.get(key);
-    return values == null || values.isEmpty() ? null : values.get(0);
+    return null; // an encoding the proxy does not write
   }
 }

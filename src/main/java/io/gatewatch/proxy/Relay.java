@@ -2,7 +2,6 @@ package io.gatewatch.proxy;
 
 import io.gatewatch.metrics.DrainMetrics;
 import io.gatewatch.protocol.Direction;
-import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.proxy.RelayObserver.UpstreamError;
 import io.netty.bootstrap.Bootstrap;
@@ -516,11 +515,11 @@ final class Relay {
    *
    * @return how it was asked, or null when it was not open (still connecting, or already closing)
    */
-  DrainMetrics.Notice drain(GatewayProfile.Drain how) {
+  DrainMetrics.Notice drain(ReconnectNotice how) {
     if (state != State.OPEN || closeRead[CLIENT] || closeRead[UPSTREAM]) {
       return null;
     }
-    WebSocketFrame notice = midMessage[UPSTREAM] ? null : ReconnectNotice.frame(target, how);
+    WebSocketFrame notice = midMessage[UPSTREAM] ? null : how.frame(target);
     if (notice != null) {
       try {
         observer.frame(
@@ -535,7 +534,7 @@ final class Relay {
       }
       write(CLIENT, notice);
     }
-    proxyClose(how.close().code(), how.reason());
+    proxyClose(how.closeCode(), how.reason());
     return notice != null ? DrainMetrics.Notice.RECONNECT_OP : DrainMetrics.Notice.CLOSE_ONLY;
   }
 

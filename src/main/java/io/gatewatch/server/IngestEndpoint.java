@@ -9,13 +9,13 @@ import io.gatewatch.capture.CaptureFormatException;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -191,10 +191,9 @@ public final class IngestEndpoint implements HttpHandler {
         // the server has already refused a malformed length; read and count instead
       }
     }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes(settings.maxBodyBytes() + 1);
-      return body.length > settings.maxBodyBytes() ? null : body;
-    }
+    // not closed here: what is left of a body over the limit is discarded after the 413
+    byte[] body = ex.getRequestBody().readNBytes(settings.maxBodyBytes() + 1);
+    return body.length > settings.maxBodyBytes() ? null : body;
   }
 
   /** The number of the first line longer than {@code max} bytes (its {@code \r} not counted). */
@@ -288,7 +287,11 @@ public final class IngestEndpoint implements HttpHandler {
       return e;
     }
     byte[] payload = e.payload();
-    byte[] clean = redactor.redact(payload, 0, payload.length);
+    boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
+    byte[] clean =
+        term
+            ? redactor.redactTerm(payload, 0, payload.length)
+            : redactor.redact(payload, 0, payload.length);
     if (clean == payload) {
       return e;
     }
@@ -300,6 +303,7 @@ public final class IngestEndpoint implements HttpHandler {
         e.url(),
         e.from(),
         clean,
+        e.binary(),
         e.size() >= 0 ? e.size() : payload.length,
         e.code(),
         e.reason(),

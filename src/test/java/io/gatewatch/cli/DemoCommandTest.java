@@ -45,31 +45,62 @@ class DemoCommandTest {
           "gatewatch_drained_total",
           "gatewatch_drain_remaining");
 
+  /** Starts the demo on free ports, writing its final metrics to {@code prom}. */
+  private static CompletableFuture<Integer> demo(
+      Path prom, StringWriter out, StringWriter err, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--gateway-listen",
+                "127.0.0.1:0",
+                "--proxy-listen",
+                "127.0.0.1:0",
+                "--metrics-out",
+                prom.toString()));
+    args.addAll(List.of(more));
+    return CompletableFuture.supplyAsync(
+        () ->
+            new CommandLine(new Main())
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args.toArray(String[]::new)));
+  }
+
+  @Test
+  void aWireTheProfileDoesNotOfferIsRefusedAtStartUp() {
+    StringWriter err = new StringWriter();
+    CommandLine cli =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(new StringWriter(), true))
+            .setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("demo", "--wire", "etf+zlib-stream")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch demo: --wire: encoding etf is not offered by the fluxer-seed profile's"
+                + " gateway (it offers [json]); try --profile discord"
+                + System.lineSeparator());
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("demo", "--mix", "good=1,deaf:zlib-stream=1")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "gatewatch demo: --mix: deaf: compression zlib-stream is not offered by the"
+                + " fluxer-seed profile's gateway (it offers [zstd-stream])");
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("demo", "--mix", "good:xml=1")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("gatewatch demo: --mix: good: unknown wire \"xml\"; expected json or etf");
+  }
+
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> run =
-        CompletableFuture.supplyAsync(
-            () ->
-                new CommandLine(new Main())
-                    .setOut(new PrintWriter(out, true))
-                    .setErr(new PrintWriter(err, true))
-                    .execute(
-                        "demo",
-                        "--duration",
-                        "35s",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--gateway-listen",
-                        "127.0.0.1:0",
-                        "--proxy-listen",
-                        "127.0.0.1:0",
-                        "--metrics-out",
-                        prom.toString(),
-                        "--drain-period",
-                        "2s"));
+        demo(prom, out, err, "--duration", "35s", "--drain-period", "2s");
 
     // A newcomer posts the bundled capture to the demo's open ingest endpoint.
     Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
@@ -144,6 +175,41 @@ class DemoCommandTest {
                       && l.contains("rule=\"" + rule + "\"")
                       && value(l) > 0);
     }
+    // ...and none from the probe, which follows the seed's strategy by the book
+    assertThat(lines)
+        .filteredOn(
+            l -> l.startsWith("gateway_policy_violations_total{") && l.contains("source=\"probe\""))
+        .allMatch(l -> value(l) == 0);
+  }
+
+  /**
+   * Clients that follow the seed's strategy exactly break no rule, through every fault the demo
+   * injects (drains, dropped connections, expired sessions, delayed ACKs) and under the load of a
+   * build machine; neither does the probe.
+   */
+  @Test
+  void goodClientsAndTheProbeBreakNoRule(@TempDir Path dir) throws Exception {
+    Path prom = dir.resolve("demo.prom");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        demo(prom, out, err, "--duration", "30s", "--mix", "good=30").get(120, TimeUnit.SECONDS);
+    assertThat(exit).as(err.toString()).isZero();
+    List<String> lines = Files.readAllLines(prom);
+    // the faults happened: sockets were drained, dropped and resumed
+    assertThat(sum(lines, "gateway_reconnect_requests_total{", "source=\"proxy\"")).isPositive();
+    assertThat(sum(lines, "gateway_resume_total{", "outcome=\"success\"")).isPositive();
+    assertThat(sum(lines, "gateway_heartbeat_rtt_seconds_count{", "source=\"proxy\"")).isPositive();
+    assertThat(lines)
+        .filteredOn(l -> l.startsWith("gateway_policy_violations_total{"))
+        .allMatch(l -> value(l) == 0, "no violation from any source");
+  }
+
+  private static double sum(List<String> lines, String prefix, String contains) {
+    return lines.stream()
+        .filter(l -> l.startsWith(prefix) && l.contains(contains))
+        .mapToDouble(DemoCommandTest::value)
+        .sum();
   }
 
   private static double value(String line) {

@@ -189,6 +189,37 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void transportOptionsAreFluxersByDefaultAndDiscordsInTheDiscordProfile() throws Exception {
+    for (String fluxer : List.of("fluxer-seed", "fluxer-current")) {
+      assertThat(ProfileLoader.load(fluxer).transport()).isEqualTo(TransportOptions.FLUXER);
+    }
+    assertThat(TransportOptions.FLUXER.encodings()).containsExactly(Encoding.JSON);
+    assertThat(TransportOptions.FLUXER.compressions()).containsExactly(Compression.ZSTD_STREAM);
+    assertThat(TransportOptions.FLUXER.payloadCompression()).isFalse();
+
+    TransportOptions discord = ProfileLoader.load("discord").transport();
+    assertThat(discord.encodings()).containsExactlyInAnyOrder(Encoding.JSON, Encoding.ETF);
+    assertThat(discord.compressions())
+        .containsExactlyInAnyOrder(Compression.ZLIB_STREAM, Compression.ZSTD_STREAM);
+    assertThat(discord.payloadCompression()).isTrue();
+
+    Path own =
+        write(
+            "own.yaml",
+            VALID
+                + "transport:\n  encodings: [etf]\n  compress: []\n"
+                + "  payload_compression: true\n");
+    TransportOptions t = ProfileLoader.load(own.toString()).transport();
+    assertThat(t).isEqualTo(new TransportOptions(Set.of(Encoding.ETF), Set.of(), true));
+
+    Path bad = write("bad.yaml", VALID + "transport:\n  encodings: [json, xml]\n");
+    assertThatThrownBy(() -> ProfileLoader.load(bad.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            bad + ": transport.encodings[1] (line 22): expected one of [json, etf], got \"xml\"");
+  }
+
+  @Test
   void opcodeLabels() {
     GatewayProfile seed = ProfileLoader.defaultProfile();
     assertThat(seed.opcodes())
@@ -337,6 +368,59 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void policyAndApiVersionPerBundledProfile() {
+    GatewayProfile seed = ProfileLoader.load("fluxer-seed");
+    assertThat(seed.apiVersion()).isEqualTo("1");
+    assertThat(seed.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60)));
+    GatewayProfile current = ProfileLoader.load("fluxer-current");
+    assertThat(current.apiVersion()).isEqualTo("1");
+    assertThat(current.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+    GatewayProfile discord = ProfileLoader.load("discord");
+    assertThat(discord.apiVersion()).isEqualTo("10");
+    assertThat(discord.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+  }
+
+  @Test
+  void policyAndApiVersionAreOptionalAndValidated() throws Exception {
+    GatewayProfile bare =
+        ProfileLoader.load(write("bare.yaml", "profile: p\nopcodes: []\nclose_codes: []\n"));
+    assertThat(bare.apiVersion()).isEqualTo("1");
+    assertThat(bare.policy()).isEqualTo(GatewayProfile.Policy.DEFAULT);
+    Path own =
+        write(
+            "own.yaml",
+            "profile: p\napi_version: 9\npolicy:\n  heartbeat_grace: 0.5\n"
+                + "  rate_limit_backoff: 30s\nopcodes: []\nclose_codes: []\n");
+    assertThat(ProfileLoader.load(own).apiVersion()).isEqualTo("9");
+    assertThat(ProfileLoader.load(own).policy())
+        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30)));
+    Path negative =
+        write(
+            "neg.yaml",
+            "profile: p\npolicy:\n  heartbeat_grace: -0.1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(negative))
+        .hasMessage(
+            negative
+                + ": policy.heartbeat_grace (line 3): must be a fraction of the interval from 0 to"
+                + " 10, got -0.1");
+    Path typo =
+        write("typo.yaml", "profile: p\npolicy:\n  grace: 1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(typo))
+        .hasMessage(
+            typo
+                + ": policy.grace (line 3): unknown key; expected one of [heartbeat_grace,"
+                + " rate_limit_backoff]");
+    Path version = write("v.yaml", "profile: p\napi_version: v1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(version))
+        .hasMessage(
+            version
+                + ": api_version (line 2): must be a version number such as 1 or 10, got \"v1\"");
+  }
+
+  @Test
   void brokenSyntaxNamesFileAndLine() throws Exception {
     Path file = write("syntax.yaml", "profile: x\nopcodes: [\n  {code: 0\nclose_codes: []\n");
     assertThatThrownBy(() -> ProfileLoader.load(file.toString()))
@@ -356,8 +440,8 @@ class ProfileLoaderTest {
                 + " code, label, name, recovery, resumable]");
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
-            ": descripton (line 2): unknown key; expected one of [close_codes, description,"
-                + " drain, limits, opcodes, profile]");
+            ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
+                + " description, drain, limits, opcodes, policy, profile, transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"
