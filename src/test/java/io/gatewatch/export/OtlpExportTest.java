@@ -247,6 +247,7 @@ class OtlpExportTest {
             "gateway.ready",
             "gateway.invalid.session",
             "gateway.reconnect.requests",
+            "gateway.reconnect.started",
             "gateway.policy.violations",
             "gateway.frames",
             "gateway.frame.size",
