@@ -207,6 +207,21 @@ class PrometheusEndToEndTest {
           assertThat(rule.path("health").asText()).as(rule.toString()).isEqualTo("ok");
         }
       }
+
+      // The second agent stops: GatewayAgentDown knows it by its metrics, not its job's name, and
+      // as a warning (it relayed no traffic); the demo's proxy stays out of it.
+      agent.destroy();
+      agent.waitFor();
+      String agentDown = "ALERTS{alertname=\"GatewayAgentDown\", alertstate=\"pending\"}";
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      JsonNode pending = query(api, agentDown).path("data").path("result");
+      while (pending.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(500);
+        pending = query(api, agentDown).path("data").path("result");
+      }
+      assertThat(pending).as(agentDown).hasSize(1);
+      assertThat(pending.get(0).path("metric").path("job").asText()).isEqualTo("fluxer-ingest");
+      assertThat(pending.get(0).path("metric").path("severity").asText()).isEqualTo("warning");
     } finally {
       prometheus.destroy();
       demo.destroy();
