@@ -4,15 +4,18 @@ import java.util.Locale;
 
 /**
  * How a simulated client behaves. {@link #GOOD} follows the seed's reconnection strategy exactly;
- * each other behaviour breaks one rule the way real third-party clients do (PROTOCOL.md, "Observed
- * client behaviour").
+ * each other behaviour breaks one rule the way real third-party clients do (docs/protocol.md, "What
+ * real clients do").
  */
 public enum Behaviour {
   /**
    * Heartbeats at 0.8 x interval with jitter, answers op 1 at once, reconnects as the seed says.
    */
   GOOD,
-  /** Heartbeats too late (1.15 x interval) and answers the server's op 1 only after a while. */
+  /**
+   * Heartbeats too late (every 1.5 x interval) and answers the server's op 1 only after 0.15 x
+   * interval, so its beats come more than 1.25 intervals apart: {@code heartbeat_late}.
+   */
   SLOW,
   /** Ignores the server's op 1 and heartbeats too rarely: ends in 4009 and resumes. */
   DEAF,
