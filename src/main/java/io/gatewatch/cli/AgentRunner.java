@@ -262,22 +262,28 @@ final class AgentRunner implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     shutdown.deadline(drainPeriod.plus(closeDeadline));
+    boolean drained = true;
     if (drain != null && !drainPeriod.isZero()) {
       log.info(
           "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
               + " closes at once)",
           drainPeriod);
       shutdown.doing("draining the proxies");
-      CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
-      CompletableFuture.anyOf(done, signals.second()).join();
-      if (!done.isDone()) {
-        log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+      try {
+        CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
+        CompletableFuture.anyOf(done, signals.second()).join();
+        if (!done.isDone()) {
+          log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+        }
+        drain.finish();
+      } catch (RuntimeException e) { // the parts must be closed all the same
+        drained = false;
+        log.error("stopping: the drain failed; closing the relayed sockets with 1001 now", e);
       }
-      drain.finish();
     } else {
       log.info("stopping: closing relayed sockets with 1001");
     }
-    return stop() ? 0 : Shutdown.FAILED_EXIT_CODE;
+    return stop() && drained ? 0 : Shutdown.FAILED_EXIT_CODE;
   }
 
   /** Closes {@code resource} before every part of the agent when it stops (tests break it). */

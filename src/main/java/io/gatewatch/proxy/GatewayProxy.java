@@ -271,10 +271,10 @@ public final class GatewayProxy implements AutoCloseable {
         throw new IllegalStateException(
             server == null ? "not started" : closed ? "closed" : "already draining");
       }
+      notOnEventLoop("drain()");
       draining = true; // from now on acquire() refuses: no socket joins the drain late
       s = server;
     }
-    notOnEventLoop("drain()");
     s.close().syncUninterruptibly();
     List<Relay> sockets = new ArrayList<>(relays);
     drainWaiting.addAll(sockets);
