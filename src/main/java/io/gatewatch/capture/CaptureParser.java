@@ -49,6 +49,7 @@ public final class CaptureParser {
     int size = -1;
     String reason = null;
     String by = null;
+    String unread = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -78,6 +79,7 @@ public final class CaptureParser {
         }
         case "reason" -> reason = value == JsonToken.VALUE_NULL ? "" : text(p, value, "reason");
         case "by" -> by = text(p, value, "by");
+        case "unread" -> unread = text(p, value, "unread");
         default -> p.skipChildren(); // unknown fields are allowed, for forward compatibility
       }
     }
@@ -96,14 +98,37 @@ public final class CaptureParser {
     long nanos = toNanos(ts);
     return switch (type) {
       case "open" ->
-          new CaptureEvent(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, -1, 0, null, null);
+          new CaptureEvent(
+              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, -1, null, 0, null, null);
       case "frame" -> {
         Direction direction = direction(from);
-        if (payload == null) {
+        CaptureEvent.Unread why = null;
+        if (unread != null) {
+          why = CaptureEvent.Unread.parse(unread);
+          if (why == null) {
+            throw new CaptureFormatException("unread: expected undecodable or unobserved");
+          }
+          if (payload != null) {
+            throw new CaptureFormatException("frame: not allowed with unread");
+          }
+          if (size < 0) {
+            throw new CaptureFormatException("size: required with unread");
+          }
+        } else if (payload == null) {
           throw new CaptureFormatException("frame: required for type frame");
         }
         yield new CaptureEvent(
-            nanos, conn, CaptureEvent.Type.FRAME, null, direction, payload, size, 0, null, null);
+            nanos,
+            conn,
+            CaptureEvent.Type.FRAME,
+            null,
+            direction,
+            payload,
+            size,
+            why,
+            0,
+            null,
+            null);
       }
       case "close" -> {
         Initiator initiator = by == null ? null : Initiator.parse(by);
@@ -128,6 +153,7 @@ public final class CaptureParser {
             null,
             null,
             -1,
+            null,
             closeCode,
             reason == null ? "" : reason,
             initiator);

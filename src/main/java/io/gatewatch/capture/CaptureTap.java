@@ -19,8 +19,15 @@ public final class CaptureTap {
   public void accept(CaptureEvent e) {
     switch (e.type()) {
       case OPEN -> tracker.open(e.conn(), e.nanos());
-      case FRAME ->
+      case FRAME -> {
+        if (e.unread() != null) {
+          socket(e)
+              .frameNotRead(
+                  e.nanos(), e.from(), e.size(), e.unread() == CaptureEvent.Unread.UNDECODABLE);
+        } else {
           socket(e).frame(e.nanos(), e.from(), e.payload(), 0, e.payload().length, e.size());
+        }
+      }
       case CLOSE -> socket(e).close(e.nanos(), e.code(), e.by() == null ? Initiator.NONE : e.by());
     }
   }

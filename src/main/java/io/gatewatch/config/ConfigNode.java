@@ -309,6 +309,16 @@ public final class ConfigNode {
     return d;
   }
 
+  /** A size in bytes, written with a binary unit: {@code 512KiB}, {@code 100MiB}, {@code 1GiB}. */
+  public long size() {
+    String text = scalar("a size");
+    long bytes = Sizes.parseOrNegative(text);
+    if (bytes < 0) {
+      throw error(Sizes.EXPECTED + ", got " + show(text));
+    }
+    return bytes;
+  }
+
   /**
    * Fails on the first key of this mapping (in document order) that is not one of {@code allowed}:
    * {@code source: path.key (line N): unknown key; expected one of [a, b, c]}.

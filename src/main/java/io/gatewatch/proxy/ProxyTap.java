@@ -1,10 +1,12 @@
 package io.gatewatch.proxy;
 
 import com.github.luben.zstd.ZstdException;
+import io.gatewatch.capture.CaptureEvent;
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.compress.ZstdCodec;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
@@ -129,7 +131,7 @@ public final class ProxyTap implements RelayObserver {
   }
 
   /** One relayed socket: a message being joined per direction, a decompressor per direction. */
-  private final class Socket implements SocketListener {
+  private final class Socket implements SocketListener, Connection.FrameSink {
     private final String id;
     private final Connection conn;
     private final boolean zstd;
@@ -160,7 +162,7 @@ public final class ProxyTap implements RelayObserver {
         boolean overflow = p.overflow;
         p.reset();
         if (overflow) {
-          conn.frameNotRead(clock.nowNanos(), from, len, true);
+          notRead(clock.nowNanos(), from, len, true);
           return;
         }
         message(from, text, buf, len, p);
@@ -174,7 +176,7 @@ public final class ProxyTap implements RelayObserver {
         return;
       }
       if (!zstd || !compressedObservation) {
-        conn.frameNotRead(now, from, len, !zstd); // binary without zstd-stream: undecodable
+        notRead(now, from, len, !zstd); // binary without zstd-stream: undecodable
         return;
       }
       byte[] json;
@@ -185,24 +187,39 @@ public final class ProxyTap implements RelayObserver {
         json = null;
       }
       if (json == null) {
-        conn.frameNotRead(now, from, len, true);
+        notRead(now, from, len, true);
       } else {
         observe(now, from, json, json.length);
       }
     }
 
     private void observe(long now, Direction from, byte[] buf, int len) {
-      conn.frame(now, from, buf, 0, len);
-      if (capture != null) {
-        capture.frame(id, now, from, buf, 0, len);
+      // The capture gets the frame from inside the tracker's call, as the tracker read it; a
+      // socket the tracker no longer follows (evicted) is left out of the capture too.
+      conn.frame(now, from, buf, 0, len, -1, capture == null ? null : this);
+    }
+
+    @Override
+    public void read(
+        long nanos, Direction from, byte[] buf, int off, int len, ScannedFrame read, int size) {
+      capture.frame(id, nanos, from, buf, off, len, read, size);
+    }
+
+    private void notRead(long now, Direction from, int len, boolean undecodable) {
+      if (conn.frameNotRead(now, from, len, undecodable) && capture != null) {
+        capture.frameNotRead(
+            id,
+            now,
+            from,
+            len,
+            undecodable ? CaptureEvent.Unread.UNDECODABLE : CaptureEvent.Unread.UNOBSERVED);
       }
     }
 
     @Override
     public void closed(int code, String reason, Initiator by) {
       long now = clock.nowNanos();
-      conn.close(now, code, by);
-      if (capture != null) {
+      if (conn.close(now, code, by) && capture != null) {
         capture.close(id, now, by == Initiator.NONE ? 1006 : code, reason, by);
       }
       fromClient.release();

@@ -284,8 +284,8 @@ public final class IngestEndpoint implements HttpHandler {
 
   /** The event with every token in its payload reduced to a fingerprint, its live size kept. */
   private CaptureEvent redacted(CaptureEvent e) {
-    if (e.type() != CaptureEvent.Type.FRAME) {
-      return e;
+    if (e.type() != CaptureEvent.Type.FRAME || e.payload() == null) {
+      return e; // an unread frame has no payload
     }
     byte[] payload = e.payload();
     byte[] clean = redactor.redact(payload, 0, payload.length);
@@ -301,6 +301,7 @@ public final class IngestEndpoint implements HttpHandler {
         e.from(),
         clean,
         e.size() >= 0 ? e.size() : payload.length,
+        e.unread(),
         e.code(),
         e.reason(),
         e.by());

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The proxy's tap, fed relayed frames directly: joining, zstd, capture and its replay. */
 class ProxyTapTest {
@@ -164,13 +166,23 @@ class ProxyTapTest {
         .isEqualTo(3);
   }
 
-  @Test
-  void theCaptureReplaysToTheSameMetricsAndHoldsNoToken(@TempDir Path dir) throws Exception {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void theCaptureReplaysToTheSameMetricsAndHoldsNoToken(boolean payloads, @TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("proxy.ndjson");
-    try (CaptureWriter capture = new CaptureWriter(file, new TokenRedactor(FP), 10_000)) {
+    try (CaptureWriter capture =
+        new CaptureWriter(
+            CaptureWriter.Settings.of(file).withPayloads(payloads), new TokenRedactor(FP))) {
       ProxyTap tap = tap(capture, true);
       RelayObserver.SocketListener a = tap.opened("/?v=1&encoding=json");
       session(a, 0);
+      at(1100);
+      a.frame(
+          Direction.SERVER,
+          text("{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"content\":\"hello alice\"}}"),
+          true,
+          true);
       at(5000);
       a.closed(4000, "Session drain requested; reconnect to continue", Initiator.SERVER);
       RelayObserver.SocketListener b = tap.opened("/?v=1&encoding=json");
@@ -185,13 +197,19 @@ class ProxyTapTest {
       at(5480);
       b.frame(Direction.SERVER, text("{\"op\":0,\"s\":2,\"t\":\"RESUMED\",\"d\":{}}"), true, true);
       b.frame(Direction.CLIENT, text("{\"op\":2,\"d\":{\"token\":\"" + TOKEN + "\""), true, true);
+      b.frame(Direction.SERVER, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}), false, true);
       at(6000);
       b.closed(1006, "", Initiator.NONE);
     }
     String captured = Files.readString(file);
     assertThat(captured).doesNotContain(TOKEN).contains("<redacted:");
+    if (payloads) {
+      assertThat(captured).contains("hello alice");
+    } else {
+      assertThat(captured).doesNotContain("hello alice").doesNotContain("content");
+    }
 
-    // Replay the capture into a second agent: the gateway_* series must be the same.
+    // Replay the capture into a second agent: the same series, line for line.
     Watches replayed = new Watches(FP);
     ConnectionTracker t2 =
         replayed.add(PROFILE, TrackerSettings.DEFAULTS, Source.PROXY, "g", new Tally());
@@ -201,13 +219,20 @@ class ProxyTapTest {
       replay.accept(parser.parse(line.getBytes(StandardCharsets.UTF_8)));
     }
     assertThat(gatewaySeries(replayed)).isEqualTo(gatewaySeries(watches)).isNotEmpty();
+    assertThat(gatewaySeries(watches))
+        .contains(
+            // the truncated Identify and the binary frame: not read, counted, replayed alike
+            "gatewatch_decode_errors_total{source=\"proxy\"} 2.0",
+            "gateway_frames_total{from=\"server\",gateway=\"g\",op=\"other\",source=\"proxy\"} 1.0");
     assertThat(tally.reconnects()).containsExactly(480_000_000L);
   }
 
   static List<String> gatewaySeries(Watches w) {
     List<String> out = new ArrayList<>();
     for (String l : w.registry().scrape().split("\n")) {
-      if (l.startsWith("gateway_")
+      if ((l.startsWith("gateway_")
+              || l.startsWith("gatewatch_decode_errors_total")
+              || l.startsWith("gatewatch_frames_unobserved_total"))
           && !l.startsWith("gateway_heartbeat_rtt_seconds_max")
           && !l.startsWith("gateway_reconnect_duration_seconds_max")) {
         out.add(l);
