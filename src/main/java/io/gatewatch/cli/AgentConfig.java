@@ -527,11 +527,20 @@ public record AgentConfig(
       throw maxNode.error(
           "must be at least " + Sizes.format(CaptureWriter.Settings.MIN_FILE_BYTES));
     }
+    ConfigNode fileNode = p.get("capture");
+    Path file = Path.of(v.text(fileNode));
+    Path dir = file.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) {
+      throw fileNode.error("no such directory: " + dir);
+    }
+    if (Files.isDirectory(file)) {
+      throw fileNode.error("is a directory; name a file in it");
+    }
+    if (!Files.isWritable(dir)) {
+      throw fileNode.error("cannot write in " + dir);
+    }
     return new CaptureWriter.Settings(
-        Path.of(v.text(p.get("capture"))),
-        p.find("capture_payloads").map(v::bool).orElse(false),
-        max,
-        keep);
+        file, p.find("capture_payloads").map(v::bool).orElse(false), max, keep);
   }
 
   /**
