@@ -32,7 +32,7 @@ public final class ConnectionTracker {
     this.settings = settings;
     this.signals = signals;
     this.scanner = scanner;
-    this.correlator = new Correlator(signals, settings);
+    this.correlator = new Correlator(signals, settings, profile.policy());
   }
 
   /**

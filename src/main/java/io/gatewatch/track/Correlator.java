@@ -1,6 +1,7 @@
 package io.gatewatch.track;
 
 import io.gatewatch.protocol.CloseCode;
+import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Resumability;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,10 +58,10 @@ final class Correlator {
   private final Map<Long, Long> authFailedAt = new HashMap<>();
   private long activeSessions;
 
-  Correlator(Signals signals, TrackerSettings settings) {
+  Correlator(Signals signals, TrackerSettings settings, GatewayProfile.Policy policy) {
     this.signals = signals;
     this.windowNanos = settings.linkWindow().toNanos();
-    this.backoffNanos = settings.rateLimitBackoff().toNanos();
+    this.backoffNanos = policy.rateLimitBackoff().toNanos();
     this.maxClients = settings.maxClients();
   }
 
@@ -80,7 +81,7 @@ final class Correlator {
   synchronized void identified(
       Connection conn, long now, boolean hasToken, long fingerprint, int shardId) {
     if (hasToken) {
-      checkFatalRetry(now, fingerprint);
+      checkFatalRetry(conn, fingerprint);
     }
     Client client = conn.client;
     if (client == null && hasToken) {
@@ -102,7 +103,7 @@ final class Correlator {
   synchronized void resumed(
       Connection conn, long now, String sessionId, boolean hasToken, long fingerprint) {
     if (hasToken) {
-      checkFatalRetry(now, fingerprint);
+      checkFatalRetry(conn, fingerprint);
     }
     Client client = sessionId == null ? conn.client : bySession.get(sessionId);
     if (client == null) {
@@ -212,7 +213,9 @@ final class Correlator {
     if (code == Connection.CLOSE_RATE_LIMITED) {
       client.rateLimitedAt = now;
     }
-    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && client.hasLinkKey) {
+    // Only a refused Identify says the token is bad: a 4004 that answers a Resume may mean that the
+    // token does not own that session (Fluxer), after which an Identify with it is the cure.
+    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
       if (authFailedAt.size() < maxClients) {
         authFailedAt.put(client.linkKey & FINGERPRINT_MASK, now);
       } else {
@@ -247,9 +250,13 @@ final class Correlator {
     authFailedAt.values().removeIf(at -> now - at > windowNanos);
   }
 
-  private void checkFatalRetry(long now, long fingerprint) {
+  /**
+   * A retry is a socket opened after the refusal: shards of one bot identifying together with one
+   * token, whose sockets were all open before the first 4004 came back, are not retrying.
+   */
+  private void checkFatalRetry(Connection conn, long fingerprint) {
     Long at = authFailedAt.get(fingerprint);
-    if (at != null && now - at <= windowNanos) {
+    if (at != null && conn.openedAt >= at && conn.openedAt - at <= windowNanos) {
       signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
     }
   }
@@ -271,7 +278,10 @@ final class Correlator {
       }
     }
     client.lastSeenAt = now;
-    if (!conn.backoffChecked && client.rateLimitedAt >= 0) {
+    // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
+    if (!conn.backoffChecked
+        && client.rateLimitedAt >= 0
+        && conn.openedAt >= client.rateLimitedAt) {
       conn.backoffChecked = true;
       if (conn.openedAt - client.rateLimitedAt < backoffNanos) {
         signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
