@@ -108,8 +108,9 @@ class CaptureReplayTest {
       fleet.start();
       try {
         // Past the simulator's first drain (15 s): op 7, closes of every kind, Resumes and
-        // reconnect episodes, and the sloppy clients' oversize payload, second Identify and
-        // undecodable frame (each sloppy session picks one of four at random).
+        // reconnect episodes, the slow clients' late heartbeats (against Hello's interval), and
+        // the sloppy clients' oversize payload, second Identify and undecodable frame (each
+        // sloppy session picks one of four at random).
         await()
             .atMost(Duration.ofSeconds(120))
             .pollInterval(Duration.ofMillis(500))
@@ -120,6 +121,8 @@ class CaptureReplayTest {
                         && count(watches, "gateway.policy.violations", "rule", "payload_too_large")
                             >= 1
                         && count(watches, "gateway.policy.violations", "rule", "identify_twice")
+                            >= 1
+                        && count(watches, "gateway.policy.violations", "rule", "heartbeat_late")
                             >= 1
                         && count(watches, "gatewatch.decode.errors") >= 1);
       } finally {
