@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -142,6 +143,7 @@ public final class CaptureWriter implements AutoCloseable {
   private final AtomicLong queuedBytes = new AtomicLong();
   private final LongAdder droppedQueueFull = new LongAdder();
   private final LongAdder droppedStopped = new LongAdder();
+  private final AtomicBoolean warnedBehind = new AtomicBoolean();
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong rotations = new AtomicLong();
@@ -174,10 +176,6 @@ public final class CaptureWriter implements AutoCloseable {
     this.thread = new Thread(this::drain, "gatewatch-capture");
     thread.setDaemon(true);
     thread.start();
-  }
-
-  public Settings settings() {
-    return settings;
   }
 
   public void open(String conn, long nanos, String url) {
@@ -318,7 +316,7 @@ public final class CaptureWriter implements AutoCloseable {
 
   private void fellBehind() {
     droppedQueueFull.increment();
-    if (droppedQueueFull.sum() == 1) {
+    if (warnedBehind.compareAndSet(false, true)) {
       log.warn(
           "capture {} is falling behind: records are being dropped (counted in"
               + " gatewatch_capture_dropped_total{{reason=\"queue_full\"}})",
