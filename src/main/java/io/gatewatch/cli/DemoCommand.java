@@ -71,7 +71,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class DemoCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
@@ -118,7 +119,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Close-code profile (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long: 90s, 10m, 2h.")
   String duration;
 
   @Option(
@@ -189,8 +193,9 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
       return 1;
     }
     WatchedProxy proxy;
@@ -219,9 +224,12 @@ public final class DemoCommand implements Callable<Integer> {
               clock,
               tally);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: " + e.getMessage()); // names the address or the capture
+      String flag =
+          e.getMessage().startsWith("cannot write the capture") ? "--capture" : "--proxy-listen";
+      err.println("gatewatch demo: " + e.getMessage() + " (" + flag + ")");
       return 1;
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives
@@ -247,12 +255,18 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       probe.close();
       probeScheduler.close();
       proxy.close();
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
+      err.println(
+          "gatewatch demo: cannot listen on "
+              + listen
+              + ": "
+              + ConfigException.describe(e)
+              + " (--listen)");
       return 1;
     }
     // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
@@ -347,7 +361,9 @@ public final class DemoCommand implements Callable<Integer> {
       try {
         Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
-        err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
+        Main.traceAtDebug("demo", e);
+        err.println(
+            "gatewatch demo: cannot write " + metricsOut + ": " + ConfigException.describe(e));
         return 1;
       }
     }

@@ -297,26 +297,26 @@ public final class ConfigNode {
   }
 
   /**
-   * A non-negative duration: {@code 41250ms}, {@code 45s}, {@code 10m}, {@code 1h}, or a plain
-   * integer of milliseconds.
+   * A non-negative duration as {@link Durations} reads it: {@code 41250ms}, {@code 45s}, {@code
+   * 10m}, {@code 1h}; a number without a unit is an error (only {@code 0} may stand alone).
    */
   public Duration duration() {
     String text = scalar("a duration");
-    Duration d = Durations.parseOrNull(text);
-    if (d == null) {
-      throw error(Durations.EXPECTED + ", got " + show(text));
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(e.getMessage());
     }
-    return d;
   }
 
   /** A size in bytes, written with a binary unit: {@code 512KiB}, {@code 100MiB}, {@code 1GiB}. */
   public long size() {
     String text = scalar("a size");
-    long bytes = Sizes.parseOrNegative(text);
-    if (bytes < 0) {
-      throw error(Sizes.EXPECTED + ", got " + show(text));
+    try {
+      return Sizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(e.getMessage());
     }
-    return bytes;
   }
 
   /**

@@ -116,14 +116,15 @@ class AgentConfigTest {
             "agent.yaml: proxies[0].capture_max_size (line 12): expected a size such as 512KiB,"
                 + " 100MiB or 1GiB, got \"512MB\"");
     assertThatThrownBy(() -> read(yaml.replace("512MiB", "100"), Map.of()))
-        .hasMessageStartingWith(
-            "agent.yaml: proxies[0].capture_max_size (line 12): expected a size");
+        .hasMessage(
+            "agent.yaml: proxies[0].capture_max_size (line 12): \"100\" has no unit; add one, e.g."
+                + " 100MiB (units: B, KiB, MiB, GiB, TiB)");
     assertThatThrownBy(() -> read(yaml.replace("512MiB", "512B"), Map.of()))
         .hasMessage("agent.yaml: proxies[0].capture_max_size (line 12): must be at least 1KiB");
     assertThatThrownBy(() -> read(yaml, Map.of("GATEWATCH_PROXIES_0_CAPTURE_MAX_SIZE", "big")))
         .hasMessage(
             "agent.yaml: proxies[0].capture_max_size (line 12): GATEWATCH_PROXIES_0_CAPTURE_MAX_SIZE:"
-                + " expected a size such as 512KiB, 100MiB or 1GiB");
+                + " expected a size such as 512KiB, 100MiB or 1GiB, got \"big\"");
     assertThatThrownBy(() -> read(yaml.replace("capture_keep: 0", "capture_keep: -1"), Map.of()))
         .hasMessage("agent.yaml: proxies[0].capture_keep (line 13): must not be negative");
     assertThatThrownBy(
@@ -133,6 +134,23 @@ class AgentConfigTest {
                     Map.of()))
         .hasMessage(
             "agent.yaml: proxies[1].capture_keep (line 16): needs capture (the file to write)");
+  }
+
+  @Test
+  void aDurationWithoutAUnitIsRefusedInTheFileAndInTheEnvironment() {
+    assertThatThrownBy(() -> read(GOOD.replace("idle_timeout: 90s", "idle_timeout: 90"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): \"90\" has no unit; add one, e.g. 90s"
+                + " (units: ms, s, m, h)");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "120")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): GATEWATCH_PROXIES_1_IDLE_TIMEOUT:"
+                + " \"120\" has no unit; add one, e.g. 120s (units: ms, s, m, h)");
+    assertThat(read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "0")).proxies().get(1))
+        .extracting(p -> p.settings().idleTimeout())
+        .isEqualTo(Duration.ZERO);
   }
 
   @Test
@@ -355,7 +373,8 @@ class AgentConfigTest {
                 + " set");
     assertThatThrownBy(() -> read(good.replace(token.toString(), "/nonexistent/t"), env))
         .hasMessage(
-            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t");
+            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t: no"
+                + " such file");
     assertThatThrownBy(() -> read(good.replace("token_env: PROBE_TOKEN", "token: secret"), env))
         .hasMessageStartingWith("agent.yaml: probes[1].token (line 9): unknown key");
     assertThatThrownBy(() -> read(good.replace("us-east", "eu-west"), env))

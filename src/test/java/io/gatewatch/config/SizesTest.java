@@ -16,19 +16,32 @@ class SizesTest {
     assertThat(Sizes.parse("x", " 1GiB ")).isEqualTo(1_073_741_824);
     assertThat(Sizes.parse("x", "2 TiB")).isEqualTo(2_199_023_255_552L);
     assertThat(Sizes.parse("x", "8388607TiB")).isEqualTo(Long.MAX_VALUE >> 40 << 40);
+    assertThat(Sizes.parse("x", "0")).isZero(); // zero is zero in every unit
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"100", "100MB", "1.5GiB", "-1MiB", "MiB", "1 mib", "1GB", "", "8388608TiB"})
-  void anythingElseIsAClearError(String text) {
-    assertThat(Sizes.parseOrNegative(text)).isEqualTo(-1);
+  @ValueSource(strings = {"100MB", "1.5GiB", "-1MiB", "MiB", "1 mib", "1GB", ""})
+  void notASize(String text) {
     assertThatThrownBy(() -> Sizes.parse("capture_max_size", text))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "capture_max_size: expected a size such as 512KiB, 100MiB or 1GiB, got \""
                 + text
                 + "\"");
+  }
+
+  @Test
+  void aNumberWithoutAUnitNamesTheUnits() {
+    assertThatThrownBy(() -> Sizes.parse("--capture-max-size", "100"))
+        .hasMessage(
+            "--capture-max-size: \"100\" has no unit; add one, e.g. 100MiB (units: B, KiB, MiB,"
+                + " GiB, TiB)");
+  }
+
+  @Test
+  void tooLargeForALong() {
+    assertThatThrownBy(() -> Sizes.parse("x", "8388608TiB"))
+        .hasMessage("x: \"8388608TiB\" is too large");
   }
 
   @Test
