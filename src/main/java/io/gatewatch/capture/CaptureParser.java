@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 
 /**
  * Parses capture lines (NDJSON, docs/capture-format.md) into {@link CaptureEvent}s, one line at a
@@ -45,6 +46,7 @@ public final class CaptureParser {
     String url = null;
     String from = null;
     byte[] payload = null;
+    boolean binary = false;
     Integer code = null;
     int size = -1;
     String reason = null;
@@ -64,7 +66,19 @@ public final class CaptureParser {
         case "type" -> type = text(p, value, "type");
         case "url" -> url = value == JsonToken.VALUE_NULL ? null : text(p, value, "url");
         case "from" -> from = text(p, value, "from");
-        case "frame" -> payload = payload(p, value, line);
+        case "frame" -> {
+          if (binary) {
+            throw new CaptureFormatException("frame and frame_b64: expected only one of them");
+          }
+          payload = payload(p, value, line);
+        }
+        case "frame_b64" -> {
+          if (payload != null) {
+            throw new CaptureFormatException("frame and frame_b64: expected only one of them");
+          }
+          payload = base64(p, value);
+          binary = true;
+        }
         case "code" -> {
           if (value != JsonToken.VALUE_NUMBER_INT) {
             throw new CaptureFormatException("code: expected an integer close code");
@@ -99,7 +113,7 @@ public final class CaptureParser {
     return switch (type) {
       case "open" ->
           new CaptureEvent(
-              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, -1, null, 0, null, null);
+              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, false, -1, null, 0, null, null);
       case "frame" -> {
         Direction direction = direction(from);
         CaptureEvent.Unread why = null;
@@ -109,13 +123,14 @@ public final class CaptureParser {
             throw new CaptureFormatException("unread: expected undecodable or unobserved");
           }
           if (payload != null) {
-            throw new CaptureFormatException("frame: not allowed with unread");
+            throw new CaptureFormatException(
+                (binary ? "frame_b64" : "frame") + ": not allowed with unread");
           }
           if (size < 0) {
             throw new CaptureFormatException("size: required with unread");
           }
         } else if (payload == null) {
-          throw new CaptureFormatException("frame: required for type frame");
+          throw new CaptureFormatException("frame: required for type frame (or frame_b64)");
         }
         yield new CaptureEvent(
             nanos,
@@ -124,6 +139,7 @@ public final class CaptureParser {
             null,
             direction,
             payload,
+            binary,
             size,
             why,
             0,
@@ -152,6 +168,7 @@ public final class CaptureParser {
             null,
             null,
             null,
+            false,
             -1,
             null,
             closeCode,
@@ -188,6 +205,19 @@ public final class CaptureParser {
       return Arrays.copyOfRange(line, start, end);
     }
     throw new CaptureFormatException("frame: expected a JSON object or a string");
+  }
+
+  /** A binary message's payload: base64 (RFC 4648, the standard alphabet; padding optional). */
+  private static byte[] base64(JsonParser p, JsonToken value)
+      throws IOException, CaptureFormatException {
+    if (value != JsonToken.VALUE_STRING) {
+      throw new CaptureFormatException("frame_b64: expected a base64 string");
+    }
+    try {
+      return Base64.getDecoder().decode(p.getText());
+    } catch (IllegalArgumentException e) {
+      throw new CaptureFormatException("frame_b64: not base64");
+    }
   }
 
   private static String text(JsonParser p, JsonToken value, String field)

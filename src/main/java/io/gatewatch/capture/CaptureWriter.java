@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a capture (docs/capture-format.md): by default metadata only (what the tracker read from
- * each frame, never its content), with {@link Settings#payloads} every payload in full, tokens
- * redacted either way. The file is rotated at {@link Settings#maxFileBytes}, rotated files are
- * compressed and only {@link Settings#keep} of them kept, so the capture's disk use is bounded.
+ * each frame, never its content, whatever the frame's encoding), with {@link Settings#payloads}
+ * every payload in full (Erlang terms in base64), tokens redacted either way. The file is rotated
+ * at {@link Settings#maxFileBytes}, rotated files are compressed and only {@link Settings#keep} of
+ * them kept, so the capture's disk use is bounded.
  *
  * <p>Relay threads only enqueue a record (metadata: a few fields; payloads: a copy of the bytes);
  * one writer thread formats, writes, rotates and compresses, so a slow or full disk never stalls
@@ -120,6 +123,7 @@ public final class CaptureWriter implements AutoCloseable {
       CaptureEvent.Type type,
       String url,
       Direction from,
+      Encoding encoding,
       byte[] payload,
       FrameMetadata metadata,
       int size,
@@ -135,7 +139,7 @@ public final class CaptureWriter implements AutoCloseable {
   }
 
   private static final Line END =
-      new Line(0, "", null, null, null, null, null, -1, null, 0, null, null);
+      new Line(0, "", null, null, null, null, null, null, -1, null, 0, null, null);
 
   private final Settings settings;
   private final TokenRedactor redactor;
@@ -182,19 +186,33 @@ public final class CaptureWriter implements AutoCloseable {
     if (taking()) {
       offer(
           new Line(
-              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, null, -1, null, 0, null, null));
+              nanos,
+              conn,
+              CaptureEvent.Type.OPEN,
+              url,
+              null,
+              null,
+              null,
+              null,
+              -1,
+              null,
+              0,
+              null,
+              null));
     }
   }
 
   /**
-   * One message: {@code len} bytes of {@code buf} from {@code off}, which the tracker read as
-   * {@code read} and counted at {@code size} bytes. Metadata captures take their record from {@code
-   * read}; payload captures copy the bytes. Neither keeps a reference.
+   * One message: {@code len} bytes of {@code buf} from {@code off} in {@code encoding}, which the
+   * tracker read as {@code read} and counted at {@code size} bytes. Metadata captures take their
+   * record from {@code read}, the same whatever the encoding; payload captures copy the bytes (JSON
+   * is written as text, an Erlang term as base64, {@code frame_b64}). Neither keeps a reference.
    */
   public void frame(
       String conn,
       long nanos,
       Direction from,
+      Encoding encoding,
       byte[] buf,
       int off,
       int len,
@@ -218,6 +236,7 @@ public final class CaptureWriter implements AutoCloseable {
             CaptureEvent.Type.FRAME,
             null,
             from,
+            encoding,
             copy,
             metadata,
             size,
@@ -240,6 +259,7 @@ public final class CaptureWriter implements AutoCloseable {
               from,
               null,
               null,
+              null,
               size,
               why,
               0,
@@ -255,6 +275,7 @@ public final class CaptureWriter implements AutoCloseable {
               nanos,
               conn,
               CaptureEvent.Type.CLOSE,
+              null,
               null,
               null,
               null,
@@ -472,14 +493,21 @@ public final class CaptureWriter implements AutoCloseable {
             g.writeFieldName("frame");
             l.metadata().write(g);
           } else {
-            byte[] payload = redactor.redact(l.payload(), 0, l.payload().length);
+            boolean term = l.encoding() == Encoding.ETF;
+            byte[] payload =
+                term
+                    ? redactor.redactTerm(l.payload(), 0, l.payload().length)
+                    : redactor.redact(l.payload(), 0, l.payload().length);
             if (payload.length != l.size()) {
               g.writeNumberField("size", l.size()); // replay must see the live size
             }
-            g.writeFieldName("frame");
-            if (isJsonObject(payload)) {
+            if (term) {
+              g.writeStringField("frame_b64", Base64.getEncoder().encodeToString(payload));
+            } else if (isJsonObject(payload)) {
+              g.writeFieldName("frame");
               g.writeRawValue(new String(payload, StandardCharsets.UTF_8));
             } else {
+              g.writeFieldName("frame");
               g.writeString(new String(payload, StandardCharsets.UTF_8));
             }
           }

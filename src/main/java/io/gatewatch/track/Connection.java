@@ -2,6 +2,7 @@ package io.gatewatch.track;
 
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
 
@@ -29,6 +30,7 @@ public final class Connection {
   private final ConnectionTracker tracker;
   private final Signals signals;
   private final String id;
+  private final Encoding encoding;
   final long openedAt;
   private final ScannedFrame frame = new ScannedFrame();
 
@@ -77,10 +79,11 @@ public final class Connection {
   boolean holdsSession;
   boolean backoffChecked;
 
-  Connection(ConnectionTracker tracker, String id, long openedAt) {
+  Connection(ConnectionTracker tracker, String id, long openedAt, Encoding encoding) {
     this.tracker = tracker;
     this.signals = tracker.signals();
     this.id = id;
+    this.encoding = encoding;
     this.openedAt = openedAt;
     this.lastEventAt = openedAt;
   }
@@ -90,17 +93,31 @@ public final class Connection {
     return id;
   }
 
-  /** One frame as UTF-8 bytes: {@code len} bytes of {@code buf} from {@code off}. */
+  /** The encoding of the socket's binary payloads, as its URL asked ({@code encoding=etf}). */
+  public Encoding encoding() {
+    return encoding;
+  }
+
+  /** One frame as UTF-8 JSON bytes: {@code len} bytes of {@code buf} from {@code off}. */
   public void frame(long nanos, Direction from, byte[] buf, int off, int len) {
-    frame(nanos, from, buf, off, len, -1);
+    frame(nanos, from, Encoding.JSON, buf, off, len, -1);
   }
 
   /**
-   * One frame whose size as seen live was {@code size} (a capture's redacted payload is longer or
-   * shorter than the original); -1 means the payload's own length.
+   * One JSON frame whose size as seen live was {@code size} (a capture's redacted payload is longer
+   * or shorter than the original); -1 means the payload's own length.
    */
   public void frame(long nanos, Direction from, byte[] buf, int off, int len, int size) {
-    frame(nanos, from, buf, off, len, size, null);
+    frame(nanos, from, Encoding.JSON, buf, off, len, size);
+  }
+
+  /**
+   * One frame in {@code encoding} (text messages are JSON; binary ones are in the socket's {@link
+   * #encoding()} once decompressed), with its live size as above.
+   */
+  public void frame(
+      long nanos, Direction from, Encoding encoding, byte[] buf, int off, int len, int size) {
+    frame(nanos, from, encoding, buf, off, len, size, null);
   }
 
   /**
@@ -110,34 +127,49 @@ public final class Connection {
   @FunctionalInterface
   public interface FrameSink {
     /**
+     * @param encoding what the bytes are in (JSON text, or the socket's binary encoding)
      * @param buf the frame's bytes as given ({@code len} bytes from {@code off}); valid only during
      *     the call
      * @param read what the scanner read from them; valid only during the call
      * @param size the size the tracker counted
      */
     void read(
-        long nanos, Direction from, byte[] buf, int off, int len, ScannedFrame read, int size);
+        long nanos,
+        Direction from,
+        Encoding encoding,
+        byte[] buf,
+        int off,
+        int len,
+        ScannedFrame read,
+        int size);
   }
 
   /**
-   * One frame, handed after the tracker's own work to {@code sink} (null for none).
+   * One frame as above, handed after the tracker's own work to {@code sink} (null for none).
    *
    * @return false when the socket had already ended (closed or evicted): the frame was ignored and
    *     the sink not called
    */
   public boolean frame(
-      long nanos, Direction from, byte[] buf, int off, int len, int size, FrameSink sink) {
+      long nanos,
+      Direction from,
+      Encoding encoding,
+      byte[] buf,
+      int off,
+      int len,
+      int size,
+      FrameSink sink) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
         return false;
       }
       lastEventAt = nanos;
-      boolean ok = tracker.scanner().scan(buf, off, len, frame);
+      boolean ok = tracker.scanner().scan(encoding, buf, off, len, frame);
       int counted = size >= 0 ? size : frame.size();
       onFrame(nanos, from, ok, counted);
       if (sink != null) {
-        sink.read(nanos, from, buf, off, len, frame, counted);
+        sink.read(nanos, from, encoding, buf, off, len, frame, counted);
       }
       return true;
     }

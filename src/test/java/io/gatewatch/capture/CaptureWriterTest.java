@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
@@ -51,7 +52,7 @@ class CaptureWriterTest {
     byte[] b = json.getBytes(UTF_8);
     ScannedFrame read = new ScannedFrame();
     SCANNER.scan(b, 0, b.length, read);
-    w.frame(conn, T0 + ms * 1_000_000L, from, b, 0, b.length, read, b.length);
+    w.frame(conn, T0 + ms * 1_000_000L, from, Encoding.JSON, b, 0, b.length, read, b.length);
   }
 
   static CaptureWriter writer(CaptureWriter.Settings s) throws IOException {

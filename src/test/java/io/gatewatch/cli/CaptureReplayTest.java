@@ -16,6 +16,7 @@ import io.gatewatch.sim.Fleet;
 import io.gatewatch.sim.FleetObserver;
 import io.gatewatch.sim.FleetSettings;
 import io.gatewatch.sim.GatewaySimulator;
+import io.gatewatch.sim.Wire;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
@@ -33,8 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -63,11 +65,17 @@ class CaptureReplayTest {
         || family.equals("gatewatch_observer_errors_total");
   }
 
-  @Test
-  void replayingTheDemosCaptureGivesTheLiveMetricsSeriesBySeries(@TempDir Path dir)
-      throws Exception {
+  /**
+   * The demo as it runs by default (Fluxer's profile, JSON text), and the demo's fleet speaking the
+   * Discord family's wire: Erlang terms over zlib-stream, every message binary and compressed. The
+   * metadata records are the same JSON either way.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"fluxer-seed, json", "discord, etf+zlib-stream"})
+  void replayingTheDemosCaptureGivesTheLiveMetricsSeriesBySeries(
+      String profileName, String wire, @TempDir Path dir) throws Exception {
     Path capture = dir.resolve("demo.ndjson");
-    GatewayProfile profile = ProfileLoader.load("fluxer-seed");
+    GatewayProfile profile = ProfileLoader.load(profileName);
     String live;
     long capturedRecords;
     Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
@@ -97,7 +105,7 @@ class CaptureReplayTest {
       Fleet fleet =
           new Fleet(
               new FleetSettings(
-                  URI.create(proxy.url("/?v=1&encoding=json")),
+                  Wire.parse(wire).applyTo(URI.create(proxy.url(simulator.query()))),
                   30,
                   FleetSettings.parseMix(DemoCommand.DEFAULT_MIX),
                   Duration.ofSeconds(60),
@@ -134,7 +142,12 @@ class CaptureReplayTest {
           (long) watches.registry().get("gatewatch.capture.records").functionCounter().count();
     }
 
-    assertThat(Files.readAllLines(capture)).hasSize((int) capturedRecords);
+    List<String> lines = Files.readAllLines(capture);
+    assertThat(lines).hasSize((int) capturedRecords);
+    assertThat(lines).noneMatch(l -> l.contains("frame_b64")); // metadata is JSON on every wire
+    if (wire.startsWith("etf")) {
+      assertThat(lines.get(0)).contains("encoding=etf&compress=zlib-stream");
+    }
     Path prom = dir.resolve("replay.prom");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -145,6 +158,8 @@ class CaptureReplayTest {
             .execute(
                 "replay",
                 capture.toString(),
+                "--profile",
+                profileName,
                 "--gateway",
                 GATEWAY,
                 "--metrics-out",
