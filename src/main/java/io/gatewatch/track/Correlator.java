@@ -248,7 +248,7 @@ final class Correlator {
       activeSessions++;
     }
     directory
-        .claim(before, key(client))
+        .claim(before, key(client), now)
         .whenComplete((shared, error) -> settle(local, localShared, shared, error, now, via));
   }
 

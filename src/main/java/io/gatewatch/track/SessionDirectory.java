@@ -96,8 +96,10 @@ public interface SessionDirectory {
   /**
    * Takes the client's open episode, once: answers it (null when there is none, or another tracker
    * took it), forgets the client's closes, and points {@code next}'s link key at its session.
+   *
+   * @param at event time of the READY or RESUMED
    */
-  CompletionStage<Episode> claim(Key key, Key next);
+  CompletionStage<Episode> claim(Key key, Key next, long at);
 
   /**
    * Gives up the open episode that started at {@code endedAt}, when it is still this tracker's (no
@@ -155,7 +157,7 @@ public interface SessionDirectory {
     public void resumeFailed(Key key, ResumeOutcome outcome) {}
 
     @Override
-    public CompletionStage<Episode> claim(Key key, Key next) {
+    public CompletionStage<Episode> claim(Key key, Key next, long at) {
       return NO_EPISODE;
     }
 
