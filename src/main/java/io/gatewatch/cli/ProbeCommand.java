@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,6 +50,8 @@ import picocli.CommandLine.Spec;
     })
 public final class ProbeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(
       names = "--url",
@@ -217,7 +220,10 @@ public final class ProbeCommand implements Callable<Integer> {
             switch (path) {
               case "http.listen", "http" -> "--metrics-listen";
               case "probes[0]" -> "--token-file/--token-env";
-              default -> CommandLineConfig.flag(path, "probes[0].");
+              default ->
+                  CorrelationOptions.flag(path) != null
+                      ? CorrelationOptions.flag(path)
+                      : CommandLineConfig.flag(path, "probes[0].");
             });
   }
 
@@ -239,6 +245,7 @@ public final class ProbeCommand implements Callable<Integer> {
         + quote(profile)
         + "\nprobes:\n  - "
         + String.join("\n    ", p)
-        + "\n";
+        + "\n"
+        + correlation.yaml();
   }
 }

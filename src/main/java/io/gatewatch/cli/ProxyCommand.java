@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Spec;
     })
 public final class ProxyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(
       names = "--listen",
@@ -111,7 +114,10 @@ public final class ProxyCommand implements Callable<Integer> {
               case "proxies[0].gateway" -> "--gateway";
               case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
                   "--tls-cert/--tls-key";
-              default -> CommandLineConfig.flag(path, "proxies[0].");
+              default ->
+                  CorrelationOptions.flag(path) != null
+                      ? CorrelationOptions.flag(path)
+                      : CommandLineConfig.flag(path, "proxies[0].");
             });
   }
 
@@ -151,7 +157,8 @@ public final class ProxyCommand implements Callable<Integer> {
         + quote(profile)
         + "\nproxies:\n  - "
         + String.join("\n    ", p)
-        + "\n";
+        + "\n"
+        + correlation.yaml();
   }
 
   /** A YAML double-quoted scalar. */

@@ -1,11 +1,14 @@
 package io.gatewatch.correlation;
 
+import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.SessionDirectory;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.MaintNotificationsConfig;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -17,18 +20,20 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +57,7 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
   static final long LOG_EVERY_NANOS = 30_000_000_000L;
 
   private static final Duration RETRY_FIRST = Duration.ofMillis(500);
-  private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+  private static final Duration RETRY_MAX = Duration.ofSeconds(2);
 
   /** Why a call failed: the {@code reason} label. */
   enum Reason {
@@ -69,6 +74,8 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
   }
 
   private final CorrelationSettings settings;
+  private final TokenFingerprinter fingerprinter;
+  private final CountDownLatch salted = new CountDownLatch(1);
   private final long ttlMillis;
   private final ClientResources resources;
   private final RedisClient client;
@@ -78,6 +85,7 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
       new AtomicReference<>();
   private final Counter[] errors = new Counter[Reason.values().length];
   private final AtomicLong loggedAt = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
   private final AtomicLong unlogged = new AtomicLong();
   private volatile boolean closed;
   private long retryDelayMs = RETRY_FIRST.toMillis();
@@ -86,10 +94,15 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
    * Starts connecting; returns at once (see {@link #awaitConnected}).
    *
    * @param linkWindow the trackers' link window: entries expire a minute after it
+   * @param fingerprinter takes the salt the replicas share (see {@link #awaitSalt}), or null
    */
   public RedisCorrelation(
-      CorrelationSettings settings, Duration linkWindow, MeterRegistry registry) {
+      CorrelationSettings settings,
+      Duration linkWindow,
+      MeterRegistry registry,
+      TokenFingerprinter fingerprinter) {
     this.settings = settings;
+    this.fingerprinter = fingerprinter;
     this.ttlMillis = linkWindow.toMillis() + 60_000;
     for (Reason r : Reason.values()) {
       errors[r.ordinal()] =
@@ -111,7 +124,13 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
     }
     uri.setTimeout(settings.timeout());
     this.resources =
-        DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        DefaultClientResources.builder()
+            .ioThreadPoolSize(1)
+            .computationThreadPoolSize(1)
+            // after a drop: retry soon, then every 2 s at most, so recovery follows the server
+            .reconnectDelay(
+                Delay.exponential(Duration.ofMillis(100), RETRY_MAX, 2, TimeUnit.MILLISECONDS))
+            .build();
     this.client = RedisClient.create(resources);
     ClientOptions.Builder options =
         ClientOptions.builder()
@@ -131,6 +150,16 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
           SslOptions.builder().jdkSslProvider().trustManager(settings.caFile().toFile()).build());
     }
     client.setOptions(options.build());
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+            // after a reconnect (the server may have restarted empty): agree on the salt again
+            if (connection.get() != null) {
+              retry.execute(RedisCorrelation.this::shareSalt);
+            }
+          }
+        });
     this.retry =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -161,6 +190,7 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
                 return;
               }
               connection.set(conn);
+              shareSalt();
               log.info(
                   "correlation: sharing reconnect state through {} (keys {}*)",
                   settings.describe(),
@@ -190,33 +220,33 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
   }
 
   /**
-   * The token-fingerprint salt every replica uses, so that they link a client's Identifies alike:
-   * made by the first agent that asks, then read by every other one. Waits at most the connect
-   * time; null when the server cannot be reached.
+   * Makes the token-fingerprint salt the same on every replica, so that they link a client's
+   * Identifies alike: the first agent's salt is stored, every other one takes it. Offers the salt
+   * in use, so an agent that stored it keeps it when the server comes back empty.
    */
-  public byte[] sharedSalt(Duration timeout) {
-    StatefulRedisConnection<String, String> c = connection.get();
-    if (c == null) {
-      return null;
+  private void shareSalt() {
+    if (fingerprinter == null || closed) {
+      return;
     }
-    byte[] fresh = new byte[32];
-    new SecureRandom().nextBytes(fresh);
-    try {
-      String salt =
-          c.async()
-              .<String>eval(
-                  Scripts.SALT,
-                  ScriptOutputType.VALUE,
-                  new String[0],
-                  settings.keyPrefix() + "salt",
-                  HexFormat.of().formatHex(fresh))
-              .toCompletableFuture()
-              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return HexFormat.of().parseHex(salt);
-    } catch (Exception e) {
-      failed(Reason.UNAVAILABLE, e);
-      return null;
-    }
+    this.<String>run(
+            Scripts.SALT,
+            ScriptOutputType.VALUE,
+            settings.keyPrefix() + "salt",
+            HexFormat.of().formatHex(fingerprinter.salt()))
+        .thenAccept(
+            salt -> {
+              try {
+                fingerprinter.rekey(HexFormat.of().parseHex(salt));
+                salted.countDown();
+              } catch (IllegalArgumentException e) {
+                failed(Reason.ERROR, e); // not a salt gatewatch wrote
+              }
+            });
+  }
+
+  /** Waits up to {@code timeout} until the shared salt is in use; true when it is. */
+  public boolean awaitSalt(Duration timeout) throws InterruptedException {
+    return salted.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -255,8 +285,10 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
   }
 
   private <T> CompletionStage<T> counted(CompletableFuture<T> f) {
+    inFlight.incrementAndGet();
     return f.whenComplete(
         (v, error) -> {
+          inFlight.decrementAndGet();
           if (error != null) {
             Throwable c = cause(error);
             failed(
@@ -328,8 +360,27 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
         });
   }
 
+  /** Calls sent and not answered yet. */
+  public long callsInFlight() {
+    return inFlight.get();
+  }
+
+  /** Waits up to {@code timeout} for the calls under way (the last socket ends) to be answered. */
+  private void drain(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   @Override
   public void close() {
+    drain(Duration.ofSeconds(1));
     closed = true;
     retry.shutdownNow();
     StatefulRedisConnection<String, String> c = connection.getAndSet(null);

@@ -51,7 +51,8 @@ class RedisReplicasTest {
                 CorrelationSettings.DEFAULT_KEY_PREFIX,
                 Duration.ofSeconds(2)),
             SETTINGS.linkWindow(),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            null);
     connections.add(c);
     assertThat(c.awaitConnected(Duration.ofSeconds(10))).isTrue();
     return c.forTap("replay", "test");
