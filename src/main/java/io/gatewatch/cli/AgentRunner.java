@@ -284,6 +284,11 @@ final class AgentRunner implements AutoCloseable {
     return server;
   }
 
+  /** The Redis session directory's connection, or null when reconnect state is not shared. */
+  RedisCorrelation correlation() {
+    return correlation;
+  }
+
   @Override
   public void close() {
     ready.set(false);
