@@ -6,6 +6,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
@@ -233,8 +234,14 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
             ScriptOutputType.VALUE,
             settings.keyPrefix() + "salt",
             HexFormat.of().formatHex(fingerprinter.salt()))
-        .thenAccept(
-            salt -> {
+        .whenComplete(
+            (salt, error) -> {
+              if (error != null) {
+                if (connected() && !closed) { // a call sent while the connection came up
+                  retry.schedule(this::shareSalt, 200, TimeUnit.MILLISECONDS);
+                }
+                return;
+              }
               try {
                 fingerprinter.rekey(HexFormat.of().parseHex(salt));
                 salted.countDown();
@@ -294,9 +301,9 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
             failed(
                 c instanceof RedisCommandTimeoutException
                     ? Reason.TIMEOUT
-                    : c instanceof RedisConnectionException || !connected()
-                        ? Reason.UNAVAILABLE
-                        : Reason.ERROR,
+                    : c instanceof RedisCommandExecutionException
+                        ? Reason.ERROR // the server answered with an error
+                        : Reason.UNAVAILABLE, // not connected, refused, dropped
                 c);
           }
         });

@@ -12,6 +12,7 @@ import io.gatewatch.config.ConfigNode;
 import io.gatewatch.correlation.RedisServer;
 import io.gatewatch.proxy.JdkClient;
 import io.gatewatch.proxy.WatchedProxy;
+import io.gatewatch.server.MetricsDocTest;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import java.io.PrintWriter;
@@ -211,6 +212,18 @@ class CorrelationEndToEndTest {
         .containsEntry(
             "gateway_policy_violations_total{gateway=\"gw\",rule=\"retry_unchanged_after_fatal\"}",
             1.0);
+
+    // nothing failed: the counter is there, from 0, with the documented label
+    assertThat(MetricsDocTest.documented().get("gatewatch_correlation_errors_total").labels())
+        .containsExactly("reason");
+    for (AgentRunner a : agents) {
+      assertThat(scrape(a).lines().filter(l -> l.startsWith("gatewatch_correlation_errors_total")))
+          .containsExactlyInAnyOrder(
+              "gatewatch_correlation_errors_total{reason=\"clock_skew\"} 0.0",
+              "gatewatch_correlation_errors_total{reason=\"error\"} 0.0",
+              "gatewatch_correlation_errors_total{reason=\"timeout\"} 0.0",
+              "gatewatch_correlation_errors_total{reason=\"unavailable\"} 0.0");
+    }
 
     agents.forEach(AgentRunner::close); // flushes the captures
     Map<String, Double> one = gatewaySamples(replayMerged(3));
