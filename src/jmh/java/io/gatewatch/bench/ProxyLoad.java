@@ -90,7 +90,8 @@ public final class ProxyLoad {
   enum Variant {
     BARE("bare relay"),
     OBSERVED("observed proxy"),
-    SCRAPED("observed + /metrics 1/s");
+    SCRAPED("observed + /metrics 1/s"),
+    CORRELATED("observed + Redis correlation");
 
     final String label;
 
@@ -323,11 +324,46 @@ public final class ProxyLoad {
   }
 
   private Node proxyNode(Variant v, Node sim, int expected) throws IOException {
+    if (v == Variant.CORRELATED) {
+      return new Node(
+          "correlated", "ws://127.0.0.1:" + sim.port, Integer.toString(expected), redisUrl());
+    }
     return new Node(
         v == Variant.BARE ? "bare" : "observed",
         "ws://127.0.0.1:" + sim.port,
         Integer.toString(expected));
   }
+
+  /** The redis-server the correlated proxy shares its state through, started on first use. */
+  private String redisUrl() throws IOException {
+    if (redis == null) {
+      int port;
+      try (java.net.ServerSocket s =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      redis =
+          new ProcessBuilder(
+                  CorrelationBenchmark.redisServer(),
+                  "--port",
+                  Integer.toString(port),
+                  "--bind",
+                  "127.0.0.1",
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      redisPort = port;
+      Runtime.getRuntime().addShutdownHook(new Thread(redis::destroy));
+    }
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  private Process redis;
+  private int redisPort;
 
   /** The bare relay's observer: does nothing at all. */
   static final class BareObserver implements RelayObserver {
@@ -898,6 +934,14 @@ public final class ProxyLoad {
           String.join(
               " ",
               Arrays.stream(diff).mapToObj(x -> String.format(Locale.ROOT, "%+.2f", x)).toList()));
+      putRatios(
+          m,
+          "load.ratio.fps_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::framesPerSec));
+      putRatios(
+          m,
+          "load.ratio.p99_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::p99Ms));
       putRatios(
           m,
           "load.ratio.p99_scrape",
