@@ -156,31 +156,31 @@ class AgentConfigTest {
   void correlationErrorsNameThePathAndNeverThePassword() {
     String file = GOOD + "correlation:\n  url: %s\n";
     assertThatThrownBy(() -> read(file.formatted("http://redis:6379"), Map.of()))
-        .hasMessage("agent.yaml: correlation.url (line 18): not a redis:// or rediss:// URL");
+        .hasMessage("agent.yaml: correlation.url (line 17): not a redis:// or rediss:// URL");
     assertThatThrownBy(() -> read(file.formatted("redis://:hunter2@redis:6379"), Map.of()))
         .hasMessage(
-            "agent.yaml: correlation.url (line 18): the URL holds a password; give it in a file or"
+            "agent.yaml: correlation.url (line 17): the URL holds a password; give it in a file or"
                 + " an environment variable instead")
         .message()
         .doesNotContain("hunter2");
     assertThatThrownBy(() -> read(file.formatted("redis://redis:6379/x"), Map.of()))
         .hasMessage(
-            "agent.yaml: correlation.url (line 18): the path may only be a database number (/0"
+            "agent.yaml: correlation.url (line 17): the path may only be a database number (/0"
                 + " to /99)");
     assertThatThrownBy(
             () -> read(file.formatted("redis://redis:6379") + "  password_env: NOPE\n", Map.of()))
         .hasMessage(
-            "agent.yaml: correlation.password_env (line 19): environment variable NOPE is not set"
+            "agent.yaml: correlation.password_env (line 18): environment variable NOPE is not set"
                 + " or empty");
     assertThatThrownBy(
             () -> read(file.formatted("redis://redis:6379") + "  timeout: 10s\n", Map.of()))
-        .hasMessage("agent.yaml: correlation.timeout (line 19): must be above 0 and at most 5s");
+        .hasMessage("agent.yaml: correlation.timeout (line 18): must be above 0 and at most 5s");
     assertThatThrownBy(
             () ->
                 read(file.formatted("redis://redis:6379") + "  ca_file: /etc/hostname\n", Map.of()))
-        .hasMessage("agent.yaml: correlation.ca_file (line 19): needs a rediss:// url (TLS)");
+        .hasMessage("agent.yaml: correlation.ca_file (line 18): needs a rediss:// url (TLS)");
     assertThatThrownBy(() -> read(file.formatted("redis://redis:6379") + "  db: 2\n", Map.of()))
-        .hasMessageStartingWith("agent.yaml: correlation.db (line 19): unknown key");
+        .hasMessageStartingWith("agent.yaml: correlation.db (line 18): unknown key");
     assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_CORRELATION_URL", "redis:/nohost")))
         .hasMessageContaining("correlation.url")
         .hasMessageEndingWith("a redis:// URL needs a host");
