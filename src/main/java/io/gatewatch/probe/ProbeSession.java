@@ -188,7 +188,8 @@ final class ProbeSession {
       return;
     }
     // Fluxer's own client beats at 0.8 x the interval (PROTOCOL.md): early enough that the server
-    // never has to ask and that no gap exceeds the interval (the tracker's heartbeat_late). The
+    // never has to ask and that no gap comes near the tracker's heartbeat_late (1.25 intervals).
+    // The
     // first beat comes after a random part of that period, so sessions do not beat in step.
     s.period = Duration.ofNanos(intervalMs * 1_000_000L * HEARTBEAT_PERIOD_PERCENT / 100);
     double jitter = Math.max(0, Math.min(1, probe.random().getAsDouble()));

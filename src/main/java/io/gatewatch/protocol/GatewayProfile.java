@@ -1,31 +1,63 @@
 package io.gatewatch.protocol;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The opcode and close-code registries of one gateway flavour, plus the protocol limits the tracker
- * checks. Immutable; built by {@link ProfileLoader} from a bundled or operator-supplied YAML file.
+ * The opcode and close-code registries of one gateway flavour, plus the protocol limits and client
+ * policy the tracker checks. Immutable; built by {@link ProfileLoader} from a bundled or
+ * operator-supplied YAML file.
  */
 public final class GatewayProfile {
+  /**
+   * What the gateway tolerates from a client, which the policy rules are measured against.
+   *
+   * @param heartbeatGrace how far past the advertised interval, as a fraction of it, a client
+   *     heartbeat may come before it is late ({@code 0.25}: a heartbeat more than 1.25 intervals
+   *     after the previous one); also how long a server's heartbeat request may stay unanswered
+   *     when the socket closes
+   * @param rateLimitBackoff the wait the gateway asks for after a 4008 before a new socket; zero
+   *     when it asks for none
+   */
+  public record Policy(double heartbeatGrace, Duration rateLimitBackoff) {
+    /** Used where a profile has no {@code policy} section. */
+    public static final Policy DEFAULT = new Policy(0.25, Duration.ZERO);
+
+    public Policy {
+      if (!(heartbeatGrace >= 0 && heartbeatGrace <= 10)) {
+        throw new IllegalArgumentException("heartbeat grace must be from 0 to 10");
+      }
+      if (rateLimitBackoff == null || rateLimitBackoff.isNegative()) {
+        throw new IllegalArgumentException("rate limit backoff must not be negative");
+      }
+    }
+  }
+
   /** Opcodes at or above this value never get their own label; it keeps the lookup an array. */
   static final int MAX_OPCODE = 256;
 
   private final String name;
+  private final String apiVersion;
   private final int maxClientPayloadBytes;
+  private final Policy policy;
   private final Map<Integer, Opcode> opcodes;
   private final Map<Integer, CloseCode> closeCodes;
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
 
   public GatewayProfile(
       String name,
+      String apiVersion,
       int maxClientPayloadBytes,
+      Policy policy,
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes) {
     this.name = name;
+    this.apiVersion = apiVersion;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
+    this.policy = policy;
     Map<Integer, Opcode> ops = new TreeMap<>();
     for (Opcode op : opcodes) {
       ops.put(op.code(), op);
@@ -43,6 +75,19 @@ public final class GatewayProfile {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * The gateway version clients ask for in the URL ({@code v=1} on Fluxer, {@code v=10} on
+   * Discord).
+   */
+  public String apiVersion() {
+    return apiVersion;
+  }
+
+  /** What the gateway tolerates from clients: the thresholds of the policy rules. */
+  public Policy policy() {
+    return policy;
   }
 
   /** Inbound limit per client message; larger ones are a {@code payload_too_large} violation. */

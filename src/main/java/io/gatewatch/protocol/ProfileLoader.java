@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,8 +33,12 @@ import java.util.regex.Pattern;
  * <pre>
  * profile: my-gateway                 # required
  * description: free text              # optional
+ * api_version: "1"                    # optional: the v= clients connect with (default 1)
  * limits:                             # optional
  *   max_client_payload_bytes: 4096    # default 4096
+ * policy:                             # optional: what the gateway tolerates from clients
+ *   heartbeat_grace: 0.25             # fraction of the interval a heartbeat may be late (0.25)
+ *   rate_limit_backoff: 60s           # the wait asked for after 4008; 0s: none (default 0s)
  * opcodes:                            # required
  *   - {code: 0, name: Dispatch, sent_by: server}         # code 0-255; sent_by server|client|both
  * close_codes:                        # required
@@ -51,6 +56,9 @@ import java.util.regex.Pattern;
 public final class ProfileLoader {
   /** The profile used when none is configured. */
   public static final String DEFAULT_PROFILE = "fluxer-seed";
+
+  /** The gateway version assumed when a profile names none. */
+  public static final String DEFAULT_API_VERSION = "1";
 
   /** Largest client payload assumed when a profile has no {@code limits}. */
   public static final int DEFAULT_MAX_CLIENT_PAYLOAD_BYTES = 4096;
@@ -160,9 +168,12 @@ public final class ProfileLoader {
 
   /** Validates a profile document and merges the standard close codes into it. */
   static GatewayProfile build(ConfigNode root) {
-    root.rejectUnknownKeys("profile", "description", "limits", "opcodes", "close_codes");
+    root.rejectUnknownKeys(
+        "profile", "description", "api_version", "limits", "policy", "opcodes", "close_codes");
     String name = profileName(root);
     root.find("description").ifPresent(ConfigNode::text);
+    String apiVersion =
+        root.find("api_version").map(ProfileLoader::apiVersion).orElse(DEFAULT_API_VERSION);
     int maxPayload = DEFAULT_MAX_CLIENT_PAYLOAD_BYTES;
     Optional<ConfigNode> limits = root.find("limits");
     if (limits.isPresent()) {
@@ -183,7 +194,36 @@ public final class ProfileLoader {
     for (CloseCode own : closeCodes(root.get("close_codes"))) {
       merged.put(own.code(), own);
     }
-    return new GatewayProfile(name, maxPayload, opcodes, merged.values());
+    GatewayProfile.Policy policy =
+        root.find("policy").map(ProfileLoader::policy).orElse(GatewayProfile.Policy.DEFAULT);
+    return new GatewayProfile(name, apiVersion, maxPayload, policy, opcodes, merged.values());
+  }
+
+  private static String apiVersion(ConfigNode node) {
+    String v = node.text().strip();
+    if (!v.matches("[0-9]{1,3}")) {
+      throw node.error("must be a version number such as 1 or 10, got \"" + v + "\"");
+    }
+    return v;
+  }
+
+  private static GatewayProfile.Policy policy(ConfigNode node) {
+    node.rejectUnknownKeys("heartbeat_grace", "rate_limit_backoff");
+    double grace = GatewayProfile.Policy.DEFAULT.heartbeatGrace();
+    Optional<ConfigNode> graceNode = node.find("heartbeat_grace");
+    if (graceNode.isPresent()) {
+      grace = graceNode.get().doubleValue();
+      if (!(grace >= 0 && grace <= 10)) {
+        throw graceNode
+            .get()
+            .error("must be a fraction of the interval from 0 to 10, got " + grace);
+      }
+    }
+    Duration backoff =
+        node.find("rate_limit_backoff")
+            .map(ConfigNode::duration)
+            .orElse(GatewayProfile.Policy.DEFAULT.rateLimitBackoff());
+    return new GatewayProfile.Policy(grace, backoff);
   }
 
   private static String profileName(ConfigNode root) {

@@ -12,7 +12,10 @@ public enum Behaviour {
    * Heartbeats at 0.8 x interval with jitter, answers op 1 at once, reconnects as the seed says.
    */
   GOOD,
-  /** Heartbeats too late (1.15 x interval) and answers the server's op 1 only after a while. */
+  /**
+   * Heartbeats too late (every 1.5 x interval) and answers the server's op 1 only after 0.15 x
+   * interval, so its beats come more than 1.25 intervals apart: {@code heartbeat_late}.
+   */
   SLOW,
   /** Ignores the server's op 1 and heartbeats too rarely: ends in 4009 and resumes. */
   DEAF,

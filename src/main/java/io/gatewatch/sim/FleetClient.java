@@ -181,7 +181,7 @@ final class FleetClient {
   private void startHeartbeats(Socket s) {
     double period =
         switch (behaviour) {
-          case SLOW -> 1.15;
+          case SLOW -> 1.5;
           case DEAF -> 1.5;
           default -> 0.8;
         };
@@ -203,7 +203,9 @@ final class FleetClient {
   private void answerHeartbeatRequest(Socket s) {
     switch (behaviour) {
       case DEAF -> {} // never answers
-      case SLOW -> fleet.schedule(() -> heartbeat(s), (long) (intervalMs * 0.12));
+      // a quarter interval late at the gateway's usual check phase (1.33 intervals since the last
+      // beat), yet before its next check would close the socket with 4009
+      case SLOW -> fleet.schedule(() -> heartbeat(s), (long) (intervalMs * 0.15));
       default -> s.send(OP_HEARTBEAT, seq);
     }
   }

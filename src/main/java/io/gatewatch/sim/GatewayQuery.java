@@ -9,7 +9,8 @@ import java.util.Map;
  * parameters are ignored; so is an unknown {@code compress} value (the socket is then
  * uncompressed).
  *
- * @param version {@code v}, or null when absent (then 4012 before Hello, as for any value but 1)
+ * @param version {@code v}, or null when absent (then 4012 before Hello, as for any value but the
+ *     profile's version: 1 on Fluxer, 10 on Discord)
  * @param encoding {@code encoding}, or null (only {@code json} exists; anything else gets 4002)
  * @param compression what {@code compress} and {@code stream} ask for
  */
@@ -44,9 +45,9 @@ public record GatewayQuery(String version, String encoding, Compression compress
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  /** {@code v=1}. */
-  public boolean versionOk() {
-    return "1".equals(version);
+  /** {@code v} is the gateway's version ({@code 1} on Fluxer, {@code 10} on Discord). */
+  public boolean versionOk(String apiVersion) {
+    return apiVersion.equals(version);
   }
 
   /** No encoding, or {@code json}. */

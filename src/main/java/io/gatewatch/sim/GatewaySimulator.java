@@ -218,8 +218,8 @@ public final class GatewaySimulator implements AutoCloseable {
   }
 
   /**
-   * The gateway URL: {@code ws://127.0.0.1:8765/?v=1&encoding=json} (the loopback address when
-   * listening on a wildcard address).
+   * The gateway URL: {@code ws://127.0.0.1:8765/?v=1&encoding=json}, with the profile's version
+   * ({@code v=10} for discord; the loopback address when listening on a wildcard address).
    */
   public String url() {
     InetSocketAddress a = address();
@@ -231,7 +231,13 @@ public final class GatewaySimulator implements AutoCloseable {
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return "ws://" + host + ":" + a.getPort() + "/?v=1&encoding=json";
+    return "ws://"
+        + host
+        + ":"
+        + a.getPort()
+        + "/?v="
+        + settings.profile().apiVersion()
+        + "&encoding=json";
   }
 
   /** Sockets that got their Hello and are still open. */

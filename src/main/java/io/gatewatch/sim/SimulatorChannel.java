@@ -160,7 +160,7 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       return;
     }
     countedIp = ip;
-    if (!query.versionOk()) {
+    if (!query.versionOk(simulator.settings().profile().apiVersion())) {
       LOG.debug("conn {}: v={} refused", number, query.version());
       close(closes.close(CloseCause.INVALID_API_VERSION));
       return;

@@ -24,6 +24,7 @@ public final class Connection {
   static final int CLOSE_AUTHENTICATION_FAILED = 4004;
   static final int CLOSE_INVALID_SEQUENCE = 4007;
   static final int CLOSE_RATE_LIMITED = 4008;
+  static final int CLOSE_SESSION_TIMEOUT = 4009;
 
   private final ConnectionTracker tracker;
   private final Signals signals;
@@ -37,13 +38,39 @@ public final class Connection {
   /** Set once, under this object's lock, when the socket ended or was evicted. */
   volatile boolean ended;
 
-  private long heartbeatIntervalNanos = -1;
+  /** A client heartbeat more than this after the previous one is late; -1 before Hello. */
+  private long lateAfterNanos = -1;
+
+  /** How long a server's heartbeat request may stay unanswered before the close counts it. */
+  private long answerWindowNanos = -1;
+
+  /** The client's last op 1; -1 until its first, which may come anywhere within the interval. */
   private long lastClientHeartbeatAt = -1;
-  private long pendingClientHeartbeatAt = -1;
+
+  /**
+   * The client's heartbeats awaiting their ACK, oldest first. A second is held only when one of the
+   * two answers a server request: the client answered the request and its own timer fired before
+   * the first ACK came back (or the other way round), so both are in flight and the gateway ACKs
+   * them in order. Otherwise a heartbeat still unanswered when the next one goes is missed.
+   */
+  private long beatAwaitingAck = -1;
+
+  private long secondBeatAwaitingAck = -1;
+
+  /** The last client heartbeat went after a server request. */
+  private boolean lastBeatAnswered;
+
+  /** The server asked for a heartbeat and no client heartbeat has gone since. */
+  private boolean serverAsked;
+
+  /** The server's request still to be answered and measured; -1 when none. */
   private long pendingServerRequestAt = -1;
-  private boolean identifyPending;
+
   private boolean authenticated;
   private long resumeSentAt = -1;
+
+  /** This socket sent an Identify; read by the Correlator when the socket ends, under this lock. */
+  boolean identified;
 
   // Owned by the Correlator and guarded by its lock.
   Correlator.Client client;
@@ -135,10 +162,12 @@ public final class Connection {
       if (by == Initiator.NONE) {
         code = CLOSE_ABNORMAL;
       }
-      if (pendingClientHeartbeatAt >= 0) {
-        signals.heartbeatMissed();
-      }
-      if (pendingServerRequestAt >= 0) {
+      missAwaitedBeats();
+      // A request made just before the close had no time to be answered, unless the close is the
+      // server's own verdict that the heartbeat never came.
+      if (pendingServerRequestAt >= 0
+          && (nanos - pendingServerRequestAt > answerWindowNanos
+              || code == CLOSE_SESSION_TIMEOUT && by == Initiator.SERVER)) {
         signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
       }
       if (resumeSentAt >= 0) {
@@ -176,25 +205,33 @@ public final class Connection {
     switch (frame.op()) {
       case OP_HELLO -> {
         if (frame.heartbeatIntervalMs() > 0) {
-          heartbeatIntervalNanos = frame.heartbeatIntervalMs() * 1_000_000L;
-          lastClientHeartbeatAt = nanos;
+          long interval = frame.heartbeatIntervalMs() * 1_000_000L;
+          long grace = (long) (interval * tracker.profile().policy().heartbeatGrace());
+          lateAfterNanos = interval + grace;
+          answerWindowNanos = grace;
         }
       }
       case OP_HEARTBEAT_ACK -> {
-        if (pendingClientHeartbeatAt >= 0) {
-          signals.heartbeatRtt(RttKind.CLIENT, nanos - pendingClientHeartbeatAt);
-          pendingClientHeartbeatAt = -1;
+        if (beatAwaitingAck >= 0) {
+          signals.heartbeatRtt(RttKind.CLIENT, nanos - beatAwaitingAck);
+          beatAwaitingAck = secondBeatAwaitingAck;
+          secondBeatAwaitingAck = -1;
         }
       }
       case OP_HEARTBEAT -> {
         if (pendingServerRequestAt >= 0) {
           signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
+          pendingServerRequestAt = -1;
         }
-        pendingServerRequestAt = nanos;
+        // A request while the client's last heartbeat awaits its ACK crossed that heartbeat on the
+        // way: the server asked before it had read it, and reading it answers the request.
+        if (beatAwaitingAck < 0) {
+          pendingServerRequestAt = nanos;
+        }
+        serverAsked = true;
       }
       case OP_DISPATCH -> {
         if (frame.event() == ScannedFrame.Event.READY) {
-          identifyPending = false;
           authenticated = true;
           signals.ready(Via.IDENTIFY);
           tracker.correlator().sessionEstablished(this, nanos, frame.sessionId(), Via.IDENTIFY);
@@ -209,7 +246,6 @@ public final class Connection {
       }
       case OP_INVALID_SESSION -> {
         signals.invalidSession();
-        identifyPending = false;
         authenticated = false;
         if (resumeSentAt >= 0) {
           resumeEnded(ResumeOutcome.INVALID_SESSION);
@@ -228,22 +264,30 @@ public final class Connection {
           signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
           pendingServerRequestAt = -1;
         }
-        if (pendingClientHeartbeatAt >= 0) {
-          signals.heartbeatMissed();
-        }
-        if (heartbeatIntervalNanos > 0
+        if (lateAfterNanos > 0
             && lastClientHeartbeatAt >= 0
-            && nanos - lastClientHeartbeatAt > heartbeatIntervalNanos) {
+            && nanos - lastClientHeartbeatAt > lateAfterNanos) {
           signals.violation(PolicyRule.HEARTBEAT_LATE);
         }
         lastClientHeartbeatAt = nanos;
-        pendingClientHeartbeatAt = nanos;
+        boolean answers = serverAsked;
+        serverAsked = false;
+        if (beatAwaitingAck >= 0 && secondBeatAwaitingAck < 0 && (answers || lastBeatAnswered)) {
+          secondBeatAwaitingAck = nanos;
+        } else {
+          missAwaitedBeats();
+          beatAwaitingAck = nanos;
+        }
+        lastBeatAnswered = answers;
       }
       case OP_IDENTIFY -> {
-        if (authenticated || identifyPending) {
+        // What the gateway refuses (4005) is an Identify on a socket that holds a session. A second
+        // one while READY is awaited is not flagged: a gateway may drop an Identify silently (over
+        // its Identify budget), and the client's retry on the same socket is then the only way on.
+        if (authenticated) {
           signals.violation(PolicyRule.IDENTIFY_TWICE);
         }
-        identifyPending = true;
+        identified = true;
         tracker
             .correlator()
             .identified(this, nanos, frame.hasToken(), frame.tokenFingerprint(), frame.shardId());
@@ -256,6 +300,17 @@ public final class Connection {
       }
       default -> {}
     }
+  }
+
+  private void missAwaitedBeats() {
+    if (beatAwaitingAck >= 0) {
+      signals.heartbeatMissed();
+    }
+    if (secondBeatAwaitingAck >= 0) {
+      signals.heartbeatMissed();
+    }
+    beatAwaitingAck = -1;
+    secondBeatAwaitingAck = -1;
   }
 
   private void resumeEnded(ResumeOutcome outcome) {

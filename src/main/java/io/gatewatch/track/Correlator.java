@@ -84,7 +84,7 @@ final class Correlator {
     this.profile = profile;
     this.directory = directory;
     this.windowNanos = settings.linkWindow().toNanos();
-    this.backoffNanos = settings.rateLimitBackoff().toNanos();
+    this.backoffNanos = profile.policy().rateLimitBackoff().toNanos();
     this.maxClients = settings.maxClients();
   }
 
@@ -167,7 +167,6 @@ final class Correlator {
                       : localClose;
               checked(
                   conn,
-                  now,
                   Math.max(localFatalAt, f.authFailedAt()),
                   resume ? lastClose : null,
                   Math.max(localRateLimitedAt, f.rateLimitedAt()));
@@ -175,14 +174,17 @@ final class Correlator {
   }
 
   private synchronized void checked(
-      Connection conn, long now, long fatalAt, CloseCode lastClose, long rateLimitedAt) {
-    if (fatalAt >= 0 && now - fatalAt <= windowNanos) {
+      Connection conn, long fatalAt, CloseCode lastClose, long rateLimitedAt) {
+    // A retry is a socket opened after the refusal: shards of one bot identifying together with
+    // one token, whose sockets were all open before the first 4004 came back, are not retrying.
+    if (fatalAt >= 0 && conn.openedAt >= fatalAt && conn.openedAt - fatalAt <= windowNanos) {
       signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
     }
     if (lastClose != null && lastClose.resumable() == Resumability.FALSE) {
       signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE);
     }
-    if (!conn.backoffChecked && rateLimitedAt >= 0) {
+    // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
+    if (!conn.backoffChecked && rateLimitedAt >= 0 && conn.openedAt >= rateLimitedAt) {
       conn.backoffChecked = true;
       if (conn.openedAt - rateLimitedAt < backoffNanos) {
         signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
@@ -354,7 +356,9 @@ final class Correlator {
       client.rateLimitedAt = now;
     }
     long authFailed = -1;
-    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && client.hasLinkKey) {
+    // Only a refused Identify says the token is bad: a 4004 that answers a Resume may mean that the
+    // token does not own that session (Fluxer), after which an Identify with it is the cure.
+    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
       authFailed = client.linkKey & FINGERPRINT_MASK;
       if (authFailedAt.size() < maxClients) {
         authFailedAt.put(authFailed, now);

@@ -12,7 +12,6 @@ import java.time.Duration;
  * @param maxConnections sockets tracked at most; beyond it the least recently active are dropped
  * @param maxClients clients (session lineages) remembered at most for linking
  * @param resumeTimeout a Resume unanswered for this long ends with outcome {@code timeout}
- * @param rateLimitBackoff the wait the seed asks for after 4008 (60 s)
  * @param sweepInterval how often, in event time, expired state is looked for
  */
 public record TrackerSettings(
@@ -21,7 +20,6 @@ public record TrackerSettings(
     int maxConnections,
     int maxClients,
     Duration resumeTimeout,
-    Duration rateLimitBackoff,
     Duration sweepInterval) {
 
   public static final TrackerSettings DEFAULTS =
@@ -31,14 +29,12 @@ public record TrackerSettings(
           200_000,
           200_000,
           Duration.ofSeconds(30),
-          Duration.ofSeconds(60),
           Duration.ofSeconds(1));
 
   public TrackerSettings {
     requirePositive(linkWindow, "linkWindow");
     requirePositive(idleTtl, "idleTtl");
     requirePositive(resumeTimeout, "resumeTimeout");
-    requirePositive(rateLimitBackoff, "rateLimitBackoff");
     requirePositive(sweepInterval, "sweepInterval");
     if (maxConnections < 1 || maxClients < 1) {
       throw new IllegalArgumentException("maxConnections and maxClients must be at least 1");
@@ -52,34 +48,21 @@ public record TrackerSettings(
   }
 
   public TrackerSettings withMaxConnections(int max) {
-    return new TrackerSettings(
-        linkWindow, idleTtl, max, maxClients, resumeTimeout, rateLimitBackoff, sweepInterval);
+    return new TrackerSettings(linkWindow, idleTtl, max, maxClients, resumeTimeout, sweepInterval);
   }
 
   public TrackerSettings withMaxClients(int max) {
     return new TrackerSettings(
-        linkWindow, idleTtl, maxConnections, max, resumeTimeout, rateLimitBackoff, sweepInterval);
+        linkWindow, idleTtl, maxConnections, max, resumeTimeout, sweepInterval);
   }
 
   public TrackerSettings withLinkWindow(Duration window) {
     return new TrackerSettings(
-        window,
-        idleTtl,
-        maxConnections,
-        maxClients,
-        resumeTimeout,
-        rateLimitBackoff,
-        sweepInterval);
+        window, idleTtl, maxConnections, maxClients, resumeTimeout, sweepInterval);
   }
 
   public TrackerSettings withIdleTtl(Duration ttl) {
     return new TrackerSettings(
-        linkWindow,
-        ttl,
-        maxConnections,
-        maxClients,
-        resumeTimeout,
-        rateLimitBackoff,
-        sweepInterval);
+        linkWindow, ttl, maxConnections, maxClients, resumeTimeout, sweepInterval);
   }
 }

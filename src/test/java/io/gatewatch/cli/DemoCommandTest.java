@@ -42,29 +42,36 @@ class DemoCommandTest {
           "gatewatch_connections_refused_total",
           "gatewatch_http_auth_failures_total");
 
+  /** Starts the demo on free ports, writing its final metrics to {@code prom}. */
+  private static CompletableFuture<Integer> demo(
+      Path prom, StringWriter out, StringWriter err, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--gateway-listen",
+                "127.0.0.1:0",
+                "--proxy-listen",
+                "127.0.0.1:0",
+                "--metrics-out",
+                prom.toString()));
+    args.addAll(List.of(more));
+    return CompletableFuture.supplyAsync(
+        () ->
+            new CommandLine(new Main())
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args.toArray(String[]::new)));
+  }
+
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CompletableFuture<Integer> run =
-        CompletableFuture.supplyAsync(
-            () ->
-                new CommandLine(new Main())
-                    .setOut(new PrintWriter(out, true))
-                    .setErr(new PrintWriter(err, true))
-                    .execute(
-                        "demo",
-                        "--duration",
-                        "35s",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--gateway-listen",
-                        "127.0.0.1:0",
-                        "--proxy-listen",
-                        "127.0.0.1:0",
-                        "--metrics-out",
-                        prom.toString()));
+    CompletableFuture<Integer> run = demo(prom, out, err, "--duration", "35s");
 
     // A newcomer posts the bundled capture to the demo's open ingest endpoint.
     Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
@@ -127,6 +134,41 @@ class DemoCommandTest {
                       && l.contains("rule=\"" + rule + "\"")
                       && value(l) > 0);
     }
+    // ...and none from the probe, which follows the seed's strategy by the book
+    assertThat(lines)
+        .filteredOn(
+            l -> l.startsWith("gateway_policy_violations_total{") && l.contains("source=\"probe\""))
+        .allMatch(l -> value(l) == 0);
+  }
+
+  /**
+   * Clients that follow the seed's strategy exactly break no rule, through every fault the demo
+   * injects (drains, dropped connections, expired sessions, delayed ACKs) and under the load of a
+   * build machine; neither does the probe.
+   */
+  @Test
+  void goodClientsAndTheProbeBreakNoRule(@TempDir Path dir) throws Exception {
+    Path prom = dir.resolve("demo.prom");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        demo(prom, out, err, "--duration", "30s", "--mix", "good=30").get(120, TimeUnit.SECONDS);
+    assertThat(exit).as(err.toString()).isZero();
+    List<String> lines = Files.readAllLines(prom);
+    // the faults happened: sockets were drained, dropped and resumed
+    assertThat(sum(lines, "gateway_reconnect_requests_total{", "source=\"proxy\"")).isPositive();
+    assertThat(sum(lines, "gateway_resume_total{", "outcome=\"success\"")).isPositive();
+    assertThat(sum(lines, "gateway_heartbeat_rtt_seconds_count{", "source=\"proxy\"")).isPositive();
+    assertThat(lines)
+        .filteredOn(l -> l.startsWith("gateway_policy_violations_total{"))
+        .allMatch(l -> value(l) == 0, "no violation from any source");
+  }
+
+  private static double sum(List<String> lines, String prefix, String contains) {
+    return lines.stream()
+        .filter(l -> l.startsWith(prefix) && l.contains(contains))
+        .mapToDouble(DemoCommandTest::value)
+        .sum();
   }
 
   private static double value(String line) {

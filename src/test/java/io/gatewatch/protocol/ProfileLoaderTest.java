@@ -253,6 +253,59 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void policyAndApiVersionPerBundledProfile() {
+    GatewayProfile seed = ProfileLoader.load("fluxer-seed");
+    assertThat(seed.apiVersion()).isEqualTo("1");
+    assertThat(seed.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60)));
+    GatewayProfile current = ProfileLoader.load("fluxer-current");
+    assertThat(current.apiVersion()).isEqualTo("1");
+    assertThat(current.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+    GatewayProfile discord = ProfileLoader.load("discord");
+    assertThat(discord.apiVersion()).isEqualTo("10");
+    assertThat(discord.policy())
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+  }
+
+  @Test
+  void policyAndApiVersionAreOptionalAndValidated() throws Exception {
+    GatewayProfile bare =
+        ProfileLoader.load(write("bare.yaml", "profile: p\nopcodes: []\nclose_codes: []\n"));
+    assertThat(bare.apiVersion()).isEqualTo("1");
+    assertThat(bare.policy()).isEqualTo(GatewayProfile.Policy.DEFAULT);
+    Path own =
+        write(
+            "own.yaml",
+            "profile: p\napi_version: 9\npolicy:\n  heartbeat_grace: 0.5\n"
+                + "  rate_limit_backoff: 30s\nopcodes: []\nclose_codes: []\n");
+    assertThat(ProfileLoader.load(own).apiVersion()).isEqualTo("9");
+    assertThat(ProfileLoader.load(own).policy())
+        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30)));
+    Path negative =
+        write(
+            "neg.yaml",
+            "profile: p\npolicy:\n  heartbeat_grace: -0.1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(negative))
+        .hasMessage(
+            negative
+                + ": policy.heartbeat_grace (line 3): must be a fraction of the interval from 0 to"
+                + " 10, got -0.1");
+    Path typo =
+        write("typo.yaml", "profile: p\npolicy:\n  grace: 1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(typo))
+        .hasMessage(
+            typo
+                + ": policy.grace (line 3): unknown key; expected one of [heartbeat_grace,"
+                + " rate_limit_backoff]");
+    Path version = write("v.yaml", "profile: p\napi_version: v1\nopcodes: []\nclose_codes: []\n");
+    assertThatThrownBy(() -> ProfileLoader.load(version))
+        .hasMessage(
+            version
+                + ": api_version (line 2): must be a version number such as 1 or 10, got \"v1\"");
+  }
+
+  @Test
   void brokenSyntaxNamesFileAndLine() throws Exception {
     Path file = write("syntax.yaml", "profile: x\nopcodes: [\n  {code: 0\nclose_codes: []\n");
     assertThatThrownBy(() -> ProfileLoader.load(file.toString()))
@@ -272,8 +325,8 @@ class ProfileLoaderTest {
                 + " code, label, name, recovery, resumable]");
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
-            ": descripton (line 2): unknown key; expected one of [close_codes, description,"
-                + " limits, opcodes, profile]");
+            ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
+                + " description, limits, opcodes, policy, profile]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"

@@ -11,7 +11,11 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's example bot compiles against the current API (it is run by hand: docs/tap.md). */
+/**
+ * The examples stay usable: the Java bot compiles against the current API (it is run by hand:
+ * docs/tap.md), and docs/tap.md quotes the JavaScript forwarder exactly as ForwarderExampleTest
+ * runs it.
+ */
 class ExamplesTest {
   @Test
   void theTapBotExampleCompiles(@TempDir Path out) throws Exception {
@@ -31,5 +35,11 @@ class ExamplesTest {
             .call();
     assertThat(ok).as(errors.toString()).isTrue();
     assertThat(Files.exists(out.resolve("TapBot.class"))).isTrue();
+  }
+
+  @Test
+  void docsTapQuotesTheForwarderItsTestRuns() throws Exception {
+    String file = Files.readString(Path.of("examples/forward.mjs"));
+    assertThat(Files.readString(Path.of("docs/tap.md"))).contains("```js\n" + file + "```");
   }
 }

@@ -81,6 +81,74 @@ class HeartbeatTest {
     assertThat(s.tally.rtts(RttKind.CLIENT)).containsExactly(10_000_000L);
   }
 
+  /**
+   * A client that answers the server's request and whose own timer fires before the first ACK is
+   * back (as @discordjs/ws does) has two heartbeats in flight; the gateway ACKs them in order.
+   */
+  @Test
+  void anAnswerAndARegularBeatInFlightTogetherAreBothMeasured() {
+    Script s =
+        new Script()
+            .session("c", "tok", "s1", 0)
+            .at(37_126)
+            .server("c", Script.heartbeatRequest())
+            .at(37_127)
+            .client("c", Script.heartbeat(1L)) // the answer
+            .at(37_129)
+            .client("c", Script.heartbeat(1L)) // its own timer, before the answer's ACK
+            .at(37_177)
+            .server("c", Script.ack())
+            .at(37_180)
+            .server("c", Script.ack());
+
+    assertThat(s.count("gateway.heartbeat.missed")).isZero();
+    assertThat(s.tally.rtts(RttKind.CLIENT)).containsExactly(50_000_000L, 51_000_000L);
+    assertThat(s.tally.rtts(RttKind.SERVER_REQUEST)).containsExactly(1_000_000L);
+  }
+
+  /** The server asked before it read the client's beat; the client answers anyway. */
+  @Test
+  void aRequestCrossingABeatAndItsAnswerAreAllMeasured() {
+    Script s =
+        new Script()
+            .session("c", "tok", "s1", 0)
+            .at(40_000)
+            .client("c", Script.heartbeat(1L))
+            .at(40_002)
+            .server("c", Script.heartbeatRequest())
+            .at(40_004)
+            .client("c", Script.heartbeat(1L)) // answers the request; the first ACK is still out
+            .at(40_030)
+            .server("c", Script.ack())
+            .at(40_034)
+            .server("c", Script.ack());
+
+    assertThat(s.count("gateway.heartbeat.missed")).isZero();
+    assertThat(s.tally.rtts(RttKind.CLIENT)).containsExactly(30_000_000L, 30_000_000L);
+    assertThat(s.tally.rtts(RttKind.SERVER_REQUEST)).isEmpty();
+    s.assertNoViolations();
+  }
+
+  @Test
+  void twoBeatsInFlightThatAreNeverAcknowledgedAreBothMissed() {
+    Script s =
+        new Script()
+            .session("c", "tok", "s1", 0)
+            .at(37_126)
+            .server("c", Script.heartbeatRequest())
+            .at(37_127)
+            .client("c", Script.heartbeat(1L))
+            .at(37_129)
+            .client("c", Script.heartbeat(1L))
+            .at(70_000)
+            .client("c", Script.heartbeat(1L)) // an interval later, still no ACK: both missed
+            .at(70_040)
+            .server("c", Script.ack());
+
+    assertThat(s.count("gateway.heartbeat.missed")).isEqualTo(2);
+    assertThat(s.tally.rtts(RttKind.CLIENT)).containsExactly(40_000_000L);
+  }
+
   @Test
   void aHeartbeatWithoutAckBeforeTheCloseIsMissed() {
     Script s =

@@ -110,14 +110,18 @@ class PolicyTest {
   }
 
   @Test
-  void heartbeatLaterThanTheInterval() {
+  void heartbeatMoreThanAQuarterIntervalLate() {
+    // fluxer-seed: heartbeat_grace 0.25, so late means more than 51,562.5 ms after the last one
     Script s =
         new Script()
             .session("c", "tok", "s1", 0)
             .at(1 + 41_250)
             .client("c", Script.heartbeat(1L))
             .server("c", Script.ack())
-            .at(1 + 41_250 + 41_251)
+            .at(1 + 41_250 + 51_562)
+            .client("c", Script.heartbeat(1L))
+            .server("c", Script.ack())
+            .at(1 + 41_250 + 51_562 + 51_563)
             .client("c", Script.heartbeat(1L));
     assertOnly(s, PolicyRule.HEARTBEAT_LATE, 1);
   }
