@@ -70,10 +70,11 @@ import java.util.function.ToDoubleFunction;
  *
  * <ol>
  *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
- *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed, and
- *       observed with /metrics scraped every second run side by side (one fleet and one proxy JVM
- *       each, one simulator), so that every round measures the three in the same window; medians of
- *       the rounds and of the per-round ratios are reported.
+ *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed,
+ *       observed with /metrics scraped every second, and observed with Redis correlation on (a
+ *       redis-server started here) run side by side (one fleet and one proxy JVM each, one
+ *       simulator), so that every round measures the four in the same window; medians of the rounds
+ *       and of the per-round ratios are reported.
  *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
  *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
  *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
@@ -101,7 +102,7 @@ public final class ProxyLoad {
   }
 
   // ---- options ----
-  /** Offered load: clients per variant (three variants run side by side). */
+  /** Offered load: clients per variant (the variants run side by side). */
   private int connections = 1000;
 
   private int periodMs = 500;
@@ -140,7 +141,7 @@ public final class ProxyLoad {
                 + " [--dispatch-bytes N|MIN..MAX] [--saturate-connections K] [--saturate-s D]"
                 + " [--saturate-rounds R] [--client-threads T] [--node-java-opts 'OPTS']"
                 + " [--results FILE]\n  --connections K: offered-load clients per variant;"
-                + " the three variants run side by side, so 3 x K in all");
+                + " the four variants run side by side, so 4 x K in all");
         System.exit(0);
       }
       if (i + 1 >= args.length) {
@@ -472,11 +473,11 @@ public final class ProxyLoad {
   }
 
   /**
-   * One round of offered load: the three variants run side by side, each proxy in its own JVM with
-   * its own fleet of {@code connections} clients, all on one simulator and measured in the same
-   * window. Whatever else stalls the machine (the client fleet's or the simulator's garbage
-   * collections, other processes) then delays all three alike, and the per-round ratios compare the
-   * proxies alone.
+   * One round of offered load: the variants run side by side, each proxy in its own JVM with its
+   * own fleet of {@code connections} clients, all on one simulator and measured in the same window.
+   * Whatever else stalls the machine (the client fleet's or the simulator's garbage collections,
+   * other processes) then delays all of them alike, and the per-round ratios compare the proxies
+   * alone.
    */
   private List<LoadResult> loadRound(int round) throws Exception {
     Map<Variant, Node> proxies = new EnumMap<>(Variant.class);
