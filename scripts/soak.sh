@@ -17,17 +17,21 @@ cd "$(dirname "$0")/.."
 
 usage() { echo "usage: scripts/soak.sh DURATION [INTERVAL_SECONDS] [CLIENTS]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
+# A duration as gatewatch reads it (docs/config.md): a unit always; a bare number is refused.
 seconds() {
   case "$1" in
-    *ms) echo $(( ${1%ms} / 1000 )) ;;
-    *s) echo "${1%s}" ;;
-    *m) echo $(( ${1%m} * 60 )) ;;
-    *h) echo $(( ${1%h} * 3600 )) ;;
-    *[!0-9]*|'') usage ;;
-    *) echo "$1" ;;
+    *[0-9]ms) n=${1%ms}; [[ $n =~ ^[0-9]+$ ]] && echo $(( n / 1000 )) ;;
+    *[0-9]s) n=${1%s}; [[ $n =~ ^[0-9]+$ ]] && echo "$n" ;;
+    *[0-9]m) n=${1%m}; [[ $n =~ ^[0-9]+$ ]] && echo $(( n * 60 )) ;;
+    *[0-9]h) n=${1%h}; [[ $n =~ ^[0-9]+$ ]] && echo $(( n * 3600 )) ;;
+    *) false ;;
   esac
 }
-DURATION=$(seconds "$1")
+if [[ $1 =~ ^[0-9]+$ ]]; then
+  echo "scripts/soak.sh: DURATION: \"$1\" has no unit; add one, e.g. ${1}s (units: ms, s, m, h)" >&2
+  exit 2
+fi
+DURATION=$(seconds "$1") || usage
 INTERVAL=${2:-30}
 CLIENTS=${3:-300}
 JAR=${JAR:-target/gatewatch.jar}

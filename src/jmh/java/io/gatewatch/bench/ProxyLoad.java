@@ -190,8 +190,8 @@ public final class ProxyLoad {
           Locale.ROOT,
           "%n== offered load: %d connections, heartbeat every %d ms, %.1f dispatches/s per"
               + " session (%s bytes) through each of bare / observed / observed + /metrics"
-              + " scraped every second, the three side by side on one simulator (measured in the"
-              + " same window), warm-up %d s, measure %d s, %d rounds ==%n",
+              + " scraped every second / observed + Redis correlation, side by side on one"
+              + " simulator (measured in the same window), warm-up %d s, measure %d s, %d rounds ==%n",
           connections,
           periodMs,
           dispatchRate,

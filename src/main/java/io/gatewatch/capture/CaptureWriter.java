@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.gatewatch.config.ConfigException;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
 import java.io.BufferedOutputStream;
@@ -62,14 +63,19 @@ public final class CaptureWriter implements AutoCloseable {
     this.file = file;
     this.redactor = redactor;
     this.queue = new ArrayBlockingQueue<>(queueLines);
-    this.out =
-        new BufferedOutputStream(
-            Files.newOutputStream(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE),
-            64 * 1024);
+    try {
+      this.out =
+          new BufferedOutputStream(
+              Files.newOutputStream(
+                  file,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.APPEND,
+                  StandardOpenOption.WRITE),
+              64 * 1024);
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot write the capture " + file + ": " + ConfigException.describe(e), e);
+    }
     this.thread = new Thread(this::drain, "gatewatch-capture");
     thread.setDaemon(true);
     thread.start();

@@ -538,8 +538,8 @@ public record AgentConfig(
     if (p.find("tls").isPresent()) {
       ConfigNode tls = p.get("tls");
       tls.rejectUnknownKeys("cert", "key");
-      cert = Path.of(v.text(tls.get("cert")));
-      key = Path.of(v.text(tls.get("key")));
+      cert = readable(tls.get("cert"), v);
+      key = readable(tls.get("key"), v);
     }
     ProxySettings settings;
     try {
@@ -557,7 +557,7 @@ public record AgentConfig(
               p.find("max_frame_bytes")
                   .map(v::positive)
                   .orElse(ProxySettings.DEFAULT_MAX_FRAME_BYTES),
-              p.find("upstream_ca").map(n -> Path.of(v.text(n))).orElse(null),
+              p.find("upstream_ca").map(n -> readable(n, v)).orElse(null),
               cert == null ? null : new ProxySettings.ListenerTls(cert, key),
               0);
     } catch (IllegalArgumentException e) {
@@ -640,11 +640,11 @@ public record AgentConfig(
       if (override == null) {
         return n.duration();
       }
-      Duration d = Durations.parseOrNull(override);
-      if (d == null) {
-        throw n.error(envName(n.path()) + ": " + Durations.EXPECTED);
+      try {
+        return Durations.parse(envName(n.path()), override);
+      } catch (IllegalArgumentException e) {
+        throw n.error(e.getMessage());
       }
-      return d;
     }
 
     int positive(ConfigNode n) {

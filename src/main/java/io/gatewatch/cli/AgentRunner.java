@@ -9,6 +9,7 @@ import io.gatewatch.probe.JdkTransport;
 import io.gatewatch.probe.Probe;
 import io.gatewatch.probe.Scheduler;
 import io.gatewatch.probe.SystemScheduler;
+import io.gatewatch.probe.Transport;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
@@ -19,6 +20,9 @@ import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -103,6 +107,7 @@ final class AgentRunner implements AutoCloseable {
             proxies.get(proxies.size() - 1).url(""),
             p.upstream(),
             p.capture() == null ? "" : " (capture " + p.capture() + ")");
+        checkUpstream(p);
       }
       for (AgentConfig.ProbeConfig p : config.probes()) {
         probes.add(
@@ -186,6 +191,38 @@ final class AgentRunner implements AutoCloseable {
     return correlation;
   }
 
+  /**
+   * Says in one line, at start, when a proxy's upstream does not accept a TCP connection. The proxy
+   * still runs: a gateway that is down or restarting must not take its watcher down with it (its
+   * clients get 1014, counted in {@code gatewatch_upstream_errors_total}); but a mistyped host is
+   * seen now, not at the first client. Off the start-up path, on a thread of its own.
+   */
+  private static void checkUpstream(AgentConfig.ProxyConfig p) {
+    URI upstream = p.upstream();
+    int port =
+        upstream.getPort() >= 0
+            ? upstream.getPort()
+            : "wss".equals(upstream.getScheme()) ? 443 : 80;
+    int timeout = (int) Math.min(Integer.MAX_VALUE, p.settings().connectTimeout().toMillis());
+    Thread check =
+        new Thread(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(upstream.getHost(), port), timeout);
+              } catch (IOException e) {
+                log.warn(
+                    "proxy {}: upstream {} unreachable at start ({}); relaying anyway, clients get"
+                        + " close 1014 until it answers",
+                    p.gateway(),
+                    upstream,
+                    Transport.describe(e));
+              }
+            },
+            "gatewatch-upstream-check");
+    check.setDaemon(true);
+    check.start();
+  }
+
   /** {@code POST /v1/capture} on the agent's port, when the configuration enables it. */
   private static void addIngest(AgentConfig config, Watches watches, AgentServer server) {
     if (config.ingest() != null) {
@@ -230,6 +267,7 @@ final class AgentRunner implements AutoCloseable {
     try {
       agent = start(config);
     } catch (IOException e) {
+      Main.traceAtDebug(command, e);
       err.println("gatewatch " + command + ": " + e.getMessage());
       return 1;
     }

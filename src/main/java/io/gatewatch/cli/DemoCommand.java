@@ -70,7 +70,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class DemoCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
@@ -117,7 +118,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Close-code profile (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long: 90s, 10m, 2h.")
   String duration;
 
   @Option(
@@ -176,8 +180,9 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + gatewayListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
       return 1;
     }
     WatchedProxy proxy;
@@ -204,9 +209,10 @@ public final class DemoCommand implements Callable<Integer> {
               clock,
               tally);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + proxyListen + ": " + e.getMessage());
+      err.println("gatewatch demo: " + e.getMessage() + " (--proxy-listen)");
       return 1;
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives
@@ -232,12 +238,18 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
+      Main.traceAtDebug("demo", e);
       probe.close();
       probeScheduler.close();
       proxy.close();
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: cannot listen on " + listen + ": " + e.getMessage());
+      err.println(
+          "gatewatch demo: cannot listen on "
+              + listen
+              + ": "
+              + ConfigException.describe(e)
+              + " (--listen)");
       return 1;
     }
     // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
@@ -332,7 +344,9 @@ public final class DemoCommand implements Callable<Integer> {
       try {
         Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
-        err.println("gatewatch demo: cannot write " + metricsOut + ": " + e.getMessage());
+        Main.traceAtDebug("demo", e);
+        err.println(
+            "gatewatch demo: cannot write " + metricsOut + ": " + ConfigException.describe(e));
         return 1;
       }
     }

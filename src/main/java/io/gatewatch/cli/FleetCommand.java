@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
           + " oversize payloads, a second Identify).",
       "Tokens are valid-fleet-N (revoked-fleet-N for bad-token), as the simulator accepts.",
       "Prints a summary line every 10 s; Ctrl-C or --duration ends it."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class FleetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -61,7 +62,10 @@ public final class FleetCommand implements Callable<Integer> {
           "The gateway's close codes, for the resume decisions (default: ${DEFAULT-VALUE}).")
   String profile;
 
-  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long.")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      description = "Stop after this long: 90s, 10m, 2h.")
   String duration;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for jitter and delays.")

@@ -1,8 +1,14 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.LogFormat;
 import io.gatewatch.export.Logging;
 import io.gatewatch.metrics.AgentMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,6 +37,13 @@ import picocli.CommandLine.ScopeType;
     },
     footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** The footer of every command that reads a duration: the one rule, said where it applies. */
+  static final String DURATIONS =
+      "Durations take a unit: 500ms, 45s, 10m, 1h. A number alone (90) is refused, since it"
+          + " could mean any unit; only 0 may stand alone.";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -40,7 +53,49 @@ public final class Main implements Runnable {
   /** Runs the command line and returns its exit code (for tests: nothing calls System.exit). */
   public static int run(String... args) {
     Logging.bridgeJul();
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The command line as {@link #main} runs it, for tests that set its output streams. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(Main::failed);
+  }
+
+  /**
+   * A failure a command did not turn into its own message. One the environment causes (a file, a
+   * port, the network: an {@link IOException}; a {@link ConfigException}) is one line on stderr,
+   * exit 1 (2 for configuration), with the stack trace only at debug level ({@code
+   * GATEWATCH_LOG_LEVEL=debug}); anything else is a bug and keeps its stack trace.
+   */
+  static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed)
+      throws Exception {
+    Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+    if (!(cause instanceof IOException) && !(cause instanceof ConfigException)) {
+      throw e; // picocli prints it whole
+    }
+    String name = "gatewatch " + command.getCommandName();
+    traceAtDebug(command.getCommandName(), e);
+    command.getErr().println(name + ": " + describe(cause));
+    command.getErr().flush();
+    return cause instanceof ConfigException ? 2 : 1;
+  }
+
+  /** An expected failure's stack trace, for {@code GATEWATCH_LOG_LEVEL=debug} only. */
+  static void traceAtDebug(String command, Exception e) {
+    log.debug("gatewatch {} failed", command, e);
+  }
+
+  /** A failure in a few words, with the file it concerns when there is one. */
+  static String describe(Throwable e) {
+    if (e instanceof FileSystemException f && f.getFile() != null) {
+      return f.getFile() + ": " + ConfigException.describe(f);
+    }
+    if (e instanceof IOException io) {
+      return ConfigException.describe(io);
+    }
+    return e.getMessage();
   }
 
   @Option(

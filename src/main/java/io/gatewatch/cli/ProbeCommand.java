@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
@@ -47,7 +48,8 @@ import picocli.CommandLine.Spec;
           + " 'probes' in a run --config file (docs/config.md).",
       "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not, 2 on"
           + " bad usage."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ProbeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -130,6 +132,14 @@ public final class ProbeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    Duration giveUpAfter;
+    try { // both read in either mode, so a bad value is never silently ignored
+      giveUpAfter = Durations.parse("--timeout", timeout);
+      Durations.parse("--resume-every", resumeEvery);
+    } catch (IllegalArgumentException e) {
+      err.println("gatewatch probe: " + e.getMessage());
+      return 2;
+    }
     if (!once) {
       AgentConfig config;
       try {
@@ -144,12 +154,10 @@ public final class ProbeCommand implements Callable<Integer> {
     ProbeSettings settings;
     ProbeToken probeToken;
     GatewayProfile gatewayProfile;
-    Duration giveUpAfter;
     try {
       if (heartbeats < 1) {
         throw new IllegalArgumentException("--heartbeats: must be at least 1");
       }
-      giveUpAfter = Durations.parse("--timeout", timeout);
       gatewayProfile = ProfileLoader.load(profile);
       settings =
           new ProbeSettings(
@@ -161,10 +169,15 @@ public final class ProbeCommand implements Callable<Integer> {
                   ReconnectPolicy.Settings.DEFAULTS,
                   0)
               .once(heartbeats);
-      probeToken =
-          token.file != null
-              ? ProbeToken.fromFile(token.file)
-              : ProbeToken.fromEnv(token.env, System.getenv());
+      try {
+        probeToken =
+            token.file != null
+                ? ProbeToken.fromFile(token.file)
+                : ProbeToken.fromEnv(token.env, System.getenv());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            (token.file != null ? "--token-file: " : "--token-env: ") + e.getMessage(), e);
+      }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch probe: " + asFlag(e.getMessage()));
       return 2;
@@ -188,6 +201,11 @@ public final class ProbeCommand implements Callable<Integer> {
         finished = probe.awaitDone(giveUpAfter);
       } finally {
         probe.close();
+      }
+      Optional<String> unreachable = probe.unreachable();
+      if (unreachable.isPresent()) {
+        err.println("gatewatch probe: " + unreachable.get());
+        return 1;
       }
       report = OnceReport.of(probe, finished);
     }

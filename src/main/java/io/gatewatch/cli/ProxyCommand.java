@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
       "Relay every WebSocket connection to the upstream gateway unchanged and watch it"
           + " (source=\"proxy\"). Path and query pass unchanged; X-Forwarded-For is appended.",
       "The same as one entry of 'proxies' in a run --config file (docs/config.md)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ProxyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -74,11 +75,15 @@ public final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--max-connections", description = "Relayed sockets at most (default 10000).")
   Integer maxConnections;
 
-  @Option(names = "--connect-timeout", description = "Upstream connect + handshake (default 5s).")
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      description = "Upstream connect + handshake (default 5s).")
   String connectTimeout;
 
   @Option(
       names = "--idle-timeout",
+      paramLabel = "DURATION",
       description = "No frame either way for this long (default 120s).")
   String idleTimeout;
 
@@ -93,6 +98,12 @@ public final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      spec.commandLine()
+          .getErr()
+          .println("gatewatch proxy: give --tls-cert and --tls-key together");
+      return 2;
+    }
     AgentConfig config;
     try {
       config =
@@ -112,8 +123,9 @@ public final class ProxyCommand implements Callable<Integer> {
             switch (path) {
               case "http.listen", "http" -> "--metrics-listen";
               case "proxies[0].gateway" -> "--gateway";
-              case "proxies[0].tls.cert", "proxies[0].tls.key", "proxies[0].tls" ->
-                  "--tls-cert/--tls-key";
+              case "proxies[0].tls.cert" -> "--tls-cert";
+              case "proxies[0].tls.key" -> "--tls-key";
+              case "proxies[0].tls" -> "--tls-cert/--tls-key";
               default ->
                   CorrelationOptions.flag(path) != null
                       ? CorrelationOptions.flag(path)

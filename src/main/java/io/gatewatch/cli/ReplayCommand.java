@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
       "Bad lines are reported on stderr with their line number and skipped.",
       "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
           + " not be read."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class ReplayCommand implements Callable<Integer> {
   /** Longer lines are rejected, not buffered. */
   static final int MAX_LINE_BYTES = 16 << 20;
@@ -141,6 +142,37 @@ public final class ReplayCommand implements Callable<Integer> {
       return 2;
     }
 
+    MetricsExposition exposition = new MetricsExposition(watches.registry());
+    AgentServer server = null;
+    if (serveAddress != null) {
+      try { // bound before the replay: a taken port is known before minutes of work, not after
+        server = new AgentServer(serveAddress, exposition, () -> true);
+      } catch (IOException e) {
+        Main.traceAtDebug("replay", e);
+        err.println(
+            "gatewatch replay: cannot listen on "
+                + serve
+                + ": "
+                + ConfigException.describe(e)
+                + " (--serve)");
+        return 1;
+      }
+    }
+    try (AgentServer served = server) {
+      return replayFile(out, err, gatewayProfile, tracker, tally, exposition, served, telemetry);
+    }
+  }
+
+  /** Replays the file, prints the report, then serves its metrics when {@code server} is set. */
+  private int replayFile(
+      PrintWriter out,
+      PrintWriter err,
+      GatewayProfile gatewayProfile,
+      ConnectionTracker tracker,
+      Tally tally,
+      MetricsExposition exposition,
+      AgentServer server,
+      Telemetry telemetry) {
     CaptureTap tap = new CaptureTap(tracker);
     CaptureParser parser = new CaptureParser();
     LineCounts counts = new LineCounts();
@@ -181,7 +213,9 @@ public final class ReplayCommand implements Callable<Integer> {
       err.println("gatewatch replay: no such file: " + displayName());
       return 1;
     } catch (IOException e) {
-      err.println("gatewatch replay: cannot read " + displayName() + ": " + e.getMessage());
+      Main.traceAtDebug("replay", e);
+      err.println(
+          "gatewatch replay: cannot read " + displayName() + ": " + ConfigException.describe(e));
       return 1;
     }
 
@@ -191,32 +225,32 @@ public final class ReplayCommand implements Callable<Integer> {
                 "gatewatch replay %s (profile %s): %d lines accepted, %d rejected",
                 displayName(), gatewayProfile.name(), counts.accepted, counts.rejected),
             tally));
-    MetricsExposition exposition = new MetricsExposition(watches.registry());
     if (metricsOut != null) {
       try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
         exposition.write(o, exposition.writerFor(null));
       } catch (IOException e) {
-        err.println("gatewatch replay: cannot write " + metricsOut + ": " + e.getMessage());
+        Main.traceAtDebug("replay", e);
+        err.println(
+            "gatewatch replay: cannot write " + metricsOut + ": " + ConfigException.describe(e));
         return 1;
       }
     }
     out.flush();
     telemetry.flush(); // the replayed numbers and episodes go out now, not at the next interval
-    if (serveAddress != null) {
-      serveUntilInterrupted(serveAddress, exposition, err);
+    if (server != null) {
+      serveUntilInterrupted(server, err);
     }
     return counts.rejected == 0 ? 0 : 2;
   }
 
-  private static void serveUntilInterrupted(
-      InetSocketAddress address, MetricsExposition exposition, PrintWriter err) throws IOException {
-    try (AgentServer server = new AgentServer(address, exposition, () -> true)) {
-      server.start();
-      err.println(
-          "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
-      err.flush();
-      CountDownLatch forever = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+  private static void serveUntilInterrupted(AgentServer server, PrintWriter err) {
+    server.start();
+    err.println(
+        "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
+    err.flush();
+    CountDownLatch forever = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+    try {
       forever.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
       "Values can be overridden by GATEWATCH_* environment variables named after their path"
           + " (GATEWATCH_PROXIES_0_UPSTREAM). A broken file stops start-up with the file, path"
           + " and line of the problem (exit 2)."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

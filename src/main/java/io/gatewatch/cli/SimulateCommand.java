@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
           + " configuration lists the accepted ones; anything else gets 4004.",
       "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
           + " listen, 2 bad usage."
-    })
+    },
+    footer = {"", Main.DURATIONS})
 public final class SimulateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
 
@@ -177,6 +178,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       simulator.start();
     } catch (IOException e) {
+      Main.traceAtDebug("simulate", e);
       err.println("gatewatch simulate: " + e.getMessage());
       err.flush();
       return 1;

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * {@code compress=zstd-stream} as the two gateway generations do it (PROTOCOL.md):
+ * {@code compress=zstd-stream} as the two gateway generations do it (docs/protocol.md):
  *
  * <ul>
  *   <li>per message (older builds, no {@code stream} parameter): every server message is one

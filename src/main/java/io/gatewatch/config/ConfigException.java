@@ -1,6 +1,7 @@
 package io.gatewatch.config;
 
 import java.io.IOException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -21,6 +22,22 @@ public final class ConfigException extends RuntimeException {
 
   public ConfigException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * A short, operator-facing reason for any failure at start-up: an {@link IOException} as {@link
+   * #describe(IOException)} says it, {@code unknown host} for an address that does not resolve, the
+   * message otherwise (the exception's name when it has none).
+   */
+  public static String describe(Throwable e) {
+    if (e instanceof IOException io) {
+      return describe(io);
+    }
+    if (e instanceof UnresolvedAddressException) {
+      return "unknown host";
+    }
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
   /**

@@ -297,16 +297,16 @@ public final class ConfigNode {
   }
 
   /**
-   * A non-negative duration: {@code 41250ms}, {@code 45s}, {@code 10m}, {@code 1h}, or a plain
-   * integer of milliseconds.
+   * A non-negative duration as {@link Durations} reads it: {@code 41250ms}, {@code 45s}, {@code
+   * 10m}, {@code 1h}; a number without a unit is an error (only {@code 0} may stand alone).
    */
   public Duration duration() {
     String text = scalar("a duration");
-    Duration d = Durations.parseOrNull(text);
-    if (d == null) {
-      throw error(Durations.EXPECTED + ", got " + show(text));
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(e.getMessage());
     }
-    return d;
   }
 
   /**

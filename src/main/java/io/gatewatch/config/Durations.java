@@ -5,40 +5,66 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as operators write them: {@code 500ms}, {@code 45s}, {@code 10m}, {@code 1h}; a bare
- * integer is milliseconds. At most 12 digits, so no unit can overflow.
+ * Durations as operators write them: {@code 500ms}, {@code 45s}, {@code 10m}, {@code 1h}. The one
+ * parser of every duration gatewatch reads (flags, configuration files, {@code GATEWATCH_*}
+ * variables). A number without a unit is an error that names the units, as in Prometheus: nobody
+ * means 90 ms by {@code --duration 90}, and guessing seconds would read {@code 41250} (the Hello
+ * interval in milliseconds) as half a day. Only {@code 0} may stand alone, since zero is zero in
+ * every unit. At most 12 digits, so no unit can overflow.
  */
 public final class Durations {
   private static final Pattern FORM = Pattern.compile("(\\d{1,12})(ms|s|m|h)?");
+
+  /** The units a duration may have. */
+  public static final String UNITS = "ms, s, m, h";
 
   /** What every duration error says is expected. */
   public static final String EXPECTED = "expected a duration such as 500ms, 45s, 10m or 1h";
 
   private Durations() {}
 
-  /**
-   * Parses a duration; a bare integer is milliseconds.
-   *
-   * @param where names the setting in the error message
-   * @throws IllegalArgumentException naming {@code where} when the text is not a duration
-   */
-  public static Duration parse(String where, String text) {
-    Duration d = parseOrNull(text);
-    if (d == null) {
-      throw new IllegalArgumentException(where + ": " + EXPECTED + ", got \"" + text + "\"");
+  /** A number without a unit: the error says which units there are. */
+  public static final class UnitMissing extends IllegalArgumentException {
+    UnitMissing(String number) {
+      super("\"" + number + "\" has no unit; add one, e.g. " + number + "s (units: " + UNITS + ")");
     }
-    return d;
   }
 
-  /** The duration, or null when the text is not one. */
-  public static Duration parseOrNull(String text) {
-    Matcher m = FORM.matcher(text == null ? "" : text.trim());
+  /**
+   * Parses a duration.
+   *
+   * @param where names the setting in the error message ({@code --duration}, a config path)
+   * @throws IllegalArgumentException {@code where: ...} when the text is not a duration
+   */
+  public static Duration parse(String where, String text) {
+    try {
+      return parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Parses a duration.
+   *
+   * @throws IllegalArgumentException saying what is wrong (without naming the setting): not a
+   *     duration at all, or a number without a unit ({@link UnitMissing})
+   */
+  public static Duration parse(String text) {
+    String t = text == null ? "" : text.trim();
+    Matcher m = FORM.matcher(t);
     if (!m.matches()) {
-      return null;
+      throw new IllegalArgumentException(
+          EXPECTED + ", got " + ConfigNode.show(String.valueOf(text)));
     }
     long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    return switch (unit) {
+    if (m.group(2) == null) {
+      if (n == 0) {
+        return Duration.ZERO;
+      }
+      throw new UnitMissing(t);
+    }
+    return switch (m.group(2)) {
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);

@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One span per reconnect episode (DESIGN.md): from the end of the socket that last held the session
- * to READY or RESUMED on a later socket, or to giving up, with the episode's own event timestamps.
- * A root span named {@code gateway.reconnect}; given-up episodes have status ERROR and {@code
- * gateway.reconnect.via="none"}.
+ * One span per reconnect episode (docs/design.md): from the end of the socket that last held the
+ * session to READY or RESUMED on a later socket, or to giving up, with the episode's own event
+ * timestamps. A root span named {@code gateway.reconnect}; given-up episodes have status ERROR and
+ * {@code gateway.reconnect.via="none"}.
  */
 final class ReconnectSpans {
   static final String SPAN_NAME = "gateway.reconnect";

@@ -2,7 +2,7 @@ package io.gatewatch.metrics;
 
 import java.time.Duration;
 
-/** Histogram bucket boundaries of the catalogue (DESIGN.md). */
+/** Histogram bucket boundaries of the catalogue (docs/metrics.md). */
 final class Buckets {
   private Buckets() {}
 

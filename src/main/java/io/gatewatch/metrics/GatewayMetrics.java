@@ -30,10 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The metric catalogue of DESIGN.md for one tap: a Micrometer binder that records the tracker's
- * {@link Signals}. Every label value comes from the profile's registries or a fixed set; anything
- * else is {@code other}. Meters are resolved once at bind time (close codes on first sight), so
- * recording is an array index and an increment. Recording never throws.
+ * The metric catalogue (docs/metrics.md) for one tap: a Micrometer binder that records the
+ * tracker's {@link Signals}. Every label value comes from the profile's registries or a fixed set;
+ * anything else is {@code other}. Meters are resolved once at bind time (close codes on first
+ * sight), so recording is an array index and an increment. Recording never throws.
  *
  * <pre>{@code
  * GatewayMetrics metrics = new GatewayMetrics(profile, Source.PROXY, "eu-west");

@@ -155,6 +155,19 @@ public final class Probe implements AutoCloseable {
     return out;
   }
 
+  /**
+   * With {@code --once}: why the check could not reach the gateway at all (its first socket never
+   * opened), or empty when it could.
+   */
+  public java.util.Optional<String> unreachable() {
+    for (ProbeSession s : sessions) {
+      if (s.unreachableAtStart()) {
+        return java.util.Optional.of(s.gaveUp());
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** Socket open to READY of each session's last Identify (-1: none yet). */
   public List<Long> readyNanos() {
     List<Long> out = new ArrayList<>();

@@ -49,6 +49,7 @@ final class ProbeSession {
   private volatile boolean up;
 
   private String gaveUp;
+  private boolean unreachableAtStart;
   private boolean stopped;
   private String loggedState;
   private Scheduler.Cancellable reconnect = Scheduler.Cancellable.NONE;
@@ -77,6 +78,13 @@ final class ProbeSession {
 
   synchronized String gaveUp() {
     return gaveUp;
+  }
+
+  /**
+   * With --once: the gateway could not be reached on the first socket; {@link #gaveUp} says why.
+   */
+  synchronized boolean unreachableAtStart() {
+    return unreachableAtStart;
   }
 
   synchronized boolean done() {
@@ -187,10 +195,10 @@ final class ProbeSession {
     if (intervalMs <= 0) {
       return;
     }
-    // Fluxer's own client beats at 0.8 x the interval (PROTOCOL.md): early enough that the server
-    // never has to ask and that no gap comes near the tracker's heartbeat_late (1.25 intervals).
-    // The
-    // first beat comes after a random part of that period, so sessions do not beat in step.
+    // Fluxer's own client beats at 0.8 x the interval (docs/protocol.md): early enough that the
+    // server never has to ask and that no gap comes near the tracker's heartbeat_late (1.25
+    // intervals). The first beat comes after a random part of that period, so sessions do not beat
+    // in step.
     s.period = Duration.ofNanos(intervalMs * 1_000_000L * HEARTBEAT_PERIOD_PERCENT / 100);
     double jitter = Math.max(0, Math.min(1, probe.random().getAsDouble()));
     s.heartbeat =
@@ -280,6 +288,13 @@ final class ProbeSession {
 
   // ---- ends ----
 
+  private synchronized void socketFailed(Sock s, Throwable error) {
+    if (s.ws == null) {
+      s.unreachable = Transport.describe(error);
+    }
+    ended(s, 1006, Initiator.NONE);
+  }
+
   private void closeSocket(Sock s, int code, String reason) {
     s.closeSent = true;
     s.closeCode = code;
@@ -324,6 +339,18 @@ final class ProbeSession {
     if (!s.deliberate) {
       up = false;
     }
+    String cannotConnect =
+        s.unreachable == null
+            ? null
+            : "cannot connect to " + probe.settings().url() + ": " + s.unreachable;
+    if (cannotConnect != null && probe.settings().isOnce() && sockets == 1) {
+      // A check that cannot reach the gateway at all says so now, not when --timeout runs out.
+      gaveUp = cannotConnect;
+      unreachableAtStart = true;
+      Probe.log.debug("probe {} gave up: {}", name(), cannotConnect); // the command prints it
+      finishOnce(null);
+      return;
+    }
     ReconnectPolicy.Decision d = policy.afterClose(code, sessionId != null, s.established);
     switch (d.action()) {
       case RESUME -> resumeNext = true;
@@ -345,7 +372,9 @@ final class ProbeSession {
       }
     }
     String next =
-        d.reason() + (d.delay().isZero() ? " at once" : " in " + Probe.millis(d.delay().toNanos()));
+        (cannotConnect == null ? "" : cannotConnect + "; ")
+            + d.reason()
+            + (d.delay().isZero() ? " at once" : " in " + Probe.millis(d.delay().toNanos()));
     if (s.deliberate && d.action() == ReconnectPolicy.Action.RESUME) {
       // The probe's own reconnect: it stays up unless the Resume fails.
       Probe.log.debug("probe {}: deliberate reconnect; {}", name(), next);
@@ -443,6 +472,9 @@ final class ProbeSession {
     /** Closed by the probe to measure a Resume, not because anything failed. */
     boolean deliberate;
 
+    /** Why the socket could not be opened (it never was), or null. */
+    String unreachable;
+
     Scheduler.Cancellable heartbeat = Scheduler.Cancellable.NONE;
     Scheduler.Cancellable identify = Scheduler.Cancellable.NONE;
     Scheduler.Cancellable resumeTimer = Scheduler.Cancellable.NONE;
@@ -478,7 +510,7 @@ final class ProbeSession {
 
     @Override
     public void failed(Throwable error) {
-      ended(this, 1006, Initiator.NONE);
+      socketFailed(this, error);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.gatewatch.probe;
 
+import io.gatewatch.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,8 @@ public final class ProbeToken {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read token file " + file);
+      throw new IllegalArgumentException(
+          "cannot read token file " + file + ": " + ConfigException.describe(e));
     }
     if (text.isEmpty()) {
       throw new IllegalArgumentException("token file " + file + " is empty");

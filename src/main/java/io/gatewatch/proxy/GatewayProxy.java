@@ -1,5 +1,6 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.config.ConfigException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -177,7 +178,14 @@ public final class GatewayProxy implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new IOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot listen on "
+              + settings.listen().getHostString()
+              + ":"
+              + settings.listen().getPort()
+              + ": "
+              + ConfigException.describe(e),
+          e);
     }
     LOG.info(
         "proxy listening on {}{} for {} (max {} connections, max frame {} bytes)",

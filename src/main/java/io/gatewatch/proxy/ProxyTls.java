@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The proxy's TLS contexts, from PEM files. */
+/**
+ * The proxy's TLS contexts, from PEM files. Errors name the files by their configuration keys
+ * ({@code tls.cert}, {@code upstream_ca}), as the operator wrote them.
+ */
 final class ProxyTls {
   private ProxyTls() {}
 
@@ -18,11 +21,11 @@ final class ProxyTls {
   static SslContext upstream(Path caPem) throws IOException {
     SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
     if (caPem != null) {
-      readable(caPem, "upstreamCa");
+      readable(caPem, "upstream_ca");
       try {
         b.trustManager(caPem.toFile());
       } catch (IllegalArgumentException e) {
-        throw new IOException("upstreamCa: no PEM certificates in " + caPem, e);
+        throw new IOException("upstream_ca: no PEM certificates in " + caPem, e);
       }
     }
     try {
@@ -34,14 +37,14 @@ final class ProxyTls {
 
   /** TLS on the listener, from a PEM certificate chain and a PEM PKCS#8 private key. */
   static SslContext listener(ProxySettings.ListenerTls tls) throws IOException {
-    readable(tls.certificateChain(), "listenerTls.certificateChain");
-    readable(tls.privateKey(), "listenerTls.privateKey");
+    readable(tls.certificateChain(), "tls.cert");
+    readable(tls.privateKey(), "tls.key");
     try {
       return SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile())
           .build();
     } catch (IOException | RuntimeException e) {
       throw new IOException(
-          "listenerTls: cannot use "
+          "tls: cannot use "
               + tls.certificateChain()
               + " and "
               + tls.privateKey()

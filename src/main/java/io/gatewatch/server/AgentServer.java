@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
+
+  /** At most this much of an unread request body is read and discarded after an answer. */
+  static final long DISCARD_LIMIT = 16L << 20;
 
   /** The label values of {@code gatewatch_http_auth_failures_total}: a fixed set. */
   public enum Endpoint {
@@ -219,7 +223,6 @@ public final class AgentServer implements AutoCloseable {
         return;
       }
       failed.increment();
-      ex.getRequestBody().close();
       ex.getResponseHeaders().set("WWW-Authenticate", auth.challenge());
       plain(ex, 401, "Unauthorized\n");
     };
@@ -286,11 +289,41 @@ public final class AgentServer implements AutoCloseable {
     boolean head = "HEAD".equals(ex.getRequestMethod());
     ex.sendResponseHeaders(status, head ? -1 : body.length);
     if (!head) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
+      OutputStream out = ex.getResponseBody();
+      out.write(body);
+      out.flush();
+      discardRequestBody(ex);
+      out.close();
     }
     ex.close();
+  }
+
+  /**
+   * After the answer is on its way, reads what is left of the request body and throws it away, up
+   * to {@link #DISCARD_LIMIT}. A client that sends its whole body before reading (Python's urllib,
+   * java.net.http, most SDKs) then reads the answer, a 413 or a 401, instead of a connection reset:
+   * closing a socket with unread data in it resets the connection. A declared body larger than the
+   * bound is not read: the connection closes at once.
+   */
+  private static void discardRequestBody(HttpExchange ex) {
+    String length = ex.getRequestHeaders().getFirst("Content-Length");
+    try {
+      if (length != null && Long.parseLong(length.trim()) > DISCARD_LIMIT) {
+        return;
+      }
+    } catch (NumberFormatException e) {
+      return; // the server refuses such a request before any handler runs
+    }
+    byte[] buf = new byte[8192];
+    long left = DISCARD_LIMIT;
+    try {
+      InputStream in = ex.getRequestBody();
+      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      log.debug("request body not discarded: {}", e.toString()); // the client went away
+    }
   }
 
   /** A failing handler answers 500 and is logged; it never takes the server down. */

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -191,10 +190,9 @@ public final class IngestEndpoint implements HttpHandler {
         // the server has already refused a malformed length; read and count instead
       }
     }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes(settings.maxBodyBytes() + 1);
-      return body.length > settings.maxBodyBytes() ? null : body;
-    }
+    // not closed here: what is left of a body over the limit is discarded after the 413
+    byte[] body = ex.getRequestBody().readNBytes(settings.maxBodyBytes() + 1);
+    return body.length > settings.maxBodyBytes() ? null : body;
   }
 
   /** The number of the first line longer than {@code max} bytes (its {@code \r} not counted). */

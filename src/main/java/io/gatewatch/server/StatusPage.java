@@ -169,13 +169,11 @@ final class StatusPage implements AutoCloseable {
           .append(" min.");
     }
     b.append("</p>\n");
-    if (s.gateways().isEmpty()) {
-      b.append("<section class=\"gateway\"><h2>No gateway watched yet</h2><p>")
-          .append("Numbers appear here once a proxy, probe, ingest or replay is running.")
-          .append("</p></section>\n");
-    }
+    Overview.render(b, s);
     for (int i = 0; i < s.gateways().size(); i++) {
-      gateway(b, s, i);
+      if (!s.gateways().get(i).waiting()) { // the overview's one line says what it waits for
+        gateway(b, s, i);
+      }
     }
     agent(b, s);
     b.append("<p class=\"note\">Percentiles are estimated from the histogram buckets, as")
@@ -201,68 +199,13 @@ final class StatusPage implements AutoCloseable {
         .append(esc(g.gateway()))
         .append(" <span class=\"tag\">source ")
         .append(esc(g.source()))
-        .append("</span></h2>\n<div class=\"tiles\">");
-
-    Summary.CloseRow most =
-        g.closes().codes().stream()
-            .max(Comparator.comparingLong(Summary.CloseRow::total))
-            .orElse(null);
-    tile(
-        b,
-        "Close codes",
-        v(p + "/closes/total", g.closes().total(), Long.toString(g.closes().total())),
-        most == null ? "no closes yet" : "most: " + esc(most.code()) + " " + esc(most.name()));
-    Summary.Resume r = g.resume();
-    tile(
-        b,
-        "Resume success",
-        v(p + "/resume/successRate", r.successRate(), Html.percent(r.successRate())),
-        v(p + "/resume/successes", r.successes(), Long.toString(r.successes()))
-            + " of "
-            + v(p + "/resume/attempts", r.attempts(), Long.toString(r.attempts()))
-            + " resumes");
-    Summary.Reconnect rc = g.reconnect();
-    tile(
-        b,
-        "Reconnection p95",
-        v(p + "/reconnect/p95Seconds", rc.p95Seconds(), Html.seconds(rc.p95Seconds())),
-        "p50 "
-            + v(p + "/reconnect/p50Seconds", rc.p50Seconds(), Html.seconds(rc.p50Seconds()))
-            + " · "
-            + v(p + "/reconnect/episodes", rc.episodes(), Long.toString(rc.episodes()))
-            + " episodes");
-    Summary.Heartbeat h = g.heartbeat();
-    tile(
-        b,
-        "Heartbeat RTT p99",
-        v(p + "/heartbeat/p99Seconds", h.p99Seconds(), Html.seconds(h.p99Seconds())),
-        "p50 "
-            + v(p + "/heartbeat/p50Seconds", h.p50Seconds(), Html.seconds(h.p50Seconds()))
-            + " · p95 "
-            + v(p + "/heartbeat/p95Seconds", h.p95Seconds(), Html.seconds(h.p95Seconds())));
-    tile(
-        b,
-        "Active sessions",
-        v(p + "/sessionsActive", g.sessionsActive(), Long.toString(g.sessionsActive())),
-        v(p + "/connectionsActive", g.connectionsActive(), Long.toString(g.connectionsActive()))
-            + " sockets open · "
-            + v(
-                p + "/connectionsOpened",
-                g.connectionsOpened(),
-                Long.toString(g.connectionsOpened()))
-            + " opened");
-    tile(
-        b,
-        "Policy violations",
-        v(p + "/violations/total", g.violations().total(), Long.toString(g.violations().total())),
-        "client behaviour against the recovery rules");
-    b.append("</div>\n<div class=\"cards\">\n");
+        .append("</span></h2>\n<div class=\"cards\">\n");
 
     closesCard(b, s, g, p, id);
     resumeCard(b, g, p, id);
     reconnectCard(b, g, p, id);
     heartbeatCard(b, s, g, p, id);
-    sessionsCard(b, s, g, id);
+    sessionsCard(b, s, g, p, id);
     violationsCard(b, g, p);
     b.append("</div></section>\n");
   }
@@ -307,7 +250,10 @@ final class StatusPage implements AutoCloseable {
     }
     legend.append("</ul>");
     long to = to(s, t);
-    b.append("<article class=\"card\"><h3>Close codes</h3>")
+    // One card across the row: the chart beside the table, which then has room for every column.
+    b.append("<article class=\"card wide\"><h3>Close codes <span class=\"count\">")
+        .append(v(p + "/closes/total", g.closes().total(), Long.toString(g.closes().total())))
+        .append("</span></h3><div class=\"split\"><div>")
         .append("<p class=\"hint\">Closes per ")
         .append(s.intervalSeconds())
         .append(" s, stacked by code; ↻ marks resumable codes.</p>")
@@ -321,9 +267,8 @@ final class StatusPage implements AutoCloseable {
                 to,
                 s.intervalSeconds() * 1000))
         .append(legend)
-        .append("</article>\n<article class=\"card\"><h3>Close codes by name</h3>")
-        .append("<div class=\"scroll\"><table><caption>Closes since the agent started, by who")
-        .append(" closed (none: the connection dropped)</caption>")
+        .append("</div><div class=\"scroll\"><table><caption>Close codes by name since the")
+        .append(" agent started, by who closed (none: the connection dropped)</caption>")
         .append("<thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Name</th>")
         .append("<th scope=\"col\">Resumable</th><th scope=\"col\" class=\"n by\">Server</th>")
         .append("<th scope=\"col\" class=\"n by\">Client</th>")
@@ -352,7 +297,7 @@ final class StatusPage implements AutoCloseable {
           .append(v(rp + "/total", c.total(), Long.toString(c.total())))
           .append("</td></tr>");
     }
-    b.append("</tbody></table></div></article>\n");
+    b.append("</tbody></table></div></div></article>\n");
   }
 
   private static void resumeCard(StringBuilder b, Summary.Gateway g, String p, String id) {
@@ -439,7 +384,8 @@ final class StatusPage implements AutoCloseable {
         .append(" server requests answered.</p></article>\n");
   }
 
-  private static void sessionsCard(StringBuilder b, Summary s, Summary.Gateway g, String id) {
+  private static void sessionsCard(
+      StringBuilder b, Summary s, Summary.Gateway g, String p, String id) {
     Summary.Series series = g.series();
     long[] t = times(series);
     long to = to(s, t);
@@ -447,8 +393,13 @@ final class StatusPage implements AutoCloseable {
     for (int k = 0; k < t.length; k++) {
       sessions[k] = (double) series.sessionsActive().get(k);
     }
-    b.append("<article class=\"card\"><h3>Active sessions</h3>")
-        .append("<p class=\"hint\">Sockets holding a session, at each reading.</p>")
+    b.append("<article class=\"card\"><h3>Active sessions <span class=\"count\">")
+        .append(v(p + "/sessionsActive", g.sessionsActive(), Long.toString(g.sessionsActive())))
+        .append("</span></h3><p class=\"hint\">Sockets holding a session, at each reading; ")
+        .append(v(p + "/connectionsActive", g.connectionsActive(), g.connectionsActive() + ""))
+        .append(" sockets open, ")
+        .append(v(p + "/connectionsOpened", g.connectionsOpened(), g.connectionsOpened() + ""))
+        .append(" opened since the agent started.</p>")
         .append(
             Svg.linesOverTime(
                 id + "-sessions",
@@ -462,8 +413,11 @@ final class StatusPage implements AutoCloseable {
   }
 
   private static void violationsCard(StringBuilder b, Summary.Gateway g, String p) {
-    b.append("<article class=\"card\"><h3>Policy violations</h3><table>")
-        .append("<caption>Since the agent started</caption><thead><tr><th scope=\"col\">Rule")
+    b.append("<article class=\"card\"><h3>Policy violations <span class=\"count\">")
+        .append(v(p + "/violations/total", g.violations().total(), g.violations().total() + ""))
+        .append("</span></h3><table>")
+        .append("<caption>Client behaviour against the recovery rules, since the agent started")
+        .append("</caption><thead><tr><th scope=\"col\">Rule")
         .append("</th><th scope=\"col\" class=\"n\">Count</th></tr></thead><tbody>");
     for (Map.Entry<String, Long> e : g.violations().rules().entrySet()) {
       b.append("<tr><td>")
@@ -519,16 +473,6 @@ final class StatusPage implements AutoCloseable {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  private static void tile(StringBuilder b, String label, String value, String sub) {
-    b.append("<div class=\"tile\"><h3>")
-        .append(esc(label))
-        .append("</h3><p class=\"big\">")
-        .append(value)
-        .append("</p><p class=\"hint\">")
-        .append(sub)
-        .append("</p></div>");
-  }
 
   private static void dd(StringBuilder b, String term, String html) {
     b.append("<div><dt>").append(esc(term)).append("</dt><dd>").append(html).append("</dd></div>");

@@ -1,5 +1,9 @@
 package io.gatewatch.server;
 
+import static java.util.Comparator.naturalOrder;
+import static java.util.Comparator.nullsLast;
+import static java.util.Comparator.reverseOrder;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
@@ -7,6 +11,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +30,21 @@ record Summary(
     long historySeconds,
     long percentileWindowSeconds,
     Agent agent,
-    List<Gateway> gateways) {
+    List<Gateway> gateways,
+    List<Integer> overview) {
+
+  /**
+   * The overview's order, worst first: the lowest resume success rate (the number the error budget
+   * is spent on), then the slowest reconnection p95, the slowest heartbeat p99, the most closes; a
+   * gateway without a value ranks after those with one, and a source that has seen nothing comes
+   * last. Ties keep the label order.
+   */
+  static final Comparator<Gateway> WORST_FIRST =
+      Comparator.comparing(Gateway::waiting)
+          .thenComparing(g -> g.resume().successRate(), nullsLast(naturalOrder()))
+          .thenComparing(g -> g.reconnect().p95Seconds(), nullsLast(reverseOrder()))
+          .thenComparing(g -> g.heartbeat().p99Seconds(), nullsLast(reverseOrder()))
+          .thenComparing(g -> g.closes().total(), reverseOrder());
 
   /** Percentiles over time cover the minute before each point, like {@code rate(...[1m])}. */
   static final Duration PERCENTILE_WINDOW = Duration.ofMinutes(1);
@@ -52,7 +71,22 @@ record Summary(
       Reconnect reconnect,
       Heartbeat heartbeat,
       Violations violations,
-      Series series) {}
+      Series series) {
+
+    /** Nothing seen yet: every count is zero (a source waiting for its first socket). */
+    boolean waiting() {
+      return connectionsOpened == 0
+          && connectionsActive == 0
+          && sessionsActive == 0
+          && closes.total() == 0
+          && resume.attempts() == 0
+          && reconnect.episodes() == 0
+          && heartbeat.count() == 0
+          && heartbeat.serverRequestCount() == 0
+          && heartbeat.missed() == 0
+          && violations.total() == 0;
+    }
+  }
 
   record Closes(long total, List<CloseRow> codes) {}
 
@@ -108,6 +142,7 @@ record Summary(
           interval * historyCapacity / 1000,
           PERCENTILE_WINDOW.toSeconds(),
           new Agent(false, 0, 0, 0, 0, 0, Map.of(), 0, historyCapacity),
+          List.of(),
           List.of());
     }
     Reading last = readings.get(readings.size() - 1);
@@ -134,7 +169,18 @@ record Summary(
         interval * historyCapacity / 1000,
         PERCENTILE_WINDOW.toSeconds(),
         agent,
-        gateways);
+        gateways,
+        worstFirst(gateways));
+  }
+
+  /** Indices into {@code gateways}, ordered by {@link #WORST_FIRST}. */
+  static List<Integer> worstFirst(List<Gateway> gateways) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < gateways.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparing(gateways::get, WORST_FIRST)); // stable: ties keep label order
+    return List.copyOf(order);
   }
 
   private static Gateway gateway(
@@ -306,6 +352,11 @@ record Summary(
       j.writeNumberField("historyPoints", agent.historyPoints());
       j.writeNumberField("historyCapacity", agent.historyCapacity());
       j.writeEndObject();
+      j.writeArrayFieldStart("overview");
+      for (int i : overview) {
+        j.writeNumber(i);
+      }
+      j.writeEndArray();
       j.writeArrayFieldStart("gateways");
       for (Gateway g : gateways) {
         gatewayJson(j, g);
@@ -322,6 +373,7 @@ record Summary(
     j.writeStartObject();
     j.writeStringField("source", g.source());
     j.writeStringField("gateway", g.gateway());
+    j.writeBooleanField("waiting", g.waiting());
     j.writeNumberField("connectionsActive", g.connectionsActive());
     j.writeNumberField("sessionsActive", g.sessionsActive());
     j.writeNumberField("connectionsOpened", g.connectionsOpened());

@@ -73,7 +73,7 @@ public final class AckDelay {
 
   /**
    * Parses {@code 50ms}, {@code 10ms..200ms} or {@code 10ms,50ms} (durations as {@link Durations}
-   * reads them; a bare number is milliseconds).
+   * reads them: a number needs a unit, but for {@code 0}).
    *
    * @throws IllegalArgumentException with {@link #EXPECTED} and the offending text
    */
@@ -81,11 +81,8 @@ public final class AckDelay {
     String t = text == null ? "" : text.trim();
     if (t.contains("..")) {
       int dots = t.indexOf("..");
-      Duration min = Durations.parseOrNull(t.substring(0, dots));
-      Duration max = Durations.parseOrNull(t.substring(dots + 2));
-      if (min == null || max == null) {
-        throw bad(text);
-      }
+      Duration min = duration(t.substring(0, dots), text);
+      Duration max = duration(t.substring(dots + 2), text);
       if (max.compareTo(min) < 0) {
         throw new IllegalArgumentException(
             "ACK delay range \"" + text + "\": the maximum is below the minimum");
@@ -95,19 +92,22 @@ public final class AckDelay {
     if (t.contains(",")) {
       List<Duration> list = new ArrayList<>();
       for (String part : t.split(",", -1)) {
-        Duration d = Durations.parseOrNull(part);
-        if (d == null) {
-          throw bad(text);
-        }
-        list.add(d);
+        list.add(duration(part, text));
       }
       return cycle(list);
     }
-    Duration d = Durations.parseOrNull(t);
-    if (d == null) {
-      throw bad(text);
+    return fixed(duration(t, text));
+  }
+
+  /** One duration of the spec; a number without a unit says so, anything else names the forms. */
+  private static Duration duration(String part, String spec) {
+    try {
+      return Durations.parse(part);
+    } catch (Durations.UnitMissing e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw bad(spec);
     }
-    return fixed(d);
   }
 
   private static IllegalArgumentException bad(String text) {

@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * How a simulated client behaves. {@link #GOOD} follows the seed's reconnection strategy exactly;
- * each other behaviour breaks one rule the way real third-party clients do (PROTOCOL.md, "Observed
- * client behaviour").
+ * each other behaviour breaks one rule the way real third-party clients do (docs/protocol.md, "What
+ * real clients do").
  */
 public enum Behaviour {
   /**

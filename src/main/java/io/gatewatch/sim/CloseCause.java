@@ -2,9 +2,9 @@ package io.gatewatch.sim;
 
 /**
  * Why the simulated gateway closes a socket. {@link CloseTable} turns a cause into the close code
- * and reason of the active profile: the exact reason PROTOCOL.md gives where it gives one ({@code
- * Too many connections}, {@code Rate limited}, {@code Heartbeat timeout}, {@code Session drain
- * requested; reconnect to continue}), otherwise the code's name in the profile.
+ * and reason of the active profile: the exact reason docs/protocol.md gives where it gives one
+ * ({@code Too many connections}, {@code Rate limited}, {@code Heartbeat timeout}, {@code Session
+ * drain requested; reconnect to continue}), otherwise the code's name in the profile.
  */
 public enum CloseCause {
   /** op 7 Reconnect, then this. */
@@ -48,7 +48,7 @@ public enum CloseCause {
     return code;
   }
 
-  /** The exact reason PROTOCOL.md gives, or null (then the profile's name is used). */
+  /** The exact reason docs/protocol.md gives, or null (then the profile's name is used). */
   public String fixedReason() {
     return fixedReason;
   }

@@ -10,8 +10,9 @@ import java.util.Map;
  * The close codes and reasons the simulator sends under one profile, and whether a session survives
  * them.
  *
- * <p>Reasons: {@link CloseCause#fixedReason()} when PROTOCOL.md gives one, otherwise the code's
- * name in the profile ({@code Decode Error}); a code the profile lacks is named after the seed.
+ * <p>Reasons: {@link CloseCause#fixedReason()} when docs/protocol.md gives one, otherwise the
+ * code's name in the profile ({@code Decode Error}); a code the profile lacks is named after the
+ * seed.
  *
  * <p>Backpressure: only a profile whose 4013 is the seed's Acknowledgement Backpressure (label
  * {@code acknowledgement_backpressure}) gets 4013; any other (fluxer-current has no 4013, discord's

@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.config.ConfigException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -34,10 +35,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Fluxer-style gateway over real WebSockets, for demos, tests and client developers: the chaos
- * gateway. It follows PROTOCOL.md (Hello, Identify and READY, heartbeats with the server's op 1
- * requests, Resume with replay, op 9, op 7 drains, zstd-stream compression, the close codes of the
- * active profile) and injects the faults {@link SimulatorSettings} asks for. It shares nothing with
- * gatewatch's observing core but the profile registries, so the two check each other.
+ * gateway. It follows docs/protocol.md (Hello, Identify and READY, heartbeats with the server's op
+ * 1 requests, Resume with replay, op 9, op 7 drains, zstd-stream compression, the close codes of
+ * the active profile) and injects the faults {@link SimulatorSettings} asks for. It shares nothing
+ * with gatewatch's observing core but the profile registries, so the two check each other.
  *
  * <pre>
  * try (GatewaySimulator sim = new GatewaySimulator(settings).start()) {
@@ -117,7 +118,7 @@ public final class GatewaySimulator implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       throw new IOException(
-          "cannot listen on " + settings.listenHostPort() + ": " + e.getMessage(), e);
+          "cannot listen on " + settings.listenHostPort() + ": " + ConfigException.describe(e), e);
     }
     faults =
         Executors.newSingleThreadScheduledExecutor(

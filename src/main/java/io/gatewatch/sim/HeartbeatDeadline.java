@@ -1,9 +1,9 @@
 package io.gatewatch.sim;
 
 /**
- * The gateway's side of the heartbeat, as PROTOCOL.md describes Fluxer's: the server checks every
- * interval/3; at 90% of the interval since the last accepted heartbeat it requests one (op 1 {@code
- * d:null}) and then awaits it; more than the timeout since the last accepted heartbeat while
+ * The gateway's side of the heartbeat, as docs/protocol.md describes Fluxer's: the server checks
+ * every interval/3; at 90% of the interval since the last accepted heartbeat it requests one (op 1
+ * {@code d:null}) and then awaits it; more than the timeout since the last accepted heartbeat while
  * awaiting closes the socket with 4009. With the defaults (41,250 ms, 45,000 ms) a silent client is
  * asked at the check at 41.25 s and closed at the check at 55 s.
  *

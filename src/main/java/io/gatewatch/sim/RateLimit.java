@@ -31,7 +31,14 @@ public record RateLimit(int count, Duration window) {
   public static RateLimit parse(String text) {
     String t = text == null ? "" : text.trim();
     int slash = t.indexOf('/');
-    Duration window = slash < 0 ? null : Durations.parseOrNull(t.substring(slash + 1));
+    Duration window;
+    try {
+      window = slash < 0 ? null : Durations.parse(t.substring(slash + 1));
+    } catch (Durations.UnitMissing e) {
+      throw new IllegalArgumentException("the window " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      window = null;
+    }
     int count;
     try {
       count = slash < 0 ? -1 : Integer.parseInt(t.substring(0, slash).trim());

@@ -17,9 +17,10 @@ import java.util.TreeSet;
 
 /**
  * Everything the gateway simulator can be told: where it listens, which close-code profile it
- * follows, its timings and limits (the Fluxer defaults from PROTOCOL.md), which tokens it accepts,
- * how many events it sends, and the faults it injects. Immutable; build with {@link #builder()} (or
- * {@link #toBuilder()}), or read a YAML {@code simulator:} section with {@link #fromConfig}.
+ * follows, its timings and limits (the Fluxer defaults from docs/protocol.md), which tokens it
+ * accepts, how many events it sends, and the faults it injects. Immutable; build with {@link
+ * #builder()} (or {@link #toBuilder()}), or read a YAML {@code simulator:} section with {@link
+ * #fromConfig}.
  *
  * <p><b>Tokens.</b> With {@code validTokens} empty (the default) a token is valid when it starts
  * with {@code valid-} ({@code valid-alice}); anything else gets 4004. With a non-empty set exactly

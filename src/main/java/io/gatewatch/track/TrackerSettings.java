@@ -3,7 +3,7 @@ package io.gatewatch.track;
 import java.time.Duration;
 
 /**
- * Tracker limits and windows. Defaults follow DESIGN.md and PROTOCOL.md.
+ * Tracker limits and windows. Defaults follow docs/design.md and docs/protocol.md.
  *
  * @param linkWindow how long after a session's socket ends a later session still counts as its
  *     reconnect (default 10 min)

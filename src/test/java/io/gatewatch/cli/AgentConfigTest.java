@@ -83,6 +83,23 @@ class AgentConfigTest {
   }
 
   @Test
+  void aDurationWithoutAUnitIsRefusedInTheFileAndInTheEnvironment() {
+    assertThatThrownBy(() -> read(GOOD.replace("idle_timeout: 90s", "idle_timeout: 90"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): \"90\" has no unit; add one, e.g. 90s"
+                + " (units: ms, s, m, h)");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "120")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "agent.yaml: proxies[1].idle_timeout (line 15): GATEWATCH_PROXIES_1_IDLE_TIMEOUT:"
+                + " \"120\" has no unit; add one, e.g. 120s (units: ms, s, m, h)");
+    assertThat(read(GOOD, Map.of("GATEWATCH_PROXIES_1_IDLE_TIMEOUT", "0")).proxies().get(1))
+        .extracting(p -> p.settings().idleTimeout())
+        .isEqualTo(Duration.ZERO);
+  }
+
+  @Test
   void errorsNameTheFileThePathAndTheLine() {
     assertThatThrownBy(
             () -> read(GOOD.replace("wss://gateway.example.com/", "https://x"), Map.of()))
@@ -375,7 +392,8 @@ class AgentConfigTest {
                 + " set");
     assertThatThrownBy(() -> read(good.replace(token.toString(), "/nonexistent/t"), env))
         .hasMessage(
-            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t");
+            "agent.yaml: probes[0].token_file (line 4): cannot read token file /nonexistent/t: no"
+                + " such file");
     assertThatThrownBy(() -> read(good.replace("token_env: PROBE_TOKEN", "token: secret"), env))
         .hasMessageStartingWith("agent.yaml: probes[1].token (line 9): unknown key");
     assertThatThrownBy(() -> read(good.replace("us-east", "eu-west"), env))

@@ -15,7 +15,7 @@ class CommandLineConfigTest {
                 "command line: proxies[0].idle_timeout (line 7): expected a duration"))
         .isEqualTo("--idle-timeout: expected a duration");
     assertThat(ProxyCommand.asFlags("command line: proxies[0].tls.key (line 9): cannot read"))
-        .isEqualTo("--tls-cert/--tls-key: cannot read");
+        .isEqualTo("--tls-key: cannot read");
     assertThat(ProxyCommand.asFlags("command line: http.listen (line 2): expected HOST:PORT"))
         .isEqualTo("--metrics-listen: expected HOST:PORT");
     assertThat(ProbeCommand.asFlags("command line: probes[0].resume_every (line 6): too short"))

@@ -152,8 +152,12 @@ class ConfigNodeTest {
     assertThat(doc("d: 45s").get("d").duration()).isEqualTo(Duration.ofSeconds(45));
     assertThat(doc("d: 10m").get("d").duration()).isEqualTo(Duration.ofMinutes(10));
     assertThat(doc("d: 1h").get("d").duration()).isEqualTo(Duration.ofHours(1));
-    assertThat(doc("d: 500").get("d").duration()).isEqualTo(Duration.ofMillis(500));
     assertThat(doc("d: 0s").get("d").duration()).isEqualTo(Duration.ZERO);
+    assertThat(doc("d: 0").get("d").duration()).isEqualTo(Duration.ZERO);
+    assertThatThrownBy(() -> doc("d: 500").get("d").duration())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "t.yaml: d (line 1): \"500\" has no unit; add one, e.g. 500s (units: ms, s, m, h)");
     for (String bad : List.of("abc", "45 s", "-1s", "1.5s", "10d", "s")) {
       assertThatThrownBy(() -> doc("d: " + bad).get("d").duration())
           .as(bad)

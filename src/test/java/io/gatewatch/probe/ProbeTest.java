@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,6 +135,64 @@ class ProbeTest {
   private double up() {
     Gauge g = watches.registry().find("gateway.probe.up").tags("source", "probe").gauge();
     return g.value();
+  }
+
+  /** A URL where nothing listens: a port that was free a moment ago. */
+  private static URI nothingListening() throws IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return URI.create("ws://127.0.0.1:" + s.getLocalPort() + "/?v=1&encoding=json");
+    }
+  }
+
+  private Probe probeAt(URI url, UnaryOperator<ProbeSettings> how) {
+    SystemScheduler scheduler = Scheduler.system();
+    open.add(0, scheduler);
+    Probe p =
+        Probe.start(
+            watches,
+            ProfileLoader.load("fluxer-seed"),
+            TrackerSettings.DEFAULTS,
+            how.apply(ProbeSettings.of(url, "sim").withReconnect(FAST)),
+            ProbeToken.of(TOKEN, "test"),
+            scheduler,
+            new JdkTransport(Duration.ofSeconds(5)),
+            () -> 0.5,
+            Signals.NONE);
+    open.add(0, p);
+    return p;
+  }
+
+  @Test
+  void aCheckThatCannotReachTheGatewaySaysWhyAtOnce() throws Exception {
+    URI url = nothingListening();
+    Probe probe = probeAt(url, s -> s.once(2));
+
+    assertThat(probe.awaitDone(Duration.ofSeconds(10))).as("done long before any timeout").isTrue();
+    assertThat(probe.unreachable()).hasValue("cannot connect to " + url + ": connection refused");
+    assertThat(probe.gaveUp()).containsExactly("cannot connect to " + url + ": connection refused");
+  }
+
+  @Test
+  void aHeldProbeThatCannotReachTheGatewayLogsWhyAndKeepsTrying() throws Exception {
+    URI url = nothingListening();
+    Probe probe = probeAt(url, s -> s);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                logs.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(
+                        l ->
+                            l.startsWith(
+                                "probe sim/1 down: cannot connect to "
+                                    + url
+                                    + ": connection refused; ")));
+    assertThat(probe.unreachable()).isEmpty();
+    assertThat(probe.gaveUp()).isEmpty();
+    assertThat(up()).isZero();
   }
 
   @Test

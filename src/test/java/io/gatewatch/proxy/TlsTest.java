@@ -96,13 +96,18 @@ class TlsTest extends ProxyTestSupport {
                         settings(wss).upstreamCa(dir.resolve("nope.pem")).build(), observer)
                     .start())
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("upstreamCa");
+        .hasMessage("upstream_ca: cannot read " + dir.resolve("nope.pem"));
     assertThatThrownBy(
             () ->
                 new GatewayProxy(
                         settings(wss).listenerTls(pem.serverCert(), pem.ca()).build(), observer)
                     .start())
         .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("listenerTls: ");
+        .hasMessageStartingWith(
+            "tls: cannot use "
+                + pem.serverCert()
+                + " and "
+                + pem.ca()
+                + " (PEM certificate chain and unencrypted PKCS#8 key expected): ");
   }
 }

@@ -217,6 +217,13 @@ final class Chromium implements AutoCloseable {
     }
   }
 
+  /** What the viewport shows, the first screen when the page is scrolled to the top, as a PNG. */
+  void screenshotViewport(Path file) throws Exception {
+    JsonNode r = call("Page.captureScreenshot", "format", "png", "captureBeyondViewport", false);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.write(file, Base64.getDecoder().decode(r.path("data").asText()));
+  }
+
   /** The whole page (not only the viewport) as a PNG. */
   void screenshot(Path file) throws Exception {
     JsonNode r = call("Page.captureScreenshot", "format", "png", "captureBeyondViewport", true);

@@ -1,5 +1,6 @@
 package io.gatewatch.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatewatch.metrics.Source;
@@ -9,7 +10,9 @@ import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import io.micrometer.core.instrument.Counter;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -160,6 +163,61 @@ class IngestEndpointTest {
     assertThat(r.body()).isEqualTo("{\"error\":\"body over 1024 bytes; send smaller batches\"}\n");
     assertThat(lines("accepted")).isZero();
     assertThat(ingest("gateway.connections.opened")).isZero();
+  }
+
+  /**
+   * A client that writes its whole body before it reads (Python's urllib, most SDKs; here a raw
+   * socket doing exactly that) reads the 413 and its message, not a connection reset.
+   */
+  @Test
+  void aClientThatSendsTheWholeBodyBeforeReadingReadsThe413() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    byte[] body = (OPEN + "\n").repeat(4 * 1024 * 1024 / OPEN.length()).getBytes(UTF_8);
+    assertThat(body.length).isGreaterThan(4 * IngestEndpoint.Settings.DEFAULT_MAX_BODY_BYTES);
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/capture HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                  + "Content-Type: application/x-ndjson"
+                  + "\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(UTF_8));
+      out.write(body); // all of it, before reading a byte
+      out.flush();
+      String answer = new String(socket.getInputStream().readAllBytes(), UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 413 ");
+      assertThat(answer)
+          .endsWith("\r\n\r\n{\"error\":\"body over 1048576 bytes; send smaller batches\"}\n");
+    }
+    assertThat(lines("accepted")).isZero();
+    assertThat(ingest("gateway.connections.opened")).isZero();
+  }
+
+  /**
+   * java.net.http with a large body, refused for its size and, with a token, for its credentials.
+   */
+  @Test
+  void javaHttpClientWithALargeBodyReadsThe413AndThe401() throws Exception {
+    start(new IngestEndpoint.Settings("s3cret-token", 1024, 512));
+    byte[] body = new byte[8 * 1024 * 1024];
+    java.util.Arrays.fill(body, (byte) 'x');
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/capture"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+
+    HttpResponse<String> tooLarge =
+        http.send(
+            request.copy().header("Authorization", "Bearer s3cret-token").build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(tooLarge.body())
+        .isEqualTo("{\"error\":\"body over 1024 bytes; send smaller batches\"}\n");
+
+    HttpResponse<String> noToken = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    assertThat(noToken.body()).isEqualTo("{\"error\":\"bearer token required\"}\n");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewatch.cli.Main;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -48,6 +50,10 @@ class StatusPageBrowserTest {
             marks: e.querySelectorAll('[data-value]').length,
             width: e.getBoundingClientRect().width })),
           scrollWidth: document.documentElement.scrollWidth,
+          overview: [...document.querySelectorAll('table.overview tbody tr')].map(r => ({
+            gateway: Number(r.dataset.gateway), waiting: r.classList.contains('waiting'),
+            text: r.textContent })),
+          sections: [...document.querySelectorAll('main > section')].map(e => e.className),
           tablesFit: [...document.querySelectorAll('.scroll')]
             .every(e => e.scrollWidth <= e.clientWidth),
           background: getComputedStyle(document.body).backgroundColor,
@@ -87,13 +93,16 @@ class StatusPageBrowserTest {
       String url = "http://" + f.serve().hostPort() + "/";
       JsonNode summary = summary(url);
 
-      browser.viewport(1280, 900, false);
+      browser.viewport(1400, 900, false);
       browser.colorScheme("light");
       browser.load(url);
       JsonNode page = browser.eval(PAGE_STATE);
 
       assertShowsTheSummary(page, summary);
       assertEveryChartHasData(page, 1);
+      assertThat(page.path("tablesFit").asBoolean())
+          .as("every table fits at 1400 px, close codes by name included")
+          .isTrue();
       assertThat(shown(page, "/gateways/0/resume/successRate")).isEqualTo("40.0%");
       assertThat(shown(page, "/gateways/0/resume/successes")).isEqualTo("4");
       assertThat(shown(page, "/gateways/0/resume/attempts")).isEqualTo("10");
@@ -150,7 +159,39 @@ class StatusPageBrowserTest {
                     return m.find() ? m.group(1) : null;
                   },
                   u -> u != null);
-      // The demo watches its proxy, its probe and ingest; ingest counts what a newcomer posts.
+      // The demo watches its proxy, its probe and ingest. Until a newcomer posts a capture, ingest
+      // has seen nothing: the first screen leads with the overview, ingest folded into one line.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> withData(summary(url)) == 2);
+      browser.viewport(1400, 900, false);
+      browser.colorScheme("light");
+      JsonNode waiting = null;
+      JsonNode summaryWaiting = null;
+      for (int attempt = 0; attempt < 5 && waiting == null; attempt++) {
+        browser.load(url);
+        JsonNode shown = browser.eval(PAGE_STATE);
+        JsonNode s = summary(url);
+        if (shown.path("generatedAt").asText().equals(s.path("generatedAt").asText())) {
+          waiting = shown;
+          summaryWaiting = s;
+        }
+      }
+      assertThat(waiting).as("a page and a summary of the same reading").isNotNull();
+      assertShowsTheSummary(waiting, summaryWaiting);
+      assertThat(waiting.path("sections").get(0).asText()).isEqualTo("overview");
+      assertThat(ints(waiting.path("overview"), "gateway"))
+          .as("overview rows, worst first")
+          .isEqualTo(ints(summaryWaiting.path("overview"), null))
+          .endsWith(indexOf(summaryWaiting, "ingest"));
+      JsonNode ingestRow = waiting.path("overview").get(2);
+      assertThat(ingestRow.path("waiting").asBoolean()).isTrue();
+      assertThat(ingestRow.path("text").asText())
+          .isEqualTo("demo ingestingest: waiting for captures, POST /v1/capture");
+      assertEveryChartHasData(waiting, 2); // proxy and probe; none for ingest
+      assertFirstScreenHoldsTheOverview(Path.of("target", "status-page-first-screen.png"), 3);
+
       HttpResponse<String> posted =
           HTTP.send(
               HttpRequest.newBuilder(URI.create(url + "v1/capture"))
@@ -180,7 +221,7 @@ class StatusPageBrowserTest {
                 return true;
               });
 
-      browser.viewport(1280, 900, false);
+      browser.viewport(1400, 900, false);
       browser.colorScheme("light");
       browser.load(url);
       String first = browser.eval(PAGE_STATE).path("generatedAt").asText();
@@ -208,13 +249,100 @@ class StatusPageBrowserTest {
       assertThat(page).as("a page and a summary of the same reading").isNotNull();
       assertShowsTheSummary(page, summary);
       assertEveryChartHasData(page, 3); // ingest, probe, proxy
+      assertThat(ints(page.path("overview"), "gateway"))
+          .isEqualTo(ints(summary.path("overview"), null));
       assertThat(page.path("stale").asBoolean()).isFalse();
+      assertFirstScreenHoldsTheOverview(Path.of("target", "status-page-demo-first-screen.png"), 3);
       browser.screenshot(Path.of("target", "status-page-demo.png"));
       assertThat(browser.errors()).isEmpty();
     } finally {
       demo.interrupt(); // the demo closes everything on its way out
       demo.join(15_000);
     }
+  }
+
+  /** The numbers of an array, or of one field of each of its objects. */
+  private static java.util.List<Integer> ints(JsonNode array, String field) {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (JsonNode n : array) {
+      out.add(field == null ? n.asInt() : n.path(field).asInt());
+    }
+    return out;
+  }
+
+  /** The index in /gateways of the source's entry. */
+  private static int indexOf(JsonNode summary, String source) {
+    JsonNode gateways = summary.path("gateways");
+    for (int i = 0; i < gateways.size(); i++) {
+      if (gateways.get(i).path("source").asText().equals(source)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no " + source + " in " + gateways);
+  }
+
+  /** Gateways of the summary that have seen something. */
+  private static int withData(JsonNode summary) {
+    int n = 0;
+    for (JsonNode g : summary.path("gateways")) {
+      if (g.at("/closes/total").asLong() > 0
+          && g.at("/resume/attempts").asLong() > 0
+          && g.at("/reconnect/episodes").asLong() > 0
+          && g.at("/heartbeat/count").asLong() > 0
+          && g.at("/series/t").size() >= 2) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The screenshot of the first screen (the viewport, scrolled to the top) holds the whole
+   * overview: the page leads with it, every row lies inside the screen, and the screenshot shows
+   * text there (not an empty box).
+   */
+  private static void assertFirstScreenHoldsTheOverview(Path file, int rows) throws Exception {
+    JsonNode box =
+        browser.eval(
+            """
+            (() => {
+              window.scrollTo(0, 0);
+              const r = document.querySelector('section.overview').getBoundingClientRect();
+              return { top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                       height: innerHeight, width: innerWidth,
+                       rows: document.querySelectorAll('table.overview tbody tr').length,
+                       before: [...document.querySelectorAll('main > section')]
+                         .indexOf(document.querySelector('section.overview')) };
+            })()
+            """);
+    assertThat(box.path("before").asInt()).as("the overview is the first section").isZero();
+    assertThat(box.path("rows").asInt()).isEqualTo(rows);
+    assertThat(box.path("top").asDouble()).isGreaterThanOrEqualTo(0);
+    assertThat(box.path("bottom").asDouble())
+        .as("the overview ends within the first screen")
+        .isLessThanOrEqualTo(box.path("height").asDouble());
+
+    browser.screenshotViewport(file);
+    BufferedImage shot = ImageIO.read(file.toFile());
+    assertThat(shot.getWidth()).isEqualTo(box.path("width").asInt());
+    assertThat(shot.getHeight()).isEqualTo(box.path("height").asInt());
+    // Text drawn inside the overview's box: dark pixels on the light card, row after row.
+    int dark = 0;
+    int linesWithText = 0;
+    for (int y = (int) box.path("top").asDouble(); y < (int) box.path("bottom").asDouble(); y++) {
+      int inLine = 0;
+      for (int x = (int) box.path("left").asDouble(); x < (int) box.path("right").asDouble(); x++) {
+        int rgb = shot.getRGB(x, y);
+        int luma = (((rgb >> 16) & 0xff) * 299 + ((rgb >> 8) & 0xff) * 587 + (rgb & 0xff) * 114);
+        if (luma < 100_000) {
+          inLine++;
+        }
+      }
+      dark += inLine;
+      linesWithText += inLine > 0 ? 1 : 0;
+    }
+    assertThat(dark).as("text in the overview on the screenshot").isGreaterThan(2_000);
+    assertThat(linesWithText).as("pixel lines with text").isGreaterThan(12 * (rows + 2));
   }
 
   private static JsonNode summary(String pageUrl) throws Exception {

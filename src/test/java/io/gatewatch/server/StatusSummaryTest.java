@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewatch.capture.CaptureParser;
+import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.track.Signals;
+import io.gatewatch.track.TrackerSettings;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -175,6 +181,75 @@ class StatusSummaryTest {
       assertThat(s.at("/gateways/0/series/closes/1000").toString()).isEqualTo("[1,0]");
       // Totals still come from the newest reading.
       assertThat(s.at("/gateways/0/closes/total").asLong()).isEqualTo(21);
+    }
+  }
+
+  /** One session that drops and resumes: a resume success rate of 100%. */
+  private static final String[] ONE_GOOD_RESUME = {
+    "{\"ts\":1732790000000,\"conn\":\"r1\",\"type\":\"open\",\"url\":\"/?v=1\"}",
+    "{\"ts\":1732790000001,\"conn\":\"r1\",\"type\":\"frame\",\"from\":\"server\","
+        + "\"frame\":{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}}",
+    "{\"ts\":1732790000005,\"conn\":\"r1\",\"type\":\"frame\",\"from\":\"client\","
+        + "\"frame\":{\"op\":2,\"d\":{\"token\":\"<redacted:1234>\"}}}",
+    "{\"ts\":1732790000040,\"conn\":\"r1\",\"type\":\"frame\",\"from\":\"server\","
+        + "\"frame\":{\"op\":0,\"s\":1,\"t\":\"READY\",\"d\":{\"session_id\":\"s-1\"}}}",
+    "{\"ts\":1732790001000,\"conn\":\"r1\",\"type\":\"close\",\"code\":4000,\"by\":\"server\"}",
+    "{\"ts\":1732790001500,\"conn\":\"r2\",\"type\":\"open\",\"url\":\"/?v=1\"}",
+    "{\"ts\":1732790001501,\"conn\":\"r2\",\"type\":\"frame\",\"from\":\"server\","
+        + "\"frame\":{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}}",
+    "{\"ts\":1732790001505,\"conn\":\"r2\",\"type\":\"frame\",\"from\":\"client\","
+        + "\"frame\":{\"op\":6,\"d\":{\"token\":\"<redacted:1234>\",\"session_id\":\"s-1\","
+        + "\"seq\":1}}}",
+    "{\"ts\":1732790001540,\"conn\":\"r2\",\"type\":\"frame\",\"from\":\"server\","
+        + "\"frame\":{\"op\":0,\"s\":2,\"t\":\"RESUMED\",\"d\":{}}}"
+  };
+
+  @Test
+  void theOverviewListsTheWorstFirstAndWhatHasSeenNothingLast() throws Exception {
+    try (StatusFixture f = new StatusFixture().replayInSteps()) {
+      // Label order: a-quiet, b-good, replay. A source that saw nothing, one whose every resume
+      // succeeded, and the sample's 40%.
+      f.watches.add(
+          ProfileLoader.load("fluxer-seed"),
+          TrackerSettings.DEFAULTS,
+          Source.INGEST,
+          "a-quiet",
+          Signals.NONE);
+      CaptureTap good =
+          new CaptureTap(
+              f.watches.add(
+                  ProfileLoader.load("fluxer-seed"),
+                  TrackerSettings.DEFAULTS,
+                  Source.PROXY,
+                  "b-good",
+                  Signals.NONE));
+      for (String line : ONE_GOOD_RESUME) {
+        good.accept(new CaptureParser().parse(line.getBytes(StandardCharsets.UTF_8)));
+      }
+      f.tick();
+      JsonNode s = summary(f);
+
+      assertThat(s.at("/gateways").findValuesAsText("gateway"))
+          .containsExactly("a-quiet", "b-good", "replay");
+      assertThat(s.at("/gateways/1/resume/successRate").asDouble()).isEqualTo(1.0);
+      assertThat(s.at("/gateways/2/resume/successRate").asDouble()).isEqualTo(0.4);
+      assertThat(s.at("/overview").toString()).isEqualTo("[2,1,0]");
+      assertThat(s.at("/gateways/0/waiting").asBoolean()).isTrue();
+      assertThat(s.at("/gateways/1/waiting").asBoolean()).isFalse();
+
+      String html = StatusPage.render(f.page.summary());
+      assertThat(html.indexOf("<tr data-gateway=\"2\">"))
+          .isPositive()
+          .isLessThan(html.indexOf("<tr data-gateway=\"1\">"));
+      assertThat(html)
+          .contains(
+              "<tr class=\"waiting\" data-gateway=\"0\"><th scope=\"row\">a-quiet <span"
+                  + " class=\"tag\">ingest</span></th><td colspan=\"6\">ingest: waiting for"
+                  + " captures, POST /v1/capture</td></tr>")
+          .doesNotContain("<h2 id=\"g0\">") // no section of empty charts for it
+          .contains("<h2 id=\"g1\">", "<h2 id=\"g2\">");
+      // The overview comes first, before any gateway's section.
+      assertThat(html.indexOf("<h2 id=\"overview\">")).isLessThan(html.indexOf("<h2 id=\"g1\">"));
     }
   }
 

@@ -63,6 +63,14 @@ class SimulateCommandTest {
           "gatewatch simulate: --rate-limit: expected a rate limit such as 120/60s (payloads per"
               + " window), got \"lots\""),
       new Case(
+          new String[] {"--rate-limit", "120/60"},
+          "gatewatch simulate: --rate-limit: the window \"60\" has no unit; add one, e.g. 60s"
+              + " (units: ms, s, m, h)"),
+      new Case(
+          new String[] {"--ack-delay", "10ms..200"},
+          "gatewatch simulate: --ack-delay: \"200\" has no unit; add one, e.g. 200s (units: ms,"
+              + " s, m, h)"),
+      new Case(
           new String[] {"--ack-delay", "fast"},
           "gatewatch simulate: --ack-delay: " + AckDelay.EXPECTED + ", got \"fast\""),
       new Case(

@@ -66,7 +66,8 @@ class ResumeTest {
 
   @Test
   void anEpisodeSpansFailedAttempts() {
-    // DESIGN.md's example: the session socket ends at t0, a Resume on a second socket fails with
+    // docs/design.md's example: the session socket ends at t0, a Resume on a second socket fails
+    // with
     // 4007, the client Identifies on a third socket and gets READY at t1: one episode of t1 - t0.
     Script s =
         sessionEndingWith(4009)
