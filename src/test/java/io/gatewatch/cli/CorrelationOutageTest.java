@@ -126,6 +126,7 @@ class CorrelationOutageTest {
       JsonNode ready = c.expect(0);
       session = ready.get("d").get("session_id").asText();
       seq = ready.get("s").asLong();
+      closed(1); // READY's claim answered: nothing in flight when Redis dies
 
       redis.kill();
       c.sendClose(1001, "going away");

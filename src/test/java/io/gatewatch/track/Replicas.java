@@ -210,8 +210,12 @@ final class Replicas {
       store.resumeFailed(key, outcome);
     }
 
+    /** Episodes from another replica dropped because they ended before they started. */
+    int clockSkews;
+
     @Override
     public void clockSkew() {
+      clockSkews++;
       store.clockSkew();
     }
 

@@ -67,6 +67,25 @@ class ReplicasTest {
   }
 
   @Test
+  void anEpisodeThatWouldEndBeforeItStartedAcrossReplicasIsDroppedAndCounted() {
+    InProcessDirectory shared = new InProcessDirectory(SETTINGS);
+    Script a = new Script(SETTINGS, shared.view());
+    Late late = new Late(shared.view());
+    Script b = new Script(SETTINGS, late); // its clock is 500 ms behind a's
+    a.session("a1", "valid-A", "S1", 0).at(1000).close("a1", 4000, "server");
+    b.at(600).open("b1").at(601).server("b1", Script.hello());
+    b.at(610).client("b1", Script.resume("valid-A", "S1", 1));
+    b.at(700).server("b1", Script.resumed(1));
+    late.answer();
+
+    assertThat(late.clockSkews).isEqualTo(1);
+    assertThat(b.tally.reconnects()).isEmpty();
+    assertThat(b.timerCount("gateway.reconnect.duration", "via", "resume")).isZero();
+    assertThat(b.resumes(ResumeOutcome.SUCCESS)).isEqualTo(1); // the outcome is the replica's own
+    assertThat(a.tally.reconnects()).isEmpty();
+  }
+
+  @Test
   void answersThatArriveLateGiveTheSameNumbers() {
     InProcessDirectory shared = new InProcessDirectory(SETTINGS);
     List<Late> directories = new ArrayList<>();
