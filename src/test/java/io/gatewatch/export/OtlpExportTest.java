@@ -177,6 +177,10 @@ class OtlpExportTest {
     for (MetricSnapshot s : new MetricsExposition(watches.registry()).snapshot()) {
       OtelNames.Name n = OtelNames.of(s);
       Metric m = otlp.get(n.name());
+      if (m == null && LIVE.matcher(n.name()).lookingAt()) {
+        // a JVM meter made after the export: jvm.gc.pause exists from the first collection on
+        continue;
+      }
       assertThat(m).as(n.name()).isNotNull();
       assertThat(m.getUnit()).as(n.name()).isEqualTo(n.unit());
       checked.add(n.name());
