@@ -46,7 +46,9 @@ public final class GatewayProfile {
   private final Map<Integer, Opcode> opcodes;
   private final Map<Integer, CloseCode> closeCodes;
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
+  private final TransportOptions transport;
 
+  /** A profile with Fluxer's transport options ({@link TransportOptions#FLUXER}). */
   public GatewayProfile(
       String name,
       String apiVersion,
@@ -54,8 +56,27 @@ public final class GatewayProfile {
       Policy policy,
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes) {
+    this(
+        name,
+        apiVersion,
+        maxClientPayloadBytes,
+        policy,
+        opcodes,
+        closeCodes,
+        TransportOptions.FLUXER);
+  }
+
+  public GatewayProfile(
+      String name,
+      String apiVersion,
+      int maxClientPayloadBytes,
+      Policy policy,
+      Collection<Opcode> opcodes,
+      Collection<CloseCode> closeCodes,
+      TransportOptions transport) {
     this.name = name;
     this.apiVersion = apiVersion;
+    this.transport = transport;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
     this.policy = policy;
     Map<Integer, Opcode> ops = new TreeMap<>();
@@ -75,6 +96,11 @@ public final class GatewayProfile {
 
   public String name() {
     return name;
+  }
+
+  /** What the gateway offers on its URL besides its version: encodings, compressions. */
+  public TransportOptions transport() {
+    return transport;
   }
 
   /**

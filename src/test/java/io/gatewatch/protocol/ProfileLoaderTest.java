@@ -189,6 +189,37 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void transportOptionsAreFluxersByDefaultAndDiscordsInTheDiscordProfile() throws Exception {
+    for (String fluxer : List.of("fluxer-seed", "fluxer-current")) {
+      assertThat(ProfileLoader.load(fluxer).transport()).isEqualTo(TransportOptions.FLUXER);
+    }
+    assertThat(TransportOptions.FLUXER.encodings()).containsExactly(Encoding.JSON);
+    assertThat(TransportOptions.FLUXER.compressions()).containsExactly(Compression.ZSTD_STREAM);
+    assertThat(TransportOptions.FLUXER.payloadCompression()).isFalse();
+
+    TransportOptions discord = ProfileLoader.load("discord").transport();
+    assertThat(discord.encodings()).containsExactlyInAnyOrder(Encoding.JSON, Encoding.ETF);
+    assertThat(discord.compressions())
+        .containsExactlyInAnyOrder(Compression.ZLIB_STREAM, Compression.ZSTD_STREAM);
+    assertThat(discord.payloadCompression()).isTrue();
+
+    Path own =
+        write(
+            "own.yaml",
+            VALID
+                + "transport:\n  encodings: [etf]\n  compress: []\n"
+                + "  payload_compression: true\n");
+    TransportOptions t = ProfileLoader.load(own.toString()).transport();
+    assertThat(t).isEqualTo(new TransportOptions(Set.of(Encoding.ETF), Set.of(), true));
+
+    Path bad = write("bad.yaml", VALID + "transport:\n  encodings: [json, xml]\n");
+    assertThatThrownBy(() -> ProfileLoader.load(bad.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            bad + ": transport.encodings[1] (line 22): expected one of [json, etf], got \"xml\"");
+  }
+
+  @Test
   void opcodeLabels() {
     GatewayProfile seed = ProfileLoader.defaultProfile();
     assertThat(seed.opcodes())
@@ -326,7 +357,7 @@ class ProfileLoaderTest {
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
             ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
-                + " description, limits, opcodes, policy, profile]");
+                + " description, limits, opcodes, policy, profile, transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"
