@@ -21,10 +21,14 @@ public final class GatewayProfile {
    *     when the socket closes
    * @param rateLimitBackoff the wait the gateway asks for after a 4008 before a new socket; zero
    *     when it asks for none
+   * @param serverRequestsHeartbeats the gateway asks for a heartbeat (op 1) at 90% of the interval
+   *     and closes only if that goes unanswered (Fluxer), rather than only closing a silent socket
+   *     (Discord, which rarely asks)
    */
-  public record Policy(double heartbeatGrace, Duration rateLimitBackoff) {
+  public record Policy(
+      double heartbeatGrace, Duration rateLimitBackoff, boolean serverRequestsHeartbeats) {
     /** Used where a profile has no {@code policy} section. */
-    public static final Policy DEFAULT = new Policy(0.25, Duration.ZERO);
+    public static final Policy DEFAULT = new Policy(0.25, Duration.ZERO, true);
 
     public Policy {
       if (!(heartbeatGrace >= 0 && heartbeatGrace <= 10)) {

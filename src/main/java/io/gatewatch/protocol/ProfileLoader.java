@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * policy:                             # optional: what the gateway tolerates from clients
  *   heartbeat_grace: 0.25             # fraction of the interval a heartbeat may be late (0.25)
  *   rate_limit_backoff: 60s           # the wait asked for after 4008; 0s: none (default 0s)
+ *   server_requests_heartbeats: true  # asks with op 1 at 90% of the interval (default true)
  * opcodes:                            # required
  *   - {code: 0, name: Dispatch, sent_by: server}         # code 0-255; sent_by server|client|both
  * close_codes:                        # required
@@ -224,7 +225,7 @@ public final class ProfileLoader {
   }
 
   private static GatewayProfile.Policy policy(ConfigNode node) {
-    node.rejectUnknownKeys("heartbeat_grace", "rate_limit_backoff");
+    node.rejectUnknownKeys("heartbeat_grace", "rate_limit_backoff", "server_requests_heartbeats");
     double grace = GatewayProfile.Policy.DEFAULT.heartbeatGrace();
     Optional<ConfigNode> graceNode = node.find("heartbeat_grace");
     if (graceNode.isPresent()) {
@@ -239,7 +240,11 @@ public final class ProfileLoader {
         node.find("rate_limit_backoff")
             .map(ConfigNode::duration)
             .orElse(GatewayProfile.Policy.DEFAULT.rateLimitBackoff());
-    return new GatewayProfile.Policy(grace, backoff);
+    boolean requests =
+        node.find("server_requests_heartbeats")
+            .map(ConfigNode::bool)
+            .orElse(GatewayProfile.Policy.DEFAULT.serverRequestsHeartbeats());
+    return new GatewayProfile.Policy(grace, backoff, requests);
   }
 
   private static TransportOptions transport(ConfigNode node) {

@@ -80,7 +80,10 @@ public final class GatewayConnection {
     long now = core.nanos();
     this.heartbeat =
         new HeartbeatDeadline(
-            settings.heartbeatInterval().toNanos(), settings.heartbeatTimeout().toNanos(), now);
+            settings.heartbeatInterval().toNanos(),
+            settings.heartbeatTimeout().toNanos(),
+            now,
+            settings.profile().policy().serverRequestsHeartbeats());
     this.rateLimiter =
         new RateLimiter(settings.rateLimit().count(), settings.rateLimit().window().toNanos());
     long seed = settings.seed() * 0x9E3779B97F4A7C15L + number;

@@ -212,6 +212,7 @@ final class Correlator {
       // The old socket still looks open: the new one takes the session over now.
       release(client.holder);
       episodeStart = conn.openedAt;
+      signals.reconnectStarted();
     }
     ReconnectEpisode local =
         episodeStart < 0
@@ -328,6 +329,7 @@ final class Correlator {
       client.sessionEndedAt = now;
       client.endCode = -1;
       client.endClose = null;
+      signals.reconnectStarted();
       share(client, new SessionDirectory.SocketEnd(key(client), now, -1, false, true, -1));
     }
   }
@@ -351,6 +353,7 @@ final class Correlator {
       client.endClose = close;
       client.attempts = 0;
       client.lastResume = null;
+      signals.reconnectStarted();
     }
     if (code == Connection.CLOSE_RATE_LIMITED) {
       client.rateLimitedAt = now;

@@ -251,6 +251,7 @@ class OtlpExportTest {
             "gateway.ready",
             "gateway.invalid.session",
             "gateway.reconnect.requests",
+            "gateway.reconnect.started",
             "gateway.policy.violations",
             "gateway.frames",
             "gateway.frame.size",
@@ -312,6 +313,10 @@ class OtlpExportTest {
         .isEqualTo(1.0);
     assertThat(scriptedValue(otlp.get("gateway.resume").getSum().getDataPointsList()))
         .isEqualTo(1.0); // only outcome="success" has a value; the others are 0
+    // c1's end started the one episode, counted at once (through the tap's span wrapper too)
+    assertThat(scriptedValue(otlp.get("gateway.reconnect.started").getSum().getDataPointsList()))
+        .isEqualTo(1.0);
+    assertThat(otlp.get("gateway.reconnect.started").getUnit()).isEqualTo("{episode}");
 
     Map<String, String> resource =
         attributes(receiver.metrics.get(0).getResourceMetrics(0).getResource().getAttributesList());

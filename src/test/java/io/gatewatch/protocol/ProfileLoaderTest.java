@@ -288,15 +288,15 @@ class ProfileLoaderTest {
     GatewayProfile seed = ProfileLoader.load("fluxer-seed");
     assertThat(seed.apiVersion()).isEqualTo("1");
     assertThat(seed.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60)));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60), true));
     GatewayProfile current = ProfileLoader.load("fluxer-current");
     assertThat(current.apiVersion()).isEqualTo("1");
     assertThat(current.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO, true));
     GatewayProfile discord = ProfileLoader.load("discord");
     assertThat(discord.apiVersion()).isEqualTo("10");
     assertThat(discord.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO, false));
   }
 
   @Test
@@ -309,10 +309,11 @@ class ProfileLoaderTest {
         write(
             "own.yaml",
             "profile: p\napi_version: 9\npolicy:\n  heartbeat_grace: 0.5\n"
-                + "  rate_limit_backoff: 30s\nopcodes: []\nclose_codes: []\n");
+                + "  rate_limit_backoff: 30s\n  server_requests_heartbeats: false\n"
+                + "opcodes: []\nclose_codes: []\n");
     assertThat(ProfileLoader.load(own).apiVersion()).isEqualTo("9");
     assertThat(ProfileLoader.load(own).policy())
-        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30)));
+        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30), false));
     Path negative =
         write(
             "neg.yaml",
@@ -328,7 +329,7 @@ class ProfileLoaderTest {
         .hasMessage(
             typo
                 + ": policy.grace (line 3): unknown key; expected one of [heartbeat_grace,"
-                + " rate_limit_backoff]");
+                + " rate_limit_backoff, server_requests_heartbeats]");
     Path version = write("v.yaml", "profile: p\napi_version: v1\nopcodes: []\nclose_codes: []\n");
     assertThatThrownBy(() -> ProfileLoader.load(version))
         .hasMessage(
