@@ -90,6 +90,7 @@ class CorrelationEndToEndTest {
             listen: "127.0.0.1:0"
             upstream: "ws://127.0.0.1:%d"
             capture: "%s"
+            capture_payloads: true
         correlation:
           url: "%s"
           timeout: 2s

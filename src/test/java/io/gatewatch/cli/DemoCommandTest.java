@@ -31,8 +31,9 @@ class DemoCommandTest {
    * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's failures (its
    * upstream is healthy and its observation does not fail), unobserved frames (the demo speaks
    * plain JSON), evictions (its state never fills up) and refused connections (the fleet is far
-   * under the proxy's limit, and its endpoints ask for no credentials), and the shared session
-   * directory's errors (the demo is one process: it shares no reconnect state through Redis).
+   * under the proxy's limit, and its endpoints ask for no credentials), its capture's rotations and
+   * drops (it writes far less than 100 MiB, and fast enough), and the shared session directory's
+   * errors (the demo is one process: it shares no reconnect state through Redis).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
@@ -42,6 +43,8 @@ class DemoCommandTest {
           "gatewatch_evictions_total",
           "gatewatch_connections_refused_total",
           "gatewatch_http_auth_failures_total",
+          "gatewatch_capture_rotations_total",
+          "gatewatch_capture_dropped_total",
           "gatewatch_correlation_errors_total");
 
   /** Starts the demo on free ports, writing its final metrics to {@code prom}. */
@@ -96,9 +99,11 @@ class DemoCommandTest {
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
+    Path capture = dir.resolve("demo.ndjson");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CompletableFuture<Integer> run = demo(prom, out, err, "--duration", "35s");
+    CompletableFuture<Integer> run =
+        demo(prom, out, err, "--duration", "35s", "--capture", capture.toString());
 
     // A newcomer posts the bundled capture to the demo's open ingest endpoint.
     Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
@@ -145,6 +150,15 @@ class DemoCommandTest {
                 l.startsWith("gateway_connections_opened_total{")
                     && l.contains("source=\"ingest\"")
                     && value(l) > 0);
+    // The capture replays cleanly.
+    StringWriter replayed = new StringWriter();
+    assertThat(
+            new CommandLine(new Main())
+                .setOut(new PrintWriter(replayed, true))
+                .setErr(new PrintWriter(replayed, true))
+                .execute("replay", capture.toString()))
+        .as(replayed.toString())
+        .isZero();
     // The violations of every behaviour in the mix.
     for (String rule :
         List.of(
