@@ -70,10 +70,11 @@ import java.util.function.ToDoubleFunction;
  *
  * <ol>
  *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
- *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed, and
- *       observed with /metrics scraped every second run side by side (one fleet and one proxy JVM
- *       each, one simulator), so that every round measures the three in the same window; medians of
- *       the rounds and of the per-round ratios are reported.
+ *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed,
+ *       observed with /metrics scraped every second, and observed with Redis correlation on (a
+ *       redis-server started here) run side by side (one fleet and one proxy JVM each, one
+ *       simulator), so that every round measures the four in the same window; medians of the rounds
+ *       and of the per-round ratios are reported.
  *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
  *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
  *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
@@ -90,7 +91,8 @@ public final class ProxyLoad {
   enum Variant {
     BARE("bare relay"),
     OBSERVED("observed proxy"),
-    SCRAPED("observed + /metrics 1/s");
+    SCRAPED("observed + /metrics 1/s"),
+    CORRELATED("observed + Redis correlation");
 
     final String label;
 
@@ -100,7 +102,7 @@ public final class ProxyLoad {
   }
 
   // ---- options ----
-  /** Offered load: clients per variant (three variants run side by side). */
+  /** Offered load: clients per variant (the variants run side by side). */
   private int connections = 1000;
 
   private int periodMs = 500;
@@ -139,7 +141,7 @@ public final class ProxyLoad {
                 + " [--dispatch-bytes N|MIN..MAX] [--saturate-connections K] [--saturate-s D]"
                 + " [--saturate-rounds R] [--client-threads T] [--node-java-opts 'OPTS']"
                 + " [--results FILE]\n  --connections K: offered-load clients per variant;"
-                + " the three variants run side by side, so 3 x K in all");
+                + " the four variants run side by side, so 4 x K in all");
         System.exit(0);
       }
       if (i + 1 >= args.length) {
@@ -188,8 +190,8 @@ public final class ProxyLoad {
           Locale.ROOT,
           "%n== offered load: %d connections, heartbeat every %d ms, %.1f dispatches/s per"
               + " session (%s bytes) through each of bare / observed / observed + /metrics"
-              + " scraped every second, the three side by side on one simulator (measured in the"
-              + " same window), warm-up %d s, measure %d s, %d rounds ==%n",
+              + " scraped every second / observed + Redis correlation, side by side on one"
+              + " simulator (measured in the same window), warm-up %d s, measure %d s, %d rounds ==%n",
           connections,
           periodMs,
           dispatchRate,
@@ -323,11 +325,46 @@ public final class ProxyLoad {
   }
 
   private Node proxyNode(Variant v, Node sim, int expected) throws IOException {
+    if (v == Variant.CORRELATED) {
+      return new Node(
+          "correlated", "ws://127.0.0.1:" + sim.port, Integer.toString(expected), redisUrl());
+    }
     return new Node(
         v == Variant.BARE ? "bare" : "observed",
         "ws://127.0.0.1:" + sim.port,
         Integer.toString(expected));
   }
+
+  /** The redis-server the correlated proxy shares its state through, started on first use. */
+  private String redisUrl() throws IOException {
+    if (redis == null) {
+      int port;
+      try (java.net.ServerSocket s =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      redis =
+          new ProcessBuilder(
+                  CorrelationBenchmark.redisServer(),
+                  "--port",
+                  Integer.toString(port),
+                  "--bind",
+                  "127.0.0.1",
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      redisPort = port;
+      Runtime.getRuntime().addShutdownHook(new Thread(redis::destroy));
+    }
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  private Process redis;
+  private int redisPort;
 
   /** The bare relay's observer: does nothing at all. */
   static final class BareObserver implements RelayObserver {
@@ -436,11 +473,11 @@ public final class ProxyLoad {
   }
 
   /**
-   * One round of offered load: the three variants run side by side, each proxy in its own JVM with
-   * its own fleet of {@code connections} clients, all on one simulator and measured in the same
-   * window. Whatever else stalls the machine (the client fleet's or the simulator's garbage
-   * collections, other processes) then delays all three alike, and the per-round ratios compare the
-   * proxies alone.
+   * One round of offered load: the variants run side by side, each proxy in its own JVM with its
+   * own fleet of {@code connections} clients, all on one simulator and measured in the same window.
+   * Whatever else stalls the machine (the client fleet's or the simulator's garbage collections,
+   * other processes) then delays all of them alike, and the per-round ratios compare the proxies
+   * alone.
    */
   private List<LoadResult> loadRound(int round) throws Exception {
     Map<Variant, Node> proxies = new EnumMap<>(Variant.class);
@@ -898,6 +935,14 @@ public final class ProxyLoad {
           String.join(
               " ",
               Arrays.stream(diff).mapToObj(x -> String.format(Locale.ROOT, "%+.2f", x)).toList()));
+      putRatios(
+          m,
+          "load.ratio.fps_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::framesPerSec));
+      putRatios(
+          m,
+          "load.ratio.p99_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::p99Ms));
       putRatios(
           m,
           "load.ratio.p99_scrape",

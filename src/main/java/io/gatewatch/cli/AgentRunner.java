@@ -2,6 +2,7 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.Sizes;
+import io.gatewatch.correlation.RedisCorrelation;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
@@ -51,6 +52,10 @@ final class AgentRunner implements AutoCloseable {
   private final AtomicBoolean ready;
   private final Drain drain;
   private final Shutdown shutdown;
+  private final RedisCorrelation correlation;
+
+  /** How long start-up waits for Redis (and the shared salt) before going on without it. */
+  private static final java.time.Duration CORRELATION_START_WAIT = java.time.Duration.ofSeconds(3);
 
   private AgentRunner(
       Watches watches,
@@ -59,7 +64,9 @@ final class AgentRunner implements AutoCloseable {
       AgentServer server,
       AtomicBoolean ready,
       Drain drain,
-      Shutdown shutdown) {
+      Shutdown shutdown,
+      RedisCorrelation correlation) {
+    this.correlation = correlation;
     this.watches = watches;
     this.proxies = proxies;
     this.probes = probes;
@@ -80,9 +87,14 @@ final class AgentRunner implements AutoCloseable {
     SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
     // what runs, in the order it is closed: probes, proxies (relayed sockets get 1001, captures
-    // are flushed), the endpoints, and telemetry last, so that pending spans and metrics go out
+    // are flushed), the endpoints, the shared state (after the proxies: their last socket ends are
+    // stored), and telemetry last, so that pending spans and metrics go out
     Shutdown parts = new Shutdown();
+    RedisCorrelation correlation = null;
     try {
+      if (config.correlation() != null) {
+        correlation = shareReconnectState(config, watches);
+      }
       for (AgentConfig.ProxyConfig p : config.proxies()) {
         WatchedProxy proxy;
         try {
@@ -150,14 +162,52 @@ final class AgentRunner implements AutoCloseable {
             server.hostPort());
       }
       Drain drain = proxies.isEmpty() ? null : new Drain(proxies, watches.registry());
-      parts.add("probe scheduler", probeScheduler).add("telemetry", telemetry);
+      lastParts(parts, probeScheduler, correlation, telemetry);
       ready.set(true);
-      return new AgentRunner(watches, proxies, probes, server, ready, drain, parts);
+      return new AgentRunner(watches, proxies, probes, server, ready, drain, parts, correlation);
     } catch (IOException | RuntimeException e) {
-      parts.add("probe scheduler", probeScheduler).add("telemetry", telemetry);
-      parts.closeAll();
+      lastParts(parts, probeScheduler, correlation, telemetry).closeAll();
       throw e;
     }
+  }
+
+  /** The parts closed last: the probes' scheduler, the shared state, then telemetry. */
+  private static Shutdown lastParts(
+      Shutdown parts,
+      SystemScheduler probeScheduler,
+      RedisCorrelation correlation,
+      Telemetry telemetry) {
+    parts.add("probe scheduler", probeScheduler);
+    if (correlation != null) {
+      parts.add("correlation", correlation);
+    }
+    return parts.add("telemetry", telemetry);
+  }
+
+  /**
+   * Connects to the Redis server the replicas share and makes every tracker use it. Waits a few
+   * seconds for it (and the fingerprint salt the replicas agree on), then starts anyway: the agent
+   * relays and measures with its own state until Redis answers.
+   */
+  private static RedisCorrelation shareReconnectState(AgentConfig config, Watches watches) {
+    RedisCorrelation correlation =
+        new RedisCorrelation(
+            config.correlation(),
+            config.tracker().linkWindow(),
+            watches.registry(),
+            watches.fingerprinter());
+    watches.shareThrough(correlation);
+    try {
+      if (!correlation.awaitSalt(CORRELATION_START_WAIT)) {
+        log.warn(
+            "correlation: {} does not answer yet; relaying and measuring with local state, and"
+                + " sharing with the other replicas once it does",
+            config.correlation().describe());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return correlation;
   }
 
   /**
@@ -321,6 +371,11 @@ final class AgentRunner implements AutoCloseable {
 
   AgentServer server() {
     return server;
+  }
+
+  /** The Redis session directory's connection, or null when reconnect state is not shared. */
+  RedisCorrelation correlation() {
+    return correlation;
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Spec;
     footer = {"", Main.DURATIONS})
 public final class ProxyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(
       names = "--listen",
@@ -154,7 +157,10 @@ public final class ProxyCommand implements Callable<Integer> {
               case "proxies[0].tls.cert" -> "--tls-cert";
               case "proxies[0].tls.key" -> "--tls-key";
               case "proxies[0].tls" -> "--tls-cert/--tls-key";
-              default -> CommandLineConfig.flag(path, "proxies[0].");
+              default ->
+                  CorrelationOptions.flag(path) != null
+                      ? CorrelationOptions.flag(path)
+                      : CommandLineConfig.flag(path, "proxies[0].");
             });
   }
 
@@ -204,6 +210,7 @@ public final class ProxyCommand implements Callable<Integer> {
         + (drainPeriod == null ? "" : "\ndrain_period: " + quote(drainPeriod))
         + "\nproxies:\n  - "
         + String.join("\n    ", p)
-        + "\n";
+        + "\n"
+        + correlation.yaml();
   }
 }

@@ -4,8 +4,11 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.Logging;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +27,8 @@ import picocli.CommandLine.Spec;
     footer = {"", Main.DURATIONS})
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML file.")
   Path config;
@@ -44,7 +49,9 @@ public final class RunCommand implements Callable<Integer> {
       // the flag first: a bad flag is named before anything in the file is read
       Duration drain =
           drainPeriod == null ? null : AgentConfig.drainPeriod("--drain-period", drainPeriod);
-      loaded = AgentConfig.load(config, System.getenv());
+      Map<String, String> env = new HashMap<>(System.getenv());
+      correlation.overrides(env); // the flags before the variables and the file
+      loaded = AgentConfig.load(config, env);
       if (drain != null) {
         loaded = loaded.withDrainPeriod(drain);
       }

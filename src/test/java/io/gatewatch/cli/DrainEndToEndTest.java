@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewatch.correlation.RedisServer;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import java.io.IOException;
@@ -50,10 +51,21 @@ class DrainEndToEndTest {
   @Test
   void sigtermSpreadsTheReconnectsOverThePeriodAndEverySessionResumesElsewhere(@TempDir Path dir)
       throws Exception {
-    try (GatewaySimulator sim = simulator()) {
+    try (GatewaySimulator sim = simulator();
+        RedisServer redis = RedisServer.start()) {
+      // the replicas share reconnect state, as behind a load balancer they must
+      String shared = "redis://127.0.0.1:" + redis.port();
       Replica a =
-          Replica.launch(dir, "a", sim, PERIOD.toSeconds() + "s", "--capture", dir + "/a.ndjson");
-      Replica b = Replica.launch(dir, "b", sim, "0");
+          Replica.launch(
+              dir,
+              "a",
+              sim,
+              PERIOD.toSeconds() + "s",
+              "--capture",
+              dir + "/a.ndjson",
+              "--correlation",
+              shared);
+      Replica b = Replica.launch(dir, "b", sim, "0", "--correlation", shared);
       try {
         a.awaitReady();
         b.awaitReady();
@@ -191,6 +203,18 @@ class DrainEndToEndTest {
                 sample(
                     other,
                     "gateway_ready_total{gateway=\"drain\",source=\"proxy\",via=\"identify\"}"))
+            .isZero();
+        // the reconnects the drain caused are recorded by the replica the clients reached, each
+        // once, from the end of its socket on the drained replica (the state they share)
+        assertThat(
+                sample(
+                    other,
+                    "gateway_reconnect_duration_seconds_count{gateway=\"drain\",source=\"proxy\","
+                        + "via=\"resume\"}"))
+            .isEqualTo(SESSIONS);
+        assertThat(
+                sample(
+                    other, "gateway_reconnect_started_total{gateway=\"drain\",source=\"proxy\"}"))
             .isZero();
         assertThat(a.log())
             .contains(

@@ -354,6 +354,12 @@ class HelmChartTest {
     assertThat(all.httpTls().cert().toString()).endsWith("/http-tls/tls.crt");
     assertThat(config("all", "gw-gatewatch-probe", tmp).httpAuth().required()).isTrue();
     assertThat(proxy.httpAuth().required()).isFalse();
+    assertThat(proxy.correlation()).isNull();
+    assertThat(all.correlation().url()).hasToString("rediss://redis.redis.svc:6380/2");
+    assertThat(all.correlation().password()).isEqualTo("secret-from-redis");
+    assertThat(all.correlation().keyPrefix()).isEqualTo("gatewatch:");
+    assertThat(all.correlation().timeout()).isEqualTo(java.time.Duration.ofMillis(50));
+    assertThat(config("all", "gw-gatewatch-probe", tmp).correlation()).isNull();
     assertThat(proxy.httpTls()).isNull();
     // captures: one file per gateway in the captures volume, with the chart's bound
     CaptureWriter.Settings usCapture = proxy.proxies().get(1).capture();
@@ -425,36 +431,77 @@ class HelmChartTest {
     }
   }
 
-  /** NOTES.txt, rendered as a template (Helm shows it after an install, which needs a cluster). */
   @Test
-  void theNotesExplainTheDrainNumbers(@TempDir Path tmp) throws IOException {
-    Path chart = tmp.resolve("gatewatch");
-    copyTree(CHART, chart);
-    Files.move(chart.resolve("templates/NOTES.txt"), chart.resolve("notes.txt"));
-    Files.writeString(
-        chart.resolve("templates/notes.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n"
-            + "    {{- tpl (.Files.Get \"notes.txt\") . | nindent 4 }}\n");
-    String out =
-        new Helm(chart)
-            .template()
+  void theNotesExplainTheDrainNumbers() {
+    String notes =
+        new Helm(CHART)
+            .install()
             .withName("gw")
             .withNamespace("obs")
             .withKubeVersion(KUBE_VERSION)
             .withValuesFile(CHART.resolve("ci/all-values.yaml"))
-            .call();
-    String notes = "";
-    for (Object doc : yaml().loadAll(out)) {
-      if (doc != null && "notes".equals(path(map(doc), "metadata", "name"))) {
-        notes = (String) path(map(doc), "data", "notes");
-      }
-    }
+            .clientOnly()
+            .dryRun()
+            .call()
+            .getOutput();
     assertThat(notes)
         .contains("a stopping pod keeps serving 5 s (preStop)")
         .contains("spread over 45 s")
         .contains("terminationGracePeriodSeconds 70 = 5 + 45 + 20")
         .contains("waits\nminReadySeconds 50 before the next")
         .contains("gatewatch_drain_remaining");
+  }
+
+  @Test
+  void theRedisPasswordIsMountedFromItsSecretOnTheProxyOnly() {
+    Map<String, Object> pod =
+        map(path(deployment("all", "gw-gatewatch"), "spec", "template", "spec"));
+    assertThat(list(pod.get("volumes")))
+        .contains(
+            Map.of(
+                "name",
+                "redis",
+                "secret",
+                Map.of(
+                    "secretName",
+                    "gatewatch-redis",
+                    "items",
+                    List.of(Map.of("key", "password", "path", "password")))));
+    assertThat(list(map(list(pod.get("containers")).get(0)).get("volumeMounts")))
+        .contains(Map.of("name", "redis", "mountPath", SECRETS_DIR + "/redis", "readOnly", true));
+    Map<String, Object> probe =
+        map(path(deployment("all", "gw-gatewatch-probe"), "spec", "template", "spec"));
+    assertThat(list(probe.get("volumes"))).noneMatch(v -> "redis".equals(map(v).get("name")));
+  }
+
+  @ParameterizedTest
+  @MethodSource("scenarios")
+  void theNotesWarnWhenReplicasShareNoReconnectState(String scenario) {
+    String notes =
+        new Helm(CHART)
+            .install()
+            .withName("gw")
+            .withNamespace("obs")
+            .withKubeVersion(KUBE_VERSION)
+            .withValuesFile(CHART.resolve("ci/" + scenario + "-values.yaml"))
+            .clientOnly()
+            .dryRun()
+            .call()
+            .getOutput();
+    String warning =
+        "WARNING: the proxy runs autoscaled (up to 10 replicas) without correlation.redis.url";
+    if (scenario.equals("proxy")) { // autoscaled, no Redis
+      assertThat(notes).contains(warning);
+    } else { // all: three replicas with Redis; the others run no proxy
+      assertThat(notes).doesNotContain("without correlation.redis.url");
+    }
+  }
+
+  private static Map<String, Object> deployment(String scenario, String name) {
+    return objects(scenario, "Deployment").stream()
+        .filter(d -> name(d).equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -490,13 +537,6 @@ class HelmChartTest {
   }
 
   // ---- helpers ----
-
-  private static Map<String, Object> deployment(String scenario, String name) {
-    return objects(scenario, "Deployment").stream()
-        .filter(d -> name(d).equals(name))
-        .findFirst()
-        .orElseThrow();
-  }
 
   private static Map<String, Object> podSpec(String scenario, String deployment) {
     for (Map<String, Object> d : objects(scenario, "Deployment")) {
@@ -546,6 +586,8 @@ class HelmChartTest {
       Files.createDirectories(secrets.resolve(dir));
       Files.writeString(secrets.resolve(dir).resolve("token"), "secret-from-" + dir + "\n");
     }
+    Files.createDirectories(secrets.resolve("redis"));
+    Files.writeString(secrets.resolve("redis").resolve("password"), "secret-from-redis\n");
     Files.createDirectories(secrets.resolve("http-tls"));
     Files.writeString(secrets.resolve("http-tls").resolve("tls.crt"), "pem");
     Files.writeString(secrets.resolve("http-tls").resolve("tls.key"), "pem");
