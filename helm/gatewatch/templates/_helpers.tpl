@@ -95,6 +95,12 @@ app.kubernetes.io/component: probe
 {{- end }}
 {{- end }}
 
+{{/* How long a stopping proxy pod may take: the preStop pause, the drain, the agent's own stop
+deadline after it (15 s) and 5 s to spare (docs/drain.md). */}}
+{{- define "gatewatch.terminationGraceSeconds" -}}
+{{- add (int .Values.proxy.drain.preStopSeconds) (int .Values.proxy.drain.periodSeconds) 20 }}
+{{- end }}
+
 {{/* The agent's `gatewatch run --config` file: proxies, ingest, metrics. */}}
 {{- define "gatewatch.agentConfig" -}}
 http:
@@ -107,6 +113,7 @@ tracker:
   max_connections: {{ int .Values.tracker.maxConnections }}
   max_clients: {{ int .Values.tracker.maxClients }}
 {{- if .Values.proxy.enabled }}
+drain_period: {{ int .Values.proxy.drain.periodSeconds }}s
 proxies:
 {{- range $i, $g := .Values.proxy.gateways }}
   - gateway: {{ required (printf "proxy.gateways[%d].name is required" $i) $g.name }}
@@ -190,6 +197,9 @@ imagePullSecrets:
 {{- end }}
 serviceAccountName: {{ include "gatewatch.serviceAccountName" $root }}
 automountServiceAccountToken: false
+{{- if and .proxies $root.Values.proxy.enabled }}
+terminationGracePeriodSeconds: {{ include "gatewatch.terminationGraceSeconds" $root }}
+{{- end }}
 securityContext:
   {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
 containers:
@@ -197,6 +207,13 @@ containers:
     image: {{ include "gatewatch.image" $root | quote }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
     args: ["run", "--config", "/etc/gatewatch/config.yaml"]
+    {{- if and .proxies $root.Values.proxy.enabled (gt (int $root.Values.proxy.drain.preStopSeconds) 0) }}
+    lifecycle:
+      preStop:
+        # keep serving while the endpoints stop routing new clients here; SIGTERM (the drain) after
+        exec:
+          command: ["sleep", "{{ int $root.Values.proxy.drain.preStopSeconds }}"]
+    {{- end }}
     env:
       - name: JAVA_TOOL_OPTIONS
         value: {{ $root.Values.javaOptions | quote }}

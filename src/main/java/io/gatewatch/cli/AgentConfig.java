@@ -52,6 +52,8 @@ import java.util.regex.Pattern;
  * @param otlp OTLP export (off without an endpoint), the file's {@code otlp:} over OTEL_* variables
  * @param logFormat the file's {@code logging.format}, or null when it says nothing
  * @param activityEvery how often close and resume activity is summarised in the log
+ * @param drainPeriod how long a stop spreads the proxies' reconnect requests over ({@code
+ *     drain_period}; zero: every relayed socket is closed with 1001 at once)
  * @param correlation where the replicas share reconnect state ({@code correlation:}), or null
  */
 public record AgentConfig(
@@ -66,9 +68,18 @@ public record AgentConfig(
     OtlpSettings otlp,
     LogFormat logFormat,
     Duration activityEvery,
+    Duration drainPeriod,
     CorrelationSettings correlation) {
 
   static final Duration DEFAULT_ACTIVITY_EVERY = Duration.ofSeconds(60);
+
+  /** How long a stop drains the relayed sockets when nothing says otherwise. */
+  public static final Duration DEFAULT_DRAIN_PERIOD = Duration.ofSeconds(30);
+
+  /** The longest drain: longer keeps a stopping pod (and its grace period) for no gain. */
+  static final Duration MAX_DRAIN_PERIOD = Duration.ofHours(1);
+
+  static final String DRAIN_PERIOD_ENV = "GATEWATCH_DRAIN_PERIOD";
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -120,6 +131,7 @@ public record AgentConfig(
         "ingest",
         "otlp",
         "logging",
+        "drain_period",
         "correlation");
 
     ConfigNode listenNode = null;
@@ -231,6 +243,20 @@ public record AgentConfig(
         }
       }
     }
+    Duration drainPeriod = DEFAULT_DRAIN_PERIOD;
+    if (env.containsKey(DRAIN_PERIOD_ENV)) { // also when the file has no drain_period
+      try {
+        drainPeriod = drainPeriod(DRAIN_PERIOD_ENV, env.get(DRAIN_PERIOD_ENV));
+      } catch (IllegalArgumentException e) {
+        throw root.find("drain_period").orElse(root).error(e.getMessage());
+      }
+    } else if (root.find("drain_period").isPresent()) {
+      ConfigNode n = root.get("drain_period");
+      drainPeriod = n.duration();
+      if (drainPeriod.compareTo(MAX_DRAIN_PERIOD) > 0) {
+        throw n.error("must be at most " + MAX_DRAIN_PERIOD.toMinutes() + "m");
+      }
+    }
     return new AgentConfig(
         httpListen,
         httpAuth,
@@ -243,7 +269,41 @@ public record AgentConfig(
         otlp,
         logFormat,
         activityEvery,
+        drainPeriod,
         correlation(root, v, env));
+  }
+
+  /**
+   * A drain period from a flag or a variable: a duration from 0 to 1h.
+   *
+   * @param where names the setting in the error message
+   * @throws IllegalArgumentException naming {@code where}
+   */
+  static Duration drainPeriod(String where, String text) {
+    Duration d = Durations.parse(where, text);
+    if (d.compareTo(MAX_DRAIN_PERIOD) > 0) {
+      throw new IllegalArgumentException(
+          where + ": must be at most " + MAX_DRAIN_PERIOD.toMinutes() + "m, got \"" + text + "\"");
+    }
+    return d;
+  }
+
+  /** The same configuration with another drain period ({@code run --drain-period}). */
+  AgentConfig withDrainPeriod(Duration period) {
+    return new AgentConfig(
+        httpListen,
+        httpAuth,
+        httpTls,
+        profile,
+        tracker,
+        proxies,
+        probes,
+        ingest,
+        otlp,
+        logFormat,
+        activityEvery,
+        period,
+        correlation);
   }
 
   /** Settings of {@code correlation:} a variable may give when the file has no such section. */

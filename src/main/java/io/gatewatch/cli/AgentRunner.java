@@ -13,6 +13,7 @@ import io.gatewatch.probe.Scheduler;
 import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.probe.Transport;
 import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.IngestEndpoint;
@@ -25,9 +26,11 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -35,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs what an {@link AgentConfig} describes: every proxy, every probe, and the HTTP endpoints.
- * {@link #start} brings it all up (or nothing: a listener that cannot bind undoes what started);
- * closing stops accepting, closes relayed sockets with 1001 and flushes captures.
+ * {@link #start} brings it all up (or nothing: a listener that cannot bind undoes what started).
+ * Stopping first drains the proxies when a drain period is configured (docs/drain.md), then closes
+ * every part even when one fails to close, under a deadline ({@link Shutdown}).
  */
 final class AgentRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
@@ -44,10 +48,10 @@ final class AgentRunner implements AutoCloseable {
   private final Watches watches;
   private final List<WatchedProxy> proxies;
   private final List<Probe> probes;
-  private final SystemScheduler probeScheduler;
   private final AgentServer server;
   private final AtomicBoolean ready;
-  private final Telemetry telemetry;
+  private final Drain drain;
+  private final Shutdown shutdown;
   private final RedisCorrelation correlation;
 
   /** How long start-up waits for Redis (and the shared salt) before going on without it. */
@@ -57,19 +61,19 @@ final class AgentRunner implements AutoCloseable {
       Watches watches,
       List<WatchedProxy> proxies,
       List<Probe> probes,
-      SystemScheduler probeScheduler,
       AgentServer server,
       AtomicBoolean ready,
-      Telemetry telemetry,
+      Drain drain,
+      Shutdown shutdown,
       RedisCorrelation correlation) {
-    this.telemetry = telemetry;
     this.correlation = correlation;
     this.watches = watches;
     this.proxies = proxies;
     this.probes = probes;
-    this.probeScheduler = probeScheduler;
     this.server = server;
     this.ready = ready;
+    this.drain = drain;
+    this.shutdown = shutdown;
   }
 
   /** Starts everything, ready when it returns. */
@@ -82,14 +86,19 @@ final class AgentRunner implements AutoCloseable {
     List<Probe> probes = new ArrayList<>();
     SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
+    // what runs, in the order it is closed: probes, proxies (relayed sockets get 1001, captures
+    // are flushed), the endpoints, the shared state (after the proxies: their last socket ends are
+    // stored), and telemetry last, so that pending spans and metrics go out
+    Shutdown parts = new Shutdown();
     RedisCorrelation correlation = null;
     try {
       if (config.correlation() != null) {
         correlation = shareReconnectState(config, watches);
       }
       for (AgentConfig.ProxyConfig p : config.proxies()) {
+        WatchedProxy proxy;
         try {
-          proxies.add(
+          proxy =
               WatchedProxy.start(
                   watches,
                   config.profile(),
@@ -99,20 +108,22 @@ final class AgentRunner implements AutoCloseable {
                   p.capture(),
                   p.compressedObservation(),
                   clock,
-                  Signals.NONE));
+                  Signals.NONE);
         } catch (IOException e) {
           throw new IOException("proxy " + p.gateway() + ": " + e.getMessage(), e);
         }
+        proxies.add(proxy);
+        parts.add("proxy " + p.gateway(), proxy);
         log.info(
             "proxy {}: {} -> {}{}",
             p.gateway(),
-            proxies.get(proxies.size() - 1).url(""),
+            proxy.url(""),
             p.upstream(),
             p.capture() == null ? "" : " (" + describe(p.capture()) + ")");
         checkUpstream(p);
       }
       for (AgentConfig.ProbeConfig p : config.probes()) {
-        probes.add(
+        Probe probe =
             Probe.start(
                 watches,
                 config.profile(),
@@ -122,7 +133,9 @@ final class AgentRunner implements AutoCloseable {
                 probeScheduler,
                 new JdkTransport(p.settings().connectTimeout()),
                 () -> ThreadLocalRandom.current().nextDouble(),
-                Signals.NONE));
+                Signals.NONE);
+        probes.add(probe);
+        parts.addFirst("probe " + p.settings().gateway(), probe);
       }
       AgentServer server;
       try {
@@ -139,12 +152,8 @@ final class AgentRunner implements AutoCloseable {
       } catch (IOException e) {
         throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
       }
-      try {
-        addIngest(config, watches, server);
-      } catch (RuntimeException e) {
-        server.close();
-        throw e;
-      }
+      parts.add("HTTP server", server);
+      addIngest(config, watches, server);
       server.start();
       if (!server.authenticates() && !config.httpListen().getAddress().isLoopbackAddress()) {
         log.warn(
@@ -152,19 +161,27 @@ final class AgentRunner implements AutoCloseable {
                 + " metrics and the status page; set http.auth (docs/config.md)",
             server.hostPort());
       }
+      Drain drain = proxies.isEmpty() ? null : new Drain(proxies, watches.registry());
+      lastParts(parts, probeScheduler, correlation, telemetry);
       ready.set(true);
-      return new AgentRunner(
-          watches, proxies, probes, probeScheduler, server, ready, telemetry, correlation);
+      return new AgentRunner(watches, proxies, probes, server, ready, drain, parts, correlation);
     } catch (IOException | RuntimeException e) {
-      probes.forEach(Probe::close);
-      probeScheduler.close();
-      proxies.forEach(WatchedProxy::close);
-      if (correlation != null) {
-        correlation.close();
-      }
-      telemetry.close();
+      lastParts(parts, probeScheduler, correlation, telemetry).closeAll();
       throw e;
     }
+  }
+
+  /** The parts closed last: the probes' scheduler, the shared state, then telemetry. */
+  private static Shutdown lastParts(
+      Shutdown parts,
+      SystemScheduler probeScheduler,
+      RedisCorrelation correlation,
+      Telemetry telemetry) {
+    parts.add("probe scheduler", probeScheduler);
+    if (correlation != null) {
+      parts.add("correlation", correlation);
+    }
+    return parts.add("telemetry", telemetry);
   }
 
   /**
@@ -276,50 +293,68 @@ final class AgentRunner implements AutoCloseable {
     }
   }
 
-  /** Starts, runs until SIGTERM or Ctrl-C, stops cleanly; the command's exit code. */
+  /** Starts, runs until SIGTERM or Ctrl-C, stops; the command's exit code. */
   static int runUntilStopped(String command, AgentConfig config, PrintWriter err)
       throws InterruptedException {
-    AgentRunner agent;
-    try {
-      agent = start(config);
-    } catch (IOException e) {
-      Main.traceAtDebug(command, e);
-      err.println("gatewatch " + command + ": " + e.getMessage());
-      return 1;
-    }
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    // SIGTERM and Ctrl-C stop the agent without starting the JVM's shutdown, so the command's
-    // own exit code (0 after a clean stop) is the process's, not 128 + the signal's number. The
-    // hook stays for any other way the JVM ends (System.exit elsewhere, or a JVM run with -Xrs).
-    for (String name : new String[] {"TERM", "INT"}) {
+    // handled from before the start, so that a SIGTERM during it still stops the agent cleanly
+    try (StopSignals signals =
+        StopSignals.install(config.drainPeriod().plus(Shutdown.CLOSE_DEADLINE))) {
+      AgentRunner agent;
       try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
-      } catch (IllegalArgumentException e) { // the VM keeps the signal (-Xrs)
-        log.debug(
-            "cannot handle SIG{} ({}); the shutdown hook stops the agent", name, e.toString());
+        agent = start(config);
+      } catch (IOException e) {
+        Main.traceAtDebug(command, e);
+        err.println("gatewatch " + command + ": " + e.getMessage());
+        return 1;
       }
+      return agent.runUntilStopped(signals, config.drainPeriod(), Shutdown.CLOSE_DEADLINE);
     }
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    stopped.await(); // the main thread closes everything before the JVM exits
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "gatewatch-stop"));
+  }
+
+  /**
+   * Runs until the first SIGTERM or Ctrl-C, then stops: /-/ready answers 503 at once, the proxies
+   * drain over {@code drainPeriod} (a second signal cuts it short), and every part is closed, all
+   * within {@code drainPeriod + closeDeadline} or the process halts (status 1).
+   *
+   * @return 0 after a clean stop, 1 when a part failed to close
+   */
+  int runUntilStopped(StopSignals signals, Duration drainPeriod, Duration closeDeadline)
+      throws InterruptedException {
+    // the signal's own thread answers 503 from now on: no wait for the main thread to wake
+    signals.first().thenRun(() -> ready.set(false));
     try {
-      stop.await();
-      log.info("stopping: closing relayed sockets with 1001");
-      return 0;
-    } finally {
-      agent.close();
-      stopped.countDown();
+      signals.first().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
     }
+    shutdown.deadline(drainPeriod.plus(closeDeadline));
+    boolean drained = true;
+    if (drain != null && !drainPeriod.isZero()) {
+      log.info(
+          "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
+              + " closes at once)",
+          drainPeriod);
+      shutdown.doing("draining the proxies");
+      try {
+        CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
+        CompletableFuture.anyOf(done, signals.second()).join();
+        if (!done.isDone()) {
+          log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+        }
+        drain.finish();
+      } catch (RuntimeException e) { // the parts must be closed all the same
+        drained = false;
+        log.error("stopping: the drain failed; closing the relayed sockets with 1001 now", e);
+      }
+    } else {
+      log.info("stopping: closing relayed sockets with 1001");
+    }
+    return stop() && drained ? 0 : Shutdown.FAILED_EXIT_CODE;
+  }
+
+  /** Closes {@code resource} before every part of the agent when it stops (tests break it). */
+  void closeFirst(String name, AutoCloseable resource) {
+    shutdown.addFirst(name, resource);
   }
 
   Watches watches() {
@@ -343,16 +378,20 @@ final class AgentRunner implements AutoCloseable {
     return correlation;
   }
 
+  /**
+   * Closes every part, in order, each even when another failed: probes, proxies (relayed sockets
+   * get 1001, captures are flushed), the endpoints, then telemetry (pending spans and metrics go
+   * out).
+   *
+   * @return true when every part closed without an error
+   */
+  boolean stop() {
+    ready.set(false);
+    return shutdown.closeAll();
+  }
+
   @Override
   public void close() {
-    ready.set(false);
-    probes.forEach(Probe::close);
-    proxies.forEach(WatchedProxy::close);
-    server.close();
-    probeScheduler.close();
-    if (correlation != null) {
-      correlation.close(); // after the proxies: their last socket ends are stored
-    }
-    telemetry.close(); // the last closes, then pending spans and metrics go out
+    stop();
   }
 }

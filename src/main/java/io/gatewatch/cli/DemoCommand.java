@@ -18,6 +18,7 @@ import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
+import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.ProxySettings;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.report.Headline;
@@ -47,11 +48,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -146,6 +150,16 @@ public final class DemoCommand implements Callable<Integer> {
       description = "How often to print the headline numbers (default: ${DEFAULT-VALUE}).")
   String every;
 
+  @Option(
+      names = "--drain-period",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description =
+          "When the demo ends (--duration or Ctrl-C), ask the proxy's clients to reconnect spread"
+              + " over this long (op 7, then 4000), as a deploy would; 0 closes at once; Ctrl-C"
+              + " again cuts it short (default: ${DEFAULT-VALUE}; docs/drain.md).")
+  String drainPeriod;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
   long seed;
 
@@ -169,28 +183,27 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Capture every payload in full (the demo's made-up content).")
   boolean capturePayloads;
 
+  /** The options, parsed and checked. */
+  private record Parsed(
+      InetSocketAddress httpAddress,
+      InetSocketAddress gatewayAddress,
+      InetSocketAddress proxyAddress,
+      GatewayProfile gatewayProfile,
+      Duration runFor,
+      Duration headlineEvery,
+      Duration drainFor,
+      OtlpSettings otlp,
+      Wire fleetWire,
+      Map<Behaviour, Wire> wires) {}
+
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    InetSocketAddress httpAddress;
-    InetSocketAddress gatewayAddress;
-    InetSocketAddress proxyAddress;
-    GatewayProfile gatewayProfile;
-    Duration runFor;
-    Duration headlineEvery;
-    OtlpSettings otlp;
-    Wire fleetWire;
-    Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
+    Parsed parsed;
     try {
-      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
-      httpAddress = HostPort.parse("--listen", listen);
-      gatewayAddress = HostPort.parse("--gateway-listen", gatewayListen);
-      proxyAddress = HostPort.parse("--proxy-listen", proxyListen);
-      gatewayProfile = ProfileLoader.load(profile);
-      runFor = duration == null ? null : Durations.parse("--duration", duration);
-      headlineEvery = Durations.parse("--every", every);
-      fleetWire = FleetCommand.parseWire("--wire", wire);
+      GatewayProfile gatewayProfile = ProfileLoader.load(profile);
+      Wire fleetWire = FleetCommand.parseWire("--wire", wire);
+      Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
       FleetSettings.parseMix(mix, wires);
       String refused = fleetWire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
       if (refused != null) {
@@ -202,6 +215,18 @@ public final class DemoCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--mix: " + w.getKey().spelling() + ": " + refused);
         }
       }
+      parsed =
+          new Parsed(
+              HostPort.parse("--listen", listen),
+              HostPort.parse("--gateway-listen", gatewayListen),
+              HostPort.parse("--proxy-listen", proxyListen),
+              gatewayProfile,
+              duration == null ? null : Durations.parse("--duration", duration),
+              Durations.parse("--every", every),
+              AgentConfig.drainPeriod("--drain-period", drainPeriod),
+              OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"),
+              fleetWire,
+              wires);
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
       }
@@ -209,7 +234,25 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("gatewatch demo: " + e.getMessage());
       return 2;
     }
+    // handled from before the start, so that Ctrl-C during it still ends the demo cleanly
+    try (StopSignals signals =
+        StopSignals.install(parsed.drainFor().plus(Shutdown.CLOSE_DEADLINE))) {
+      return run(parsed, signals, spec.commandLine().getOut(), err);
+    }
+  }
 
+  private int run(Parsed parsed, StopSignals signals, PrintWriter out, PrintWriter err)
+      throws Exception {
+    InetSocketAddress httpAddress = parsed.httpAddress();
+    InetSocketAddress gatewayAddress = parsed.gatewayAddress();
+    InetSocketAddress proxyAddress = parsed.proxyAddress();
+    GatewayProfile gatewayProfile = parsed.gatewayProfile();
+    Duration runFor = parsed.runFor();
+    Duration headlineEvery = parsed.headlineEvery();
+    Duration drainFor = parsed.drainFor();
+    OtlpSettings otlp = parsed.otlp();
+    Wire fleetWire = parsed.fleetWire();
+    Map<Behaviour, Wire> wires = parsed.wires();
     EventClock clock = EventClock.system();
     Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
@@ -252,8 +295,7 @@ public final class DemoCommand implements Callable<Integer> {
               tally);
     } catch (IOException e) {
       Main.traceAtDebug("demo", e);
-      simulator.close();
-      telemetry.close();
+      new Shutdown().add("simulator", simulator).add("telemetry", telemetry).closeAll();
       String flag =
           e.getMessage().startsWith("cannot write the capture") ? "--capture" : "--proxy-listen";
       err.println("gatewatch demo: " + e.getMessage() + " (" + flag + ")");
@@ -283,11 +325,13 @@ public final class DemoCommand implements Callable<Integer> {
       server = new AgentServer(httpAddress, exposition, ready::get);
     } catch (IOException e) {
       Main.traceAtDebug("demo", e);
-      probe.close();
-      probeScheduler.close();
-      proxy.close();
-      simulator.close();
-      telemetry.close();
+      new Shutdown()
+          .add("probe", probe)
+          .add("probe scheduler", probeScheduler)
+          .add("proxy", proxy)
+          .add("simulator", simulator)
+          .add("telemetry", telemetry)
+          .closeAll();
       err.println(
           "gatewatch demo: cannot listen on "
               + listen
@@ -319,14 +363,27 @@ public final class DemoCommand implements Callable<Integer> {
             seed,
             wires);
     Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
-    CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "gatewatch-demo-stop");
+    // every part, in the order it is closed (each even when another fails): the fleet before the
+    // proxy, so that the proxy's sockets end with the clients' closes; telemetry last, so that
+    // pending OTLP spans and metrics go out
+    Shutdown parts =
+        new Shutdown()
+            .add("probe", probe)
+            .add("probe scheduler", probeScheduler)
+            .add("fleet", fleet)
+            .add("proxy", proxy)
+            .add("HTTP server", server)
+            .add("simulator", simulator)
+            .add("telemetry", telemetry);
+    Drain drain = new Drain(List.of(proxy), watches.registry());
+    Duration deadline = drainFor.plus(Shutdown.CLOSE_DEADLINE);
     byte[] finalMetrics = null;
-    Runtime.getRuntime().addShutdownHook(hook);
+    boolean closedCleanly;
+    signals.first().thenRun(() -> ready.set(false));
     try {
       server.start();
       fleet.start();
-      ready.set(true);
+      ready.set(!signals.first().isDone());
       out.println("gatewatch demo");
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + fleetSettings.url());
@@ -356,7 +413,7 @@ public final class DemoCommand implements Callable<Integer> {
       long started = System.nanoTime();
       long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
       long nextHeadline = started + headlineEvery.toNanos();
-      while (System.nanoTime() < end && !stop.await(250, TimeUnit.MILLISECONDS)) {
+      while (System.nanoTime() < end && !stopRequested(signals)) {
         if (System.nanoTime() >= nextHeadline) {
           nextHeadline += headlineEvery.toNanos();
           long seconds = (System.nanoTime() - started) / 1_000_000_000L;
@@ -367,20 +424,34 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
       finalMetrics = snapshot(exposition);
+      ready.set(false);
+      parts.deadline(deadline);
+      if (!drainFor.isZero()) {
+        CompletableFuture<Void> cut = signals.next();
+        parts.doing("draining the proxy");
+        CompletableFuture<Void> done = drain.start(drainFor, ThreadLocalRandom.current());
+        out.println(
+            "stopping: asking the proxy's "
+                + drain.found()
+                + " sockets to reconnect over "
+                + drainPeriod
+                + " ("
+                + Drain.describe(gatewayProfile.drain())
+                + "); Ctrl-C again closes at once");
+        out.flush();
+        CompletableFuture.anyOf(done, cut).join();
+        drain.finish();
+        out.println(
+            "stopping: "
+                + drain.asked()
+                + " of "
+                + drain.found()
+                + " sockets asked to reconnect; closing the rest with 1001");
+        out.flush();
+      }
     } finally {
       ready.set(false);
-      probe.close();
-      probeScheduler.close();
-      fleet.close();
-      proxy.close();
-      server.close();
-      simulator.close();
-      telemetry.close(); // flushes pending OTLP spans and metrics
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the JVM is already on its way out
-      }
+      closedCleanly = parts.closeAll();
     }
     out.println();
     out.print(ReplayReport.format("gatewatch demo: final report", tally));
@@ -395,7 +466,19 @@ public final class DemoCommand implements Callable<Integer> {
         return 1;
       }
     }
-    return 0;
+    return closedCleanly ? 0 : Shutdown.FAILED_EXIT_CODE;
+  }
+
+  /** Waits a little for a stop request; true once there was one. */
+  private static boolean stopRequested(StopSignals signals) throws InterruptedException {
+    try {
+      signals.first().get(250, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The metrics as the run ends, before shutdown closes every socket. */

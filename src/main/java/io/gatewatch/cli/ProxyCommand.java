@@ -109,6 +109,15 @@ public final class ProxyCommand implements Callable<Integer> {
       description = "No frame either way for this long (default 120s).")
   String idleTimeout;
 
+  @Option(
+      names = "--drain-period",
+      paramLabel = "DURATION",
+      description =
+          "On SIGTERM or Ctrl-C, ask the relayed clients to reconnect spread over this long"
+              + " (op 7, then the profile's resumable close), then close what is left with 1001;"
+              + " 0 closes every socket at once (default 30s; docs/drain.md).")
+  String drainPeriod;
+
   @Option(names = "--upstream-ca", paramLabel = "PEM", description = "Trust this CA for wss://.")
   Path upstreamCa;
 
@@ -198,11 +207,10 @@ public final class ProxyCommand implements Callable<Integer> {
         + quote(metricsListen)
         + "}\nprofile: "
         + quote(profile)
+        + (drainPeriod == null ? "" : "\ndrain_period: " + quote(drainPeriod))
         + "\nproxies:\n  - "
         + String.join("\n    ", p)
         + "\n"
         + correlation.yaml();
   }
-
-  /** A YAML double-quoted scalar. */
 }

@@ -3,6 +3,7 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.Logging;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,14 +33,29 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML file.")
   Path config;
 
+  @Option(
+      names = "--drain-period",
+      paramLabel = "DURATION",
+      description =
+          "On SIGTERM or Ctrl-C, ask every proxy's clients to reconnect spread over this long,"
+              + " then close what is left with 1001; 0 closes at once. Overrides drain_period and"
+              + " GATEWATCH_DRAIN_PERIOD (default 30s; docs/drain.md).")
+  String drainPeriod;
+
   @Override
   public Integer call() throws Exception {
     AgentConfig loaded;
     try {
+      // the flag first: a bad flag is named before anything in the file is read
+      Duration drain =
+          drainPeriod == null ? null : AgentConfig.drainPeriod("--drain-period", drainPeriod);
       Map<String, String> env = new HashMap<>(System.getenv());
       correlation.overrides(env); // the flags before the variables and the file
       loaded = AgentConfig.load(config, env);
-    } catch (ConfigException e) {
+      if (drain != null) {
+        loaded = loaded.withDrainPeriod(drain);
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());
       return 2;
     }

@@ -34,6 +34,8 @@ public final class OtelNames {
           Map.entry("gatewatch.upstream.errors", "{error}"),
           Map.entry("gatewatch.correlation.errors", "{error}"),
           Map.entry("gatewatch.connections.refused", "{connection}"),
+          Map.entry("gatewatch.drained", "{connection}"),
+          Map.entry("gatewatch.drain.remaining", "{connection}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
           Map.entry("gatewatch.ingest.lines", "{line}"),
           Map.entry("gatewatch.capture.records", "{record}"),

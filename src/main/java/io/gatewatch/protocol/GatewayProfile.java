@@ -51,6 +51,18 @@ public final class GatewayProfile {
   private final Map<Integer, CloseCode> closeCodes;
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
   private final TransportOptions transport;
+  private final Drain drain;
+
+  /**
+   * How a draining proxy asks a client to reconnect: the server opcode sent first (op 7 Reconnect
+   * on the bundled profiles), then a close with a code the profile marks resumable (true or
+   * conditional), so that the client Resumes elsewhere instead of Identifying.
+   *
+   * @param reconnectOp the opcode sent before the close, or null to send none
+   * @param close the close code; never one the profile marks non-resumable
+   * @param reason the close frame's reason text
+   */
+  public record Drain(Opcode reconnectOp, CloseCode close, String reason) {}
 
   /** A profile with Fluxer's transport options ({@link TransportOptions#FLUXER}). */
   public GatewayProfile(
@@ -59,7 +71,8 @@ public final class GatewayProfile {
       int maxClientPayloadBytes,
       Policy policy,
       Collection<Opcode> opcodes,
-      Collection<CloseCode> closeCodes) {
+      Collection<CloseCode> closeCodes,
+      Drain drain) {
     this(
         name,
         apiVersion,
@@ -67,7 +80,8 @@ public final class GatewayProfile {
         policy,
         opcodes,
         closeCodes,
-        TransportOptions.FLUXER);
+        TransportOptions.FLUXER,
+        drain);
   }
 
   public GatewayProfile(
@@ -77,12 +91,14 @@ public final class GatewayProfile {
       Policy policy,
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes,
-      TransportOptions transport) {
+      TransportOptions transport,
+      Drain drain) {
     this.name = name;
     this.apiVersion = apiVersion;
     this.transport = transport;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
     this.policy = policy;
+    this.drain = drain;
     Map<Integer, Opcode> ops = new TreeMap<>();
     for (Opcode op : opcodes) {
       ops.put(op.code(), op);
@@ -133,6 +149,13 @@ public final class GatewayProfile {
   /** The close code registered under {@code code}, or null. */
   public CloseCode closeCode(int code) {
     return closeCodes.get(code);
+  }
+
+  /**
+   * How a draining proxy asks this gateway's clients to reconnect (the profile's {@code drain}).
+   */
+  public Drain drain() {
+    return drain;
   }
 
   /** Every opcode, ordered by code. */

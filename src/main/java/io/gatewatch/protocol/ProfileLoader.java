@@ -55,6 +55,10 @@ import java.util.regex.Pattern;
  *   encodings: [json]                 # json | etf
  *   compress: [zstd-stream]           # zlib-stream | zstd-stream
  *   payload_compression: false        # Identify's compress: true (zlib per server message)
+ * drain:                              # optional: how a draining proxy asks clients to reconnect
+ *   reconnect_op: 7                   # optional: a server opcode sent before the close
+ *   close_code: 4000                  # a code of the profile, resumable true or conditional
+ *   reason: Session drain requested   # optional: defaults to the code's name
  * </pre>
  *
  * Errors name the file, the path and the line: {@code my.yaml: close_codes[2].resumable (line 14):
@@ -74,6 +78,15 @@ public final class ProfileLoader {
   private static final String RESOURCE_DIR = "/io/gatewatch/protocol/profiles/";
   private static final String STANDARD = "websocket";
   private static final Pattern LABEL = Pattern.compile("[a-z][a-z0-9_]*");
+
+  /** The drain's close when a profile has no {@code drain} section: 1012 Service Restart. */
+  public static final int DEFAULT_DRAIN_CLOSE_CODE = 1012;
+
+  /** Close codes an endpoint reports locally and never sends in a close frame (RFC 6455 7.4.1). */
+  private static final Set<Integer> NEVER_SENT = Set.of(1005, 1006, 1015);
+
+  /** A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 5.5). */
+  private static final int MAX_REASON_BYTES = 123;
 
   /** Label values reserved for unknown codes in metrics. */
   private static final String RESERVED_LABEL = "other";
@@ -183,7 +196,8 @@ public final class ProfileLoader {
         "policy",
         "transport",
         "opcodes",
-        "close_codes");
+        "close_codes",
+        "drain");
     String name = profileName(root);
     root.find("description").ifPresent(ConfigNode::text);
     String apiVersion =
@@ -212,8 +226,9 @@ public final class ProfileLoader {
         root.find("policy").map(ProfileLoader::policy).orElse(GatewayProfile.Policy.DEFAULT);
     TransportOptions transport =
         root.find("transport").map(ProfileLoader::transport).orElse(TransportOptions.FLUXER);
+    GatewayProfile.Drain drain = drain(root, opcodes, merged);
     return new GatewayProfile(
-        name, apiVersion, maxPayload, policy, opcodes, merged.values(), transport);
+        name, apiVersion, maxPayload, policy, opcodes, merged.values(), transport, drain);
   }
 
   private static String apiVersion(ConfigNode node) {
@@ -268,6 +283,64 @@ public final class ProfileLoader {
         node.find("encodings").isPresent() ? encodings : fluxer.encodings(),
         node.find("compress").isPresent() ? compressions : fluxer.compressions(),
         node.find("payload_compression").map(ConfigNode::bool).orElse(false));
+  }
+
+  /**
+   * The {@code drain} section: a server opcode (optional) and a close code the profile marks
+   * resumable, so that a drained client Resumes instead of Identifying. Without the section: no
+   * opcode, 1012 Service Restart.
+   */
+  private static GatewayProfile.Drain drain(
+      ConfigNode root, List<Opcode> opcodes, Map<Integer, CloseCode> closeCodes) {
+    Optional<ConfigNode> section = root.find("drain");
+    if (section.isEmpty()) {
+      CloseCode restart = closeCodes.get(DEFAULT_DRAIN_CLOSE_CODE);
+      if (restart == null || restart.resumable() == Resumability.FALSE) {
+        throw root.error(
+            "without a drain section a drain closes with "
+                + DEFAULT_DRAIN_CLOSE_CODE
+                + ", which this profile does not mark resumable; add drain.close_code");
+      }
+      return new GatewayProfile.Drain(null, restart, restart.name());
+    }
+    ConfigNode drain = section.get();
+    drain.rejectUnknownKeys("reconnect_op", "close_code", "reason");
+    Opcode reconnect = null;
+    Optional<ConfigNode> opNode = drain.find("reconnect_op");
+    if (opNode.isPresent()) {
+      int op = opNode.get().intValue();
+      reconnect =
+          opcodes.stream()
+              .filter(o -> o.code() == op && !o.sentBy().equals("client"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      opNode
+                          .get()
+                          .error(
+                              "must be an opcode of this profile sent by the server, got " + op));
+    }
+    ConfigNode codeNode = drain.get("close_code");
+    int code = codeNode.intValue();
+    CloseCode close = closeCodes.get(code);
+    if (close == null) {
+      throw codeNode.error("must be a close code of this profile, got " + code);
+    }
+    if (NEVER_SENT.contains(code)) {
+      throw codeNode.error(code + " is never sent in a close frame");
+    }
+    if (close.resumable() == Resumability.FALSE) {
+      throw codeNode.error(
+          code
+              + " "
+              + close.name()
+              + " is not resumable in this profile; a drain must leave the session resumable");
+    }
+    String reason = drain.find("reason").map(ProfileLoader::prose).orElse(close.name());
+    if (reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+      throw drain.get("reason").error("at most " + MAX_REASON_BYTES + " bytes of UTF-8");
+    }
+    return new GatewayProfile.Drain(reconnect, close, reason);
   }
 
   private static String profileName(ConfigNode root) {

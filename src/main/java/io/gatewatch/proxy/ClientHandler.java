@@ -87,6 +87,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!proxy.acquire()) {
+      if (proxy.stopping()) { // accepted just before a drain or close closed the listener
+        respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting down");
+        return;
+      }
       // the path only: a query string may carry a client's token
       LOG.debug(
           "refused a socket for {}: {} connections",

@@ -1,6 +1,7 @@
 package io.gatewatch.proxy;
 
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.metrics.DrainMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -24,15 +25,19 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +99,9 @@ public final class GatewayProxy implements AutoCloseable {
   private DnsAddressResolverGroup resolver;
   private SslContext listenerSsl;
   private volatile boolean closed;
+  private volatile boolean draining;
+  private final Set<Relay> drainWaiting = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   /**
    * @param settings where to listen, where to relay to, limits
@@ -238,6 +246,75 @@ public final class GatewayProxy implements AutoCloseable {
   }
 
   /**
+   * Starts a drain and returns at once. The listener stops accepting (its port is released; an
+   * upgrade already on its way gets 503), and every relayed socket is asked to reconnect at its own
+   * moment of the period ({@link DrainSchedule}): the profile's reconnect frame where the socket's
+   * stream allows it, then the profile's resumable close ({@link Relay#drain}). Sockets that end by
+   * themselves meanwhile are simply gone; {@link #close()} ends what is left with 1001.
+   *
+   * @param asked told, on the socket's event loop, how each socket was asked
+   * @return how many sockets the drain found, and a future that completes when none of them is left
+   *     or the period is over, whichever comes first
+   * @throws IllegalStateException when not started, closed, or already draining
+   */
+  public Draining drain(
+      Duration period,
+      ReconnectNotice how,
+      RandomGenerator random,
+      Consumer<DrainMetrics.Notice> asked) {
+    if (period.isZero() || period.isNegative()) {
+      throw new IllegalArgumentException("the drain period must be positive");
+    }
+    Channel s;
+    synchronized (this) {
+      if (server == null || closed || draining) {
+        throw new IllegalStateException(
+            server == null ? "not started" : closed ? "closed" : "already draining");
+      }
+      notOnEventLoop("drain()");
+      draining = true; // from now on acquire() refuses: no socket joins the drain late
+      s = server;
+    }
+    s.close().syncUninterruptibly();
+    List<Relay> sockets = new ArrayList<>(relays);
+    drainWaiting.addAll(sockets);
+    long[] offsets = DrainSchedule.offsetsNanos(sockets.size(), period, random);
+    for (int i = 0; i < sockets.size(); i++) {
+      Relay r = sockets.get(i);
+      r.eventLoop()
+          .schedule(
+              () -> {
+                if (drainWaiting.remove(r)) {
+                  DrainMetrics.Notice notice = r.drain(how);
+                  if (notice != null) {
+                    asked.accept(notice);
+                  }
+                }
+              },
+              offsets[i],
+              TimeUnit.NANOSECONDS);
+    }
+    group.schedule(() -> drained.complete(null), period.toNanos(), TimeUnit.NANOSECONDS);
+    if (relays.isEmpty()) {
+      drained.complete(null);
+    }
+    return new Draining(sockets.size(), drained);
+  }
+
+  /**
+   * A running drain.
+   *
+   * @param sockets the relayed sockets it found when it started
+   * @param done completes when none of them is left or the period is over
+   */
+  public record Draining(int sockets, CompletableFuture<Void> done) {}
+
+  /** Relayed sockets a running drain has not asked to reconnect yet (0 when none runs). */
+  public int drainRemaining() {
+    return drainWaiting.size();
+  }
+
+  /**
    * Stops accepting, closes every relayed socket with 1001 both ways (waiting up to about two
    * seconds for the peers' answers), and stops the threads. Idempotent. Do not call it from an
    * observer (it waits for the event loops).
@@ -255,11 +332,8 @@ public final class GatewayProxy implements AutoCloseable {
         return;
       }
     }
-    for (EventExecutor e : group) {
-      if (e.inEventLoop()) {
-        throw new IllegalStateException("close() called from a proxy event loop");
-      }
-    }
+    drainWaiting.clear(); // a drain's pending requests are moot: what is left gets 1001 now
+    notOnEventLoop("close()");
     s.close().syncUninterruptibly();
     List<Future<?>> ends = new ArrayList<>();
     for (Relay r : relays) {
@@ -276,6 +350,20 @@ public final class GatewayProxy implements AutoCloseable {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();
     LOG.info("proxy on {} stopped ({} sockets were open)", s.localAddress(), ends.size());
+  }
+
+  /** Relayed sockets neither closed nor closing: what {@link #close()} would end with 1001. */
+  public int openSockets() {
+    return (int) relayStats().stream().filter(st -> !st.state().equals("DONE")).count();
+  }
+
+  /** Waiting for the event loops from one of them would never end. */
+  private void notOnEventLoop(String what) {
+    for (EventExecutor e : group) {
+      if (e.inEventLoop()) {
+        throw new IllegalStateException(what + " called from a proxy event loop");
+      }
+    }
   }
 
   /** What every relayed socket holds now (buffers, readability); for diagnostics and tests. */
@@ -311,9 +399,14 @@ public final class GatewayProxy implements AutoCloseable {
     return clientDecoderConfig;
   }
 
-  /** Takes a connection slot; false when the limit is reached or the proxy is closing. */
+  /** Draining or closed: new sockets are refused (not counted as over capacity). */
+  boolean stopping() {
+    return closed || draining;
+  }
+
+  /** Takes a connection slot; false when the limit is reached or the proxy is stopping. */
   boolean acquire() {
-    if (closed) {
+    if (stopping()) {
       return false;
     }
     if (connections.incrementAndGet() > settings.maxConnections()) {
@@ -331,6 +424,10 @@ public final class GatewayProxy implements AutoCloseable {
   void release(Relay r) {
     if (relays.remove(r)) {
       connections.decrementAndGet();
+    }
+    drainWaiting.remove(r);
+    if (draining && relays.isEmpty()) {
+      drained.complete(null);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.metrics.DrainMetrics;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.proxy.RelayObserver.UpstreamError;
@@ -107,6 +108,7 @@ final class Relay {
   private final boolean[] closing = new boolean[2];
   private final boolean[] flushPending = new boolean[2];
   private final boolean[] textMessage = new boolean[2];
+  private final boolean[] midMessage = new boolean[2];
   private final ChannelFuture[] lastWrite = new ChannelFuture[2];
 
   private int firstCode;
@@ -346,6 +348,7 @@ final class Relay {
         text = frame instanceof TextWebSocketFrame;
         textMessage[from] = text;
       }
+      midMessage[from] = !frame.isFinalFragment();
       try {
         observer.frame(listener, direction(from), frame.content(), text, frame.isFinalFragment());
       } catch (Throwable fatal) { // only what FailOpenObserver rethrows: out of memory
@@ -502,6 +505,37 @@ final class Relay {
       case OPEN -> proxyClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "Going Away");
       case DONE -> {}
     }
+  }
+
+  /**
+   * A drain asks this socket to reconnect: the profile's reconnect frame to the client where it can
+   * go into the socket's stream ({@link ReconnectNotice}; never inside a fragmented message), seen
+   * by the observer as the server's, then the profile's resumable close both ways, so the upstream
+   * keeps the session for the client's Resume elsewhere.
+   *
+   * @return how it was asked, or null when it was not open (still connecting, or already closing)
+   */
+  DrainMetrics.Notice drain(ReconnectNotice how) {
+    if (state != State.OPEN || closeRead[CLIENT] || closeRead[UPSTREAM]) {
+      return null;
+    }
+    WebSocketFrame notice = midMessage[UPSTREAM] ? null : how.frame(target);
+    if (notice != null) {
+      try {
+        observer.frame(
+            listener,
+            Direction.SERVER,
+            notice.content(),
+            notice instanceof TextWebSocketFrame,
+            true);
+      } catch (Throwable fatal) { // only what FailOpenObserver rethrows: out of memory
+        notice.release();
+        throw fatal;
+      }
+      write(CLIENT, notice);
+    }
+    proxyClose(how.closeCode(), how.reason());
+    return notice != null ? DrainMetrics.Notice.RECONNECT_OP : DrainMetrics.Notice.CLOSE_ONLY;
   }
 
   /**

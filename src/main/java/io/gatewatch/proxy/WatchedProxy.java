@@ -25,10 +25,16 @@ public final class WatchedProxy implements AutoCloseable {
   private final CaptureWriter capture;
   private final ConnectionTracker tracker;
   private final ScheduledExecutorService ticker;
+  private final GatewayProfile profile;
 
   private WatchedProxy(
-      GatewayProxy proxy, CaptureWriter capture, ConnectionTracker tracker, EventClock clock) {
+      GatewayProxy proxy,
+      CaptureWriter capture,
+      ConnectionTracker tracker,
+      EventClock clock,
+      GatewayProfile profile) {
     this.proxy = proxy;
+    this.profile = profile;
     this.capture = capture;
     this.tracker = tracker;
     // Events move the tracker's clock; this moves it when there are none, so a quiet proxy still
@@ -87,7 +93,7 @@ public final class WatchedProxy implements AutoCloseable {
       }
       throw e;
     }
-    return new WatchedProxy(proxy, writer, tracker, clock);
+    return new WatchedProxy(proxy, writer, tracker, clock, profile);
   }
 
   /** {@code gatewatch_capture_*}: what the capture wrote, rotated and dropped. */
@@ -122,6 +128,11 @@ public final class WatchedProxy implements AutoCloseable {
 
   public ConnectionTracker tracker() {
     return tracker;
+  }
+
+  /** The profile it watches with; its {@code drain} says how a drain asks clients to reconnect. */
+  public GatewayProfile profile() {
+    return profile;
   }
 
   /** The address clients use, with {@code path} appended: {@code ws://127.0.0.1:8766/?v=1}. */

@@ -41,6 +41,15 @@ public final class AgentServer implements AutoCloseable {
   /** At most this much of an unread request body is read and discarded after an answer. */
   static final long DISCARD_LIMIT = 16L << 20;
 
+  static {
+    // The JDK's server writes an answer's head and body separately; with Nagle's algorithm on,
+    // the body waits for the peer's delayed ACK: 40 ms on every answer (/-/ready, /metrics). Read
+    // once, when the JDK's server is first used; an operator's own setting wins.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   /** The label values of {@code gatewatch_http_auth_failures_total}: a fixed set. */
   public enum Endpoint {
     /** {@code /metrics} */

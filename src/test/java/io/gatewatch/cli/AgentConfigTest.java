@@ -86,6 +86,34 @@ class AgentConfigTest {
   }
 
   @Test
+  void theDrainPeriodIsAgentWideFromTheFileOrTheEnvironment() {
+    assertThat(read(GOOD, Map.of()).drainPeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(read("drain_period: 45s\n" + GOOD, Map.of()).drainPeriod())
+        .isEqualTo(Duration.ofSeconds(45));
+    assertThat(read("drain_period: 0\n", Map.of()).drainPeriod()).isZero();
+    // the variable also when the file says nothing, as for the profile
+    assertThat(read(GOOD, Map.of("GATEWATCH_DRAIN_PERIOD", "2m")).drainPeriod())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThat(read("drain_period: 45s\n", Map.of("GATEWATCH_DRAIN_PERIOD", "0")).drainPeriod())
+        .isZero();
+    assertThat(read(GOOD, Map.of()).withDrainPeriod(Duration.ofSeconds(5)).drainPeriod())
+        .isEqualTo(Duration.ofSeconds(5));
+
+    assertThatThrownBy(() -> read("drain_period: soon\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: drain_period (line 1): expected a duration such as 500ms, 45s, 10m or"
+                + " 1h, got \"soon\"");
+    assertThatThrownBy(() -> read("drain_period: 2h\n", Map.of()))
+        .hasMessage("agent.yaml: drain_period (line 1): must be at most 60m");
+    assertThatThrownBy(() -> read("drain_period: 45s\n", Map.of("GATEWATCH_DRAIN_PERIOD", "x")))
+        .hasMessage(
+            "agent.yaml: drain_period (line 1): GATEWATCH_DRAIN_PERIOD: expected a duration such"
+                + " as 500ms, 45s, 10m or 1h, got \"x\"");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_DRAIN_PERIOD", "3h")))
+        .hasMessageEndingWith("GATEWATCH_DRAIN_PERIOD: must be at most 60m, got \"3h\"");
+  }
+
+  @Test
   void aCapturesContentAndDiskBoundAreSettings() {
     String yaml =
         GOOD.replace(

@@ -16,6 +16,8 @@ class CommandLineConfigTest {
         .isEqualTo("--idle-timeout: expected a duration");
     assertThat(ProxyCommand.asFlags("command line: proxies[0].tls.key (line 9): cannot read"))
         .isEqualTo("--tls-key: cannot read");
+    assertThat(ProxyCommand.asFlags("command line: drain_period (line 3): must be at most 60m"))
+        .isEqualTo("--drain-period: must be at most 60m");
     assertThat(ProxyCommand.asFlags("command line: http.listen (line 2): expected HOST:PORT"))
         .isEqualTo("--metrics-listen: expected HOST:PORT");
     assertThat(ProbeCommand.asFlags("command line: probes[0].resume_every (line 6): too short"))

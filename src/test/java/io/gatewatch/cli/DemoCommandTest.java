@@ -45,7 +45,11 @@ class DemoCommandTest {
           "gatewatch_http_auth_failures_total",
           "gatewatch_capture_rotations_total",
           "gatewatch_capture_dropped_total",
-          "gatewatch_correlation_errors_total");
+          "gatewatch_correlation_errors_total",
+
+          // the drain runs after the metrics are written (as the run ended, before its stop)
+          "gatewatch_drained_total",
+          "gatewatch_drain_remaining");
 
   /** Starts the demo on free ports, writing its final metrics to {@code prom}. */
   private static CompletableFuture<Integer> demo(
@@ -103,7 +107,16 @@ class DemoCommandTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CompletableFuture<Integer> run =
-        demo(prom, out, err, "--duration", "35s", "--capture", capture.toString());
+        demo(
+            prom,
+            out,
+            err,
+            "--duration",
+            "35s",
+            "--capture",
+            capture.toString(),
+            "--drain-period",
+            "2s");
 
     // A newcomer posts the bundled capture to the demo's open ingest endpoint.
     Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
@@ -131,6 +144,18 @@ class DemoCommandTest {
             "metrics ")
         .contains("] closes ", "| resume ", "| reconnect p95 ", "| heartbeat p99 ")
         .contains("gatewatch demo: final report", "Resume success rate: ");
+    // the end drains the proxy as a deploy would: the fleet's sockets asked over the period
+    Matcher drained =
+        Pattern.compile(
+                "stopping: asking the proxy's (\\d+) sockets to reconnect over 2s \\(op 7"
+                    + " Reconnect, then close 4000 Unknown Error\\); Ctrl-C again closes at once\n"
+                    + "stopping: (\\d+) of (\\d+) sockets asked to reconnect; closing the rest with"
+                    + " 1001\n")
+            .matcher(out.toString());
+    assertThat(drained.find()).as(out.toString()).isTrue();
+    assertThat(Integer.parseInt(drained.group(1))).isPositive();
+    assertThat(drained.group(3)).isEqualTo(drained.group(1));
+    assertThat(Integer.parseInt(drained.group(2))).isPositive();
 
     List<String> lines = Files.readAllLines(prom);
     Map<String, MetricsDocTest.Doc> catalogue = MetricsDocTest.documented();

@@ -23,6 +23,7 @@ class DurationFlagsTest {
           "proxy", List.of("--upstream", "ws://127.0.0.1:1", "--listen", "127.0.0.1:0"),
           "probe", List.of("--url", "ws://127.0.0.1:1", "--token-env", "GATEWATCH_NO_SUCH_VAR"),
           "replay", List.of("/no/such/capture.ndjson"),
+          "run", List.of("--config", "/no/such/agent.yaml"),
           "fleet", List.of("--url", "ws://127.0.0.1:1"));
 
   private static CommandLine main() {
@@ -68,11 +69,14 @@ class DurationFlagsTest {
         .containsExactlyInAnyOrder(
             "demo --duration",
             "demo --every",
+            "demo --drain-period",
             "fleet --duration",
             "probe --resume-every",
             "probe --timeout",
             "proxy --connect-timeout",
             "proxy --idle-timeout",
+            "proxy --drain-period",
+            "run --drain-period",
             "replay --link-window",
             "simulate --interval",
             "simulate --heartbeat-timeout",

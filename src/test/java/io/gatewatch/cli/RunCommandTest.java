@@ -201,6 +201,31 @@ class RunCommandTest {
   }
 
   @Test
+  void drainPeriodFlagErrorsNameTheFlag(@TempDir Path dir) throws Exception {
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err, true))
+            .execute("proxy", "--upstream", "ws://127.0.0.1:1", "--drain-period", "soon");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch proxy: --drain-period: expected a duration such as 500ms, 45s, 10m or 1h,"
+                + " got \"soon\"\n");
+
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(file, "drain_period: 10s\n");
+    StringWriter runErr = new StringWriter();
+    exit =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(runErr, true))
+            .execute("run", "--config", file.toString(), "--drain-period", "2h");
+    assertThat(exit).isEqualTo(2);
+    assertThat(runErr.toString())
+        .isEqualTo("gatewatch run: --drain-period: must be at most 60m, got \"2h\"\n");
+  }
+
+  @Test
   void captureFlagErrorsNameTheFlag(@TempDir Path dir) {
     String capture = dir.resolve("c.ndjson").toString();
     String[][] cases = {

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real process, stopped the way Kubernetes stops it: SIGTERM. It stops accepting, closes the
- * relayed client with 1001, flushes the capture and exits 0, within a bound.
+ * The real process, stopped the way Kubernetes stops it: SIGTERM. Without a drain period it stops
+ * accepting, closes the relayed client with 1001 at once, flushes the capture and exits 0, within a
+ * bound (the drain: {@link DrainEndToEndTest}).
  */
 class SigtermTest {
   static final Duration BOUND = Duration.ofSeconds(10);
@@ -85,7 +86,9 @@ class SigtermTest {
               "--gateway",
               "sigterm",
               "--capture",
-              capture.toString());
+              capture.toString(),
+              "--drain-period",
+              "0");
       try {
         await().atMost(Duration.ofSeconds(30)).until(() -> accepts(port) || !agent.isAlive());
         assertThat(agent.isAlive()).as(Files.readString(log)).isTrue();

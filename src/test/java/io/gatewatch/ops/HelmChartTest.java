@@ -388,6 +388,71 @@ class HelmChartTest {
   }
 
   @Test
+  void aStoppingProxyPodDrainsWithinItsGracePeriodOneAtATime(@TempDir Path tmp) throws IOException {
+    // proxy: the defaults, 10 s pause + 30 s drain; all: 5 s + 45 s
+    for (List<Integer> s : List.of(List.of(10, 30), List.of(5, 45))) {
+      String scenario = s.get(1) == 30 ? "proxy" : "all";
+      int pause = s.get(0);
+      int drain = s.get(1);
+      Map<String, Object> d = deployment(scenario, "gw-gatewatch");
+      Map<String, Object> pod = map(path(d, "spec", "template", "spec"));
+      assertThat(pod.get("terminationGracePeriodSeconds"))
+          .as("%s: the pause, the drain, the agent's stop deadline and 5 s", scenario)
+          .isEqualTo(pause + drain + 20);
+      Map<String, Object> c = map(list(pod.get("containers")).get(0));
+      assertThat(path(c, "lifecycle", "preStop", "exec", "command"))
+          .isEqualTo(List.of("sleep", String.valueOf(pause)));
+      assertThat(path(d, "spec", "minReadySeconds")).isEqualTo(pause + drain);
+      assertThat(path(d, "spec", "strategy", "rollingUpdate"))
+          .isEqualTo(Map.of("maxSurge", 1, "maxUnavailable", 0));
+      assertThat(config(scenario, "gw-gatewatch", tmp).drainPeriod())
+          .isEqualTo(java.time.Duration.ofSeconds(drain));
+      Map<String, Object> pdb = objects(scenario, "PodDisruptionBudget").get(0);
+      assertThat(map(pdb.get("spec")))
+          .containsEntry("maxUnavailable", 1)
+          .doesNotContainKey("minAvailable");
+    }
+    Map<String, Object> hpa = objects("proxy", "HorizontalPodAutoscaler").get(0);
+    assertThat(path(hpa, "spec", "behavior", "scaleDown"))
+        .isEqualTo(
+            Map.of(
+                "selectPolicy",
+                "Min",
+                "policies",
+                List.of(Map.of("type", "Pods", "value", 1, "periodSeconds", 60))));
+    // no proxy, nothing to drain: the agent without a proxy and the probe stop at once
+    for (Map<String, Object> d :
+        List.of(
+            deployment("defaults", "gw-gatewatch"), deployment("probe", "gw-gatewatch-probe"))) {
+      Map<String, Object> pod = map(path(d, "spec", "template", "spec"));
+      assertThat(pod).doesNotContainKey("terminationGracePeriodSeconds");
+      assertThat(map(list(pod.get("containers")).get(0))).doesNotContainKey("lifecycle");
+      assertThat(map(d.get("spec"))).doesNotContainKey("minReadySeconds");
+    }
+  }
+
+  @Test
+  void theNotesExplainTheDrainNumbers() {
+    String notes =
+        new Helm(CHART)
+            .install()
+            .withName("gw")
+            .withNamespace("obs")
+            .withKubeVersion(KUBE_VERSION)
+            .withValuesFile(CHART.resolve("ci/all-values.yaml"))
+            .clientOnly()
+            .dryRun()
+            .call()
+            .getOutput();
+    assertThat(notes)
+        .contains("a stopping pod keeps serving 5 s (preStop)")
+        .contains("spread over 45 s")
+        .contains("terminationGracePeriodSeconds 70 = 5 + 45 + 20")
+        .contains("waits\nminReadySeconds 50 before the next")
+        .contains("gatewatch_drain_remaining");
+  }
+
+  @Test
   void theRedisPasswordIsMountedFromItsSecretOnTheProxyOnly() {
     Map<String, Object> pod =
         map(path(deployment("all", "gw-gatewatch"), "spec", "template", "spec"));

@@ -274,6 +274,90 @@ class ProfileLoaderTest {
     assertThat(ProfileLoader.load(file).name()).isEqualTo("my-gateway");
   }
 
+  @ParameterizedTest
+  @MethodSource("bundled")
+  void everyBundledProfileDrainsWithOp7AndAResumable4000(String name) {
+    GatewayProfile.Drain drain = ProfileLoader.load(name).drain();
+    assertThat(drain.reconnectOp().code()).isEqualTo(7);
+    assertThat(drain.reconnectOp().label()).isEqualTo("reconnect");
+    assertThat(drain.close().code()).isEqualTo(4000);
+    assertThat(drain.close().resumable()).isNotEqualTo(Resumability.FALSE);
+    assertThat(drain.reason())
+        .isEqualTo(
+            name.equals("discord")
+                ? "Unknown Error"
+                : "Session drain requested; reconnect to continue");
+  }
+
+  @Test
+  void withoutADrainSectionTheDrainClosesWith1012AndSendsNoOpcode() throws Exception {
+    GatewayProfile.Drain drain = ProfileLoader.load(write("mine.yaml", VALID)).drain();
+    assertThat(drain.reconnectOp()).isNull();
+    assertThat(drain.close().code()).isEqualTo(1012);
+    assertThat(drain.reason()).isEqualTo("Service Restart");
+  }
+
+  @Test
+  void aDrainSectionNamesAServerOpcodeAndAResumableCode() throws Exception {
+    Path file =
+        write(
+            "drain.yaml",
+            VALID + "drain:\n  reconnect_op: 1\n  close_code: 4900\n  reason: moving you\n");
+    GatewayProfile.Drain drain = ProfileLoader.load(file).drain();
+    assertThat(drain.reconnectOp().name()).isEqualTo("Heartbeat");
+    assertThat(drain.close().code()).isEqualTo(4900);
+    assertThat(drain.reason()).isEqualTo("moving you");
+  }
+
+  @Test
+  void aBadDrainSectionNamesItsPath() throws Exception {
+    String f = dir.resolve("drain.yaml").toString();
+    assertThat(drainFailure("drain:\n  close_code: 1000\n")) // line 21
+        .isEqualTo(
+            f
+                + ": drain.close_code (line 22): 1000 Bye is not resumable in this profile; a"
+                + " drain must leave the session resumable");
+    assertThat(drainFailure("drain:\n  close_code: 4999\n"))
+        .isEqualTo(
+            f + ": drain.close_code (line 22): must be a close code of this profile, got 4999");
+    assertThat(drainFailure("drain:\n  close_code: 1006\n"))
+        .isEqualTo(f + ": drain.close_code (line 22): 1006 is never sent in a close frame");
+    assertThat(drainFailure("drain:\n  reconnect_op: 42\n  close_code: 4000\n"))
+        .isEqualTo(
+            f
+                + ": drain.reconnect_op (line 22): must be an opcode of this profile sent by the"
+                + " server, got 42");
+    assertThat(drainFailure("drain:\n  reconnect_op: 7\n  close_code: 4000\n"))
+        .isEqualTo(
+            f
+                + ": drain.reconnect_op (line 22): must be an opcode of this profile sent by the"
+                + " server, got 7");
+    assertThat(drainFailure("drain:\n  close_code: 4000\n  reason: " + "x".repeat(124) + "\n"))
+        .isEqualTo(f + ": drain.reason (line 23): at most 123 bytes of UTF-8");
+    assertThat(drainFailure("drain:\n  code: 4000\n"))
+        .isEqualTo(
+            f
+                + ": drain.code (line 22): unknown key; expected one of [close_code, reason,"
+                + " reconnect_op]");
+    // no drain section, and 1012 overridden as non-resumable: the profile must say how to drain
+    assertThat(drainFailure("  - code: 1012\n    name: Service Restart\n    resumable: false\n"))
+        .startsWith(f)
+        .endsWith(
+            "without a drain section a drain closes with 1012, which this profile does not mark"
+                + " resumable; add drain.close_code");
+  }
+
+  /** Loads VALID with {@code more} appended, expecting a failure. */
+  private String drainFailure(String more) throws Exception {
+    Path file = write("drain.yaml", VALID + more);
+    try {
+      ProfileLoader.load(file);
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("no failure for " + more);
+  }
+
   @Test
   void limitsAreOptional() throws Exception {
     Path file = write("nolimits.yaml", "profile: p\nopcodes: []\nclose_codes: []\n");
@@ -358,7 +442,7 @@ class ProfileLoaderTest {
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
             ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
-                + " description, limits, opcodes, policy, profile, transport]");
+                + " description, drain, limits, opcodes, policy, profile, transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"

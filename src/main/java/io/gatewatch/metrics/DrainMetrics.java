@@ -1,0 +1,64 @@
+package io.gatewatch.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.IntSupplier;
+
+/**
+ * A proxy agent's drain, once per process: {@code gatewatch_drained_total{notice}} (sockets asked
+ * to reconnect) and {@code gatewatch_drain_remaining} (relayed sockets not asked yet). Both read 0
+ * until a drain starts, so a dashboard can show the drain of a pod that is stopping.
+ */
+public final class DrainMetrics implements MeterBinder {
+  /** How a socket was asked to reconnect: the {@code notice} label. */
+  public enum Notice {
+    /** The profile's reconnect opcode (op 7), then its resumable close. */
+    RECONNECT_OP("reconnect_op"),
+    /** The resumable close alone: no opcode can go into that socket's stream safely. */
+    CLOSE_ONLY("close_only");
+
+    private final String label;
+
+    Notice(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  private final IntSupplier remaining;
+  private final Counter[] asked = new Counter[Notice.values().length];
+
+  /**
+   * @param remaining relayed sockets a running drain has not asked yet (0 when none runs)
+   */
+  public DrainMetrics(IntSupplier remaining) {
+    this.remaining = remaining;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    for (Notice n : Notice.values()) {
+      asked[n.ordinal()] =
+          Counter.builder("gatewatch.drained")
+              .description("Relayed sockets a drain asked to reconnect")
+              .tag("notice", n.label())
+              .register(registry);
+    }
+    Gauge.builder("gatewatch.drain.remaining", remaining, IntSupplier::getAsInt)
+        .description("Relayed sockets the running drain has not asked to reconnect yet")
+        .register(registry);
+  }
+
+  /** One socket was asked to reconnect. */
+  public void asked(Notice notice) {
+    Counter c = asked[notice.ordinal()];
+    if (c != null) {
+      c.increment();
+    }
+  }
+}
