@@ -92,7 +92,8 @@ final class Relay {
   private final ProxySettings settings;
   private final FailOpenObserver observer;
   private final Channel client;
-  private final FullHttpRequest request;
+  /** The client's upgrade request, until both handshakes are done (then null: memory). */
+  private FullHttpRequest request;
   private final String target;
   private Channel upstream;
   private UpstreamHandshaker handshaker;
@@ -247,6 +248,10 @@ final class Relay {
       upstream.close();
       return;
     }
+    // an open socket lives for hours: let go of the request's and the handshake's headers (about
+    // 1.5 KB of a relayed socket's 7 KB of heap)
+    request = null;
+    handshaker = null;
     state = State.OPEN;
     listener = observer.opened(target);
     lastFrameNanos = System.nanoTime();
