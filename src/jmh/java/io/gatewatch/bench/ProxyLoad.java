@@ -94,7 +94,9 @@ public final class ProxyLoad {
     OBSERVED("observed proxy"),
     SCRAPED("observed + /metrics 1/s"),
     /** nginx, as operators run it in front of a WebSocket gateway (only with --nginx). */
-    NGINX("nginx");
+    NGINX("nginx"),
+    /** An experiment (only with --ab): the bare relay with other JVM options, side by side. */
+    BARE_B("bare relay, --ab options");
 
     final String label;
 
@@ -140,6 +142,9 @@ public final class ProxyLoad {
   /** Saturation and memory: only these variants (null: all); for experiments. */
   private List<Variant> only;
 
+  /** JVM options of the BARE_B variant; null: no such variant. */
+  private List<String> abJavaOpts;
+
   private static final int SATURATE_WARMUP_S = 5;
 
   /** After the warm-up, how long to wait at most for the proxies' JIT compilers to settle. */
@@ -177,6 +182,8 @@ public final class ProxyLoad {
                 + "  --proxy-java-opts 'OPTS': JVM options for the gatewatch proxies only (after"
                 + " --node-java-opts)\n"
                 + "  --only LIST: saturation and memory measure only these variants\n"
+                + "  --ab 'OPTS': an experiment: a second bare relay with these JVM options (after"
+                + " --proxy-java-opts), in every part, side by side with the first\n"
                 + "  --jit-wait-s S: after each warm-up, wait up to S seconds (default 30) until"
                 + " the proxies' JIT compilers are quiet");
         System.exit(0);
@@ -206,6 +213,7 @@ public final class ProxyLoad {
         case "--proxy-cpus" -> proxyCpus = v;
         case "--event-loops" -> eventLoops = Integer.parseInt(v);
         case "--jit-wait-s" -> jitWaitS = Integer.parseInt(v);
+        case "--ab" -> abJavaOpts = List.of(v.trim().split("\\s+"));
         case "--proxy-java-opts" -> proxyJavaOpts = List.of(v.trim().split("\\s+"));
         case "--only" ->
             only =
@@ -337,6 +345,10 @@ public final class ProxyLoad {
     final int metricsPort;
 
     Node(boolean underTest, String... args) throws IOException {
+      this(underTest, List.of(), args);
+    }
+
+    Node(boolean underTest, List<String> extraJavaOpts, String... args) throws IOException {
       List<String> cmd = new ArrayList<>();
       if (underTest) {
         cmd.addAll(taskset());
@@ -344,8 +356,9 @@ public final class ProxyLoad {
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(nodeJavaOpts);
       if (underTest) {
-        cmd.addAll(proxyJavaOpts);
         cmd.add("-D" + BenchNode.EVENT_LOOPS_PROPERTY + "=" + eventLoops);
+        cmd.addAll(proxyJavaOpts);
+        cmd.addAll(extraJavaOpts);
       }
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
@@ -416,6 +429,10 @@ public final class ProxyLoad {
           taskset(),
           maxFds());
     }
+    if (v == Variant.BARE_B) {
+      return new Node(
+          true, abJavaOpts, "bare", "ws://127.0.0.1:" + sim.port, Integer.toString(expected));
+    }
     return new Node(
         true,
         v == Variant.BARE ? "bare" : "observed",
@@ -427,13 +444,14 @@ public final class ProxyLoad {
   private List<Variant> loadVariants() {
     return Arrays.stream(Variant.values())
         .filter(v -> v != Variant.NGINX || nginx != null)
+        .filter(v -> v != Variant.BARE_B || abJavaOpts != null)
         .toList();
   }
 
   /** The proxies measured alone (saturation, memory): the bare relay, gatewatch, nginx. */
   private List<Variant> proxyVariants() {
     return loadVariants().stream()
-        .filter(v -> v == Variant.BARE || v == Variant.OBSERVED || v == Variant.NGINX)
+        .filter(v -> v != Variant.SCRAPED)
         .filter(v -> only == null || only.contains(v))
         .toList();
   }
@@ -1113,6 +1131,16 @@ public final class ProxyLoad {
           m,
           "load.ratio.cpu",
           ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::cpuPerMillion));
+      if (abJavaOpts != null) {
+        putRatios(
+            m,
+            "ab.load.ratio.cpu",
+            ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::cpuPerMillion));
+        putRatios(
+            m, "ab.load.ratio.p50", ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::p50Ms));
+        putRatios(
+            m, "ab.load.ratio.p99", ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::p99Ms));
+      }
       if (nginx != null) {
         // gatewatch and the bare relay each against nginx, in the same window
         for (Variant v : List.of(Variant.OBSERVED, Variant.BARE)) {
@@ -1160,6 +1188,16 @@ public final class ProxyLoad {
           m,
           "sat.ratio.fps",
           ratios(sat, Variant.OBSERVED, Variant.BARE, LoadResult::framesPerSec));
+      if (abJavaOpts != null) {
+        putRatios(
+            m,
+            "ab.sat.ratio.fps",
+            ratios(sat, Variant.BARE_B, Variant.BARE, LoadResult::framesPerSec));
+        putRatios(
+            m,
+            "ab.sat.ratio.cpu",
+            ratios(sat, Variant.BARE_B, Variant.BARE, LoadResult::cpuPerMillion));
+      }
       if (nginx != null) {
         for (Variant v : List.of(Variant.OBSERVED, Variant.BARE)) {
           putRatios(

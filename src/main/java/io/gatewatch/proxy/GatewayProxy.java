@@ -8,11 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -88,6 +84,7 @@ public final class GatewayProxy implements AutoCloseable {
       new EnumMap<>(RelayObserver.UpstreamError.class);
   private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
   private final AtomicLong failuresNotLogged = new AtomicLong();
+  private final Transport transport = Transport.best();
   private EventLoopGroup group;
   private Channel server;
   private SslContext upstreamSsl;
@@ -140,19 +137,19 @@ public final class GatewayProxy implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             settings.eventLoopThreads(),
             new DefaultThreadFactory("gatewatch-proxy", true),
-            NioIoHandler.newFactory());
+            transport.ioHandler().get());
     // asynchronous DNS (hosts file first, then resolv.conf), cached per proxy: a slow name server
     // delays that socket's connect, never the other sockets of its event loop
     resolver =
         new DnsAddressResolverGroup(
             new DnsNameResolverBuilder()
-                .datagramChannelType(NioDatagramChannel.class)
-                .socketChannelType(NioSocketChannel.class));
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(transport.socketChannel()));
     SslContext tls = listenerSsl;
     ServerBootstrap b =
         new ServerBootstrap()
             .group(group)
-            .channel(NioServerSocketChannel.class)
+            .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
@@ -188,12 +185,15 @@ public final class GatewayProxy implements AutoCloseable {
           e);
     }
     LOG.info(
-        "proxy listening on {}{} for {} (max {} connections, max frame {} bytes)",
+        "proxy listening on {}{} for {} (max {} connections, max frame {} bytes, {} event loops,"
+            + " {} transport)",
         address(),
         tls != null ? " (TLS)" : "",
         settings.upstream(),
         settings.maxConnections(),
-        settings.maxFrameBytes());
+        settings.maxFrameBytes(),
+        ((MultiThreadIoEventLoopGroup) group).executorCount(),
+        transport.name());
     return this;
   }
 
@@ -297,6 +297,10 @@ public final class GatewayProxy implements AutoCloseable {
 
   FailOpenObserver observer() {
     return observer;
+  }
+
+  Transport transport() {
+    return transport;
   }
 
   SslContext upstreamSsl() {

@@ -13,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -92,8 +91,10 @@ final class Relay {
   private final ProxySettings settings;
   private final FailOpenObserver observer;
   private final Channel client;
+
   /** The client's upgrade request, until both handshakes are done (then null: memory). */
   private FullHttpRequest request;
+
   private final String target;
   private Channel upstream;
   private UpstreamHandshaker handshaker;
@@ -166,7 +167,7 @@ final class Relay {
     Bootstrap b =
         new Bootstrap()
             .group(client.eventLoop()) // both sides of a socket on one thread
-            .channel(NioSocketChannel.class)
+            .channel(proxy.transport().socketChannel())
             .resolver(proxy.resolver())
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
