@@ -136,8 +136,11 @@ public final class ProxyLoad {
   /** gatewatch's event loops and nginx's workers; 0: one per CPU of proxyCpus (or machine). */
   private int eventLoops;
 
-  /** JVM options added for the gatewatch proxies under test only (profiling, GC choice). */
-  private List<String> proxyJavaOpts = List.of();
+  /**
+   * JVM options of the gatewatch proxies under test instead of {@link #nodeJavaOpts}
+   * (scripts/bench: the Dockerfile's, in a 1 GiB container); null: the node options.
+   */
+  private List<String> proxyJavaOpts;
 
   /** Saturation and memory: only these variants (null: all); for experiments. */
   private List<Variant> only;
@@ -179,11 +182,11 @@ public final class ProxyLoad {
                 + "  --proxy-cpus LIST: pin every proxy under test to these CPUs (taskset -c)\n"
                 + "  --event-loops N: gatewatch's event loops and nginx's workers (default: one"
                 + " per CPU of --proxy-cpus)\n"
-                + "  --proxy-java-opts 'OPTS': JVM options for the gatewatch proxies only (after"
-                + " --node-java-opts)\n"
+                + "  --proxy-java-opts 'OPTS': JVM options of the gatewatch proxies (instead of"
+                + " --node-java-opts, which the simulator keeps)\n"
                 + "  --only LIST: saturation and memory measure only these variants\n"
-                + "  --ab 'OPTS': an experiment: a second bare relay with these JVM options (after"
-                + " --proxy-java-opts), in every part, side by side with the first\n"
+                + "  --ab 'OPTS': an experiment: a second bare relay with these JVM options added"
+                + " (the last of a repeated option wins), in every part, side by side\n"
                 + "  --jit-wait-s S: after each warm-up, wait up to S seconds (default 30) until"
                 + " the proxies' JIT compilers are quiet");
         System.exit(0);
@@ -238,11 +241,13 @@ public final class ProxyLoad {
     System.out.printf(
         Locale.ROOT,
         "ProxyLoad: %d processors, client fleet max heap %d MiB, fd limit %d,"
-            + " node JVM options: %s%n",
+            + " simulator JVM options: %s, proxy JVM options: %s%s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
         maxFds(),
-        String.join(" ", nodeJavaOpts));
+        String.join(" ", nodeJavaOpts),
+        String.join(" ", proxyJavaOpts != null ? proxyJavaOpts : nodeJavaOpts),
+        abJavaOpts == null ? "" : ", --ab adds " + String.join(" ", abJavaOpts));
     System.out.printf(
         Locale.ROOT,
         "proxies under test: %s, %d event loop(s) each (nginx: %d worker process(es)); nginx: %s%n",
@@ -354,10 +359,9 @@ public final class ProxyLoad {
         cmd.addAll(taskset());
       }
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(nodeJavaOpts);
+      cmd.addAll(underTest && proxyJavaOpts != null ? proxyJavaOpts : nodeJavaOpts);
       if (underTest) {
         cmd.add("-D" + BenchNode.EVENT_LOOPS_PROPERTY + "=" + eventLoops);
-        cmd.addAll(proxyJavaOpts);
         cmd.addAll(extraJavaOpts);
       }
       cmd.add("-cp");
@@ -476,15 +480,16 @@ public final class ProxyLoad {
 
   /**
    * Waits, at most {@link #jitWaitS} seconds, until no proxy JVM's compiler threads used more than
-   * {@link #JIT_QUIET} of a core over the last second: a JVM is measured in its steady state, as it
-   * runs for days in production, not while C2 still compiles the relay's paths (which on this
-   * 2-core machine took half the proxy's CPU in the first 40 s at saturation). Returns the seconds
-   * waited.
+   * {@link #JIT_QUIET} of a core in each of the last two seconds: a JVM is measured in its steady
+   * state, as it runs for days in production, not while C2 still compiles the relay's paths (which
+   * on this 2-core machine took half the proxy's CPU in the first 40 s at saturation). Returns the
+   * seconds waited.
    */
   private double awaitJitQuiet(Collection<ProxyProcess> proxies) throws InterruptedException {
     long t0 = System.nanoTime();
     Map<ProxyProcess, Double> last = new HashMap<>();
     proxies.forEach(p -> last.put(p, p.compilerCpuSeconds()));
+    int quiet = 0;
     while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(jitWaitS)) {
       Thread.sleep(1000);
       double busiest = 0;
@@ -493,7 +498,9 @@ public final class ProxyLoad {
         busiest = Math.max(busiest, now - last.get(p));
         last.put(p, now);
       }
-      if (busiest <= JIT_QUIET) {
+      // two quiet seconds in a row: C2 pauses between bursts of compilations
+      quiet = busiest <= JIT_QUIET ? quiet + 1 : 0;
+      if (quiet == 2) {
         break;
       }
     }

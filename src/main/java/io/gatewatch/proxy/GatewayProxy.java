@@ -133,9 +133,15 @@ public final class GatewayProxy implements AutoCloseable {
     }
     upstreamSsl = settings.upstreamTls() ? ProxyTls.upstream(settings.upstreamCa()) : null;
     listenerSsl = settings.listenerTls() != null ? ProxyTls.listener(settings.listenerTls()) : null;
+    // one event loop per processor: more threads than cores only add context switches (Netty's
+    // default is twice the processors; docs/performance.md has the figures)
+    int threads =
+        settings.eventLoopThreads() > 0
+            ? settings.eventLoopThreads()
+            : Runtime.getRuntime().availableProcessors();
     group =
         new MultiThreadIoEventLoopGroup(
-            settings.eventLoopThreads(),
+            threads,
             new DefaultThreadFactory("gatewatch-proxy", true),
             transport.ioHandler().get());
     // asynchronous DNS (hosts file first, then resolv.conf), cached per proxy: a slow name server
@@ -192,7 +198,7 @@ public final class GatewayProxy implements AutoCloseable {
         settings.upstream(),
         settings.maxConnections(),
         settings.maxFrameBytes(),
-        ((MultiThreadIoEventLoopGroup) group).executorCount(),
+        threads,
         transport.name());
     return this;
   }
