@@ -275,3 +275,9 @@ tolerations:
 
 {{/* The runbook base written in alerts/gatewatch.rules.yaml; prometheusRule.runbookBaseUrl replaces it. */}}
 {{- define "gatewatch.defaultRunbookBase" -}}https://github.com/gatewatch/gatewatch/blob/main/alerts/runbooks{{- end }}
+
+{{/* The resume-success objective's recording rule as alerts/gatewatch.rules.yaml writes it, for an objective. */}}
+{{- define "gatewatch.objectiveRule" -}}
+- record: slo:gateway_resume_success:objective
+        expr: vector({{ . }})
+{{- end }}

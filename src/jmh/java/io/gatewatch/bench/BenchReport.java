@@ -83,6 +83,18 @@ public final class BenchReport {
       speedup("scan vs Jackson readTree: " + f[1], s, tree, 10);
       speedup("scan vs Jackson streaming + skipChildren: " + f[1], s, stream, 3);
     }
+    String[][] terms = {
+      {"heartbeat_dLast", "heartbeat as a term"},
+      {"ack", "ACK as a term"},
+      {"dispatch4k_dFirst", "4 KB dispatch as a term"},
+    };
+    for (String[] f : terms) {
+      Double reader = ns.get("EtfBenchmark.reader:" + f[0]);
+      Double full = ns.get("EtfBenchmark.fullDecode:" + f[0]);
+      if (reader != null) {
+        speedup("ETF reader vs a full decode: " + f[1], reader, full, 3);
+      }
+    }
     Double first = ns.get("ScannerBenchmark.scanner:dispatch4k_dFirst");
     Double last = ns.get("ScannerBenchmark.scanner:dispatch4k_dLast");
     if (first != null && last != null) {

@@ -12,8 +12,11 @@ import io.gatewatch.protocol.Initiator;
  * @param type what happened
  * @param url the socket's path and query ({@code open} only; may be null)
  * @param from who sent the frame ({@code frame} only)
- * @param payload the frame's payload as UTF-8 bytes ({@code frame} only): the object's JSON text,
- *     or the raw wire text when the capture holds it as a string
+ * @param payload the frame's payload ({@code frame} only): the object's JSON text, the raw wire
+ *     text when the capture holds it as a string, or the bytes of {@code frame_b64}
+ * @param binary true when the payload came as {@code frame_b64}: a binary message, read in the
+ *     socket's encoding (an Erlang term when its URL says {@code encoding=etf}); false for JSON
+ *     text
  * @param size the payload's size as it was seen live ({@code frame} only), when the capture's
  *     payload differs from it (a redacted token); -1 when the payload is as seen
  * @param code the close code ({@code close} only)
@@ -27,6 +30,7 @@ public record CaptureEvent(
     String url,
     Direction from,
     byte[] payload,
+    boolean binary,
     int size,
     int code,
     String reason,

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 
 /**
  * Parses capture lines (NDJSON, docs/capture-format.md) into {@link CaptureEvent}s, one line at a
@@ -45,6 +46,7 @@ public final class CaptureParser {
     String url = null;
     String from = null;
     byte[] payload = null;
+    boolean binary = false;
     Integer code = null;
     int size = -1;
     String reason = null;
@@ -63,7 +65,19 @@ public final class CaptureParser {
         case "type" -> type = text(p, value, "type");
         case "url" -> url = value == JsonToken.VALUE_NULL ? null : text(p, value, "url");
         case "from" -> from = text(p, value, "from");
-        case "frame" -> payload = payload(p, value, line);
+        case "frame" -> {
+          if (binary) {
+            throw new CaptureFormatException("frame and frame_b64: expected only one of them");
+          }
+          payload = payload(p, value, line);
+        }
+        case "frame_b64" -> {
+          if (payload != null) {
+            throw new CaptureFormatException("frame and frame_b64: expected only one of them");
+          }
+          payload = base64(p, value);
+          binary = true;
+        }
         case "code" -> {
           if (value != JsonToken.VALUE_NUMBER_INT) {
             throw new CaptureFormatException("code: expected an integer close code");
@@ -96,14 +110,25 @@ public final class CaptureParser {
     long nanos = toNanos(ts);
     return switch (type) {
       case "open" ->
-          new CaptureEvent(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, -1, 0, null, null);
+          new CaptureEvent(
+              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, false, -1, 0, null, null);
       case "frame" -> {
         Direction direction = direction(from);
         if (payload == null) {
-          throw new CaptureFormatException("frame: required for type frame");
+          throw new CaptureFormatException("frame: required for type frame (or frame_b64)");
         }
         yield new CaptureEvent(
-            nanos, conn, CaptureEvent.Type.FRAME, null, direction, payload, size, 0, null, null);
+            nanos,
+            conn,
+            CaptureEvent.Type.FRAME,
+            null,
+            direction,
+            payload,
+            binary,
+            size,
+            0,
+            null,
+            null);
       }
       case "close" -> {
         Initiator initiator = by == null ? null : Initiator.parse(by);
@@ -127,6 +152,7 @@ public final class CaptureParser {
             null,
             null,
             null,
+            false,
             -1,
             closeCode,
             reason == null ? "" : reason,
@@ -162,6 +188,19 @@ public final class CaptureParser {
       return Arrays.copyOfRange(line, start, end);
     }
     throw new CaptureFormatException("frame: expected a JSON object or a string");
+  }
+
+  /** A binary message's payload: base64 (RFC 4648, the standard alphabet; padding optional). */
+  private static byte[] base64(JsonParser p, JsonToken value)
+      throws IOException, CaptureFormatException {
+    if (value != JsonToken.VALUE_STRING) {
+      throw new CaptureFormatException("frame_b64: expected a base64 string");
+    }
+    try {
+      return Base64.getDecoder().decode(p.getText());
+    } catch (IllegalArgumentException e) {
+      throw new CaptureFormatException("frame_b64: not base64");
+    }
   }
 
   private static String text(JsonParser p, JsonToken value, String field)

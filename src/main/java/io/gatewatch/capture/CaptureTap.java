@@ -1,5 +1,6 @@
 package io.gatewatch.capture;
 
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
@@ -7,7 +8,8 @@ import io.gatewatch.track.ConnectionTracker;
 /**
  * Hands capture events to a tracker: the tap behind {@code replay} and {@code /v1/capture}. A frame
  * or close for a socket whose open the capture does not hold (a capture that starts mid-stream)
- * opens it implicitly at that event's time.
+ * opens it implicitly at that event's time. A socket's binary frames ({@code frame_b64}) are read
+ * in the encoding its {@code open} line's URL names; text frames are JSON.
  */
 public final class CaptureTap {
   private final ConnectionTracker tracker;
@@ -18,9 +20,12 @@ public final class CaptureTap {
 
   public void accept(CaptureEvent e) {
     switch (e.type()) {
-      case OPEN -> tracker.open(e.conn(), e.nanos());
-      case FRAME ->
-          socket(e).frame(e.nanos(), e.from(), e.payload(), 0, e.payload().length, e.size());
+      case OPEN -> tracker.open(e.conn(), e.nanos(), Encoding.fromUrl(e.url()));
+      case FRAME -> {
+        Connection c = socket(e);
+        Encoding encoding = e.binary() ? c.encoding() : Encoding.JSON;
+        c.frame(e.nanos(), e.from(), encoding, e.payload(), 0, e.payload().length, e.size());
+      }
       case CLOSE -> socket(e).close(e.nanos(), e.code(), e.by() == null ? Initiator.NONE : e.by());
     }
   }

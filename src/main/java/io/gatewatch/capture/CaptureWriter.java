@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Base64;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,12 +40,13 @@ public final class CaptureWriter implements AutoCloseable {
       CaptureEvent.Type type,
       String url,
       Direction from,
+      Encoding encoding,
       byte[] payload,
       int code,
       String reason,
       Initiator by) {}
 
-  private static final Line END = new Line(0, "", null, null, null, null, 0, null, null);
+  private static final Line END = new Line(0, "", null, null, null, null, null, 0, null, null);
 
   private final Path file;
   private final TokenRedactor redactor;
@@ -82,18 +85,28 @@ public final class CaptureWriter implements AutoCloseable {
   }
 
   public void open(String conn, long nanos, String url) {
-    offer(new Line(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, 0, null, null));
+    offer(new Line(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, null, 0, null, null));
   }
 
-  /** One message's payload ({@code len} bytes of {@code buf} from {@code off}, copied now). */
+  /** One JSON message's payload ({@code len} bytes of {@code buf} from {@code off}, copied now). */
   public void frame(String conn, long nanos, Direction from, byte[] buf, int off, int len) {
+    frame(conn, nanos, from, Encoding.JSON, buf, off, len);
+  }
+
+  /**
+   * One message's payload in {@code encoding}: JSON is written as text, an Erlang term as base64
+   * ({@code frame_b64}).
+   */
+  public void frame(
+      String conn, long nanos, Direction from, Encoding encoding, byte[] buf, int off, int len) {
     byte[] copy = new byte[len];
     System.arraycopy(buf, off, copy, 0, len);
-    offer(new Line(nanos, conn, CaptureEvent.Type.FRAME, null, from, copy, 0, null, null));
+    offer(
+        new Line(nanos, conn, CaptureEvent.Type.FRAME, null, from, encoding, copy, 0, null, null));
   }
 
   public void close(String conn, long nanos, int code, String reason, Initiator by) {
-    offer(new Line(nanos, conn, CaptureEvent.Type.CLOSE, null, null, null, code, reason, by));
+    offer(new Line(nanos, conn, CaptureEvent.Type.CLOSE, null, null, null, null, code, reason, by));
   }
 
   /** Records dropped because the writer fell behind. */
@@ -176,14 +189,21 @@ public final class CaptureWriter implements AutoCloseable {
         case FRAME -> {
           g.writeStringField("type", "frame");
           g.writeStringField("from", l.from().label());
-          byte[] payload = redactor.redact(l.payload(), 0, l.payload().length);
+          boolean term = l.encoding() == Encoding.ETF;
+          byte[] payload =
+              term
+                  ? redactor.redactTerm(l.payload(), 0, l.payload().length)
+                  : redactor.redact(l.payload(), 0, l.payload().length);
           if (payload.length != l.payload().length) {
             g.writeNumberField("size", l.payload().length); // replay must see the live size
           }
-          g.writeFieldName("frame");
-          if (isJsonObject(payload)) {
+          if (term) {
+            g.writeStringField("frame_b64", Base64.getEncoder().encodeToString(payload));
+          } else if (isJsonObject(payload)) {
+            g.writeFieldName("frame");
             g.writeRawValue(new String(payload, StandardCharsets.UTF_8));
           } else {
+            g.writeFieldName("frame");
             g.writeString(new String(payload, StandardCharsets.UTF_8));
           }
         }

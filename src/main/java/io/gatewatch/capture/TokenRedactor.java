@@ -7,11 +7,13 @@ import java.util.Arrays;
 
 /**
  * Replaces the value of every {@code "token"} key in a payload with {@code <redacted:FP>}, wherever
- * it stands and whether or not the payload is valid JSON: a truncated Identify must not carry its
- * token into a capture. Values already redacted keep their fingerprint.
+ * it stands and whether or not the payload is valid JSON (or a valid Erlang term, {@link
+ * #redactTerm}): a truncated Identify must not carry its token into a capture. Values already
+ * redacted keep their fingerprint.
  */
 public final class TokenRedactor {
   private static final byte[] KEY = "\"token\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NAME = "token".getBytes(StandardCharsets.US_ASCII);
 
   private final TokenFingerprinter fingerprinter;
 
@@ -49,6 +51,88 @@ public final class TokenRedactor {
     }
     out.write(b, copied, end - copied);
     return out.toByteArray();
+  }
+
+  /**
+   * The Erlang term ({@code encoding=etf}) with every token redacted: a binary or byte-list value
+   * after a key {@code token} (an atom of any tag, a binary or a byte list), its length prefix
+   * rewritten; a value cut off by the end of the payload is redacted up to the end. Returns the
+   * same array when there is none.
+   */
+  public byte[] redactTerm(byte[] b, int off, int len) {
+    int end = off + len;
+    ByteArrayOutputStream out = null;
+    int copied = off;
+    for (int i = indexOf(b, NAME, off, end); i >= 0; i = indexOf(b, NAME, i + NAME.length, end)) {
+      int v = i + NAME.length;
+      if (!isTokenKey(b, off, i) || v >= end) {
+        continue;
+      }
+      int tag = b[v] & 0xFF;
+      int header = tag == 'm' ? 5 : tag == 'k' ? 3 : 0; // BINARY_EXT, STRING_EXT
+      if (header == 0 || v + header > end) {
+        continue;
+      }
+      long declared =
+          header == 5
+              ? ((long) (b[v + 1] & 0xFF) << 24)
+                  | ((b[v + 2] & 0xFF) << 16)
+                  | ((b[v + 3] & 0xFF) << 8)
+                  | (b[v + 4] & 0xFF)
+              : ((b[v + 1] & 0xFF) << 8) | (b[v + 2] & 0xFF);
+      int start = v + header;
+      int stop = (int) Math.min(end, start + declared);
+      byte[] redacted =
+          TokenFingerprinter.redacted(fingerprinter.fingerprint(b, start, stop - start))
+              .getBytes(StandardCharsets.US_ASCII);
+      if (out == null) {
+        out = new ByteArrayOutputStream(len + 32);
+      }
+      out.write(b, copied, v + 1 - copied);
+      if (header == 5) {
+        out.write(new byte[] {0, 0, 0, (byte) redacted.length}, 0, 4);
+      } else {
+        out.write(new byte[] {0, (byte) redacted.length}, 0, 2);
+      }
+      out.writeBytes(redacted);
+      copied = stop;
+      i = stop - NAME.length;
+    }
+    if (out == null) {
+      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
+    }
+    out.write(b, copied, end - copied);
+    return out.toByteArray();
+  }
+
+  /**
+   * True when the 5 bytes {@code token} at {@code i} are a key's contents: an atom, a binary or a
+   * byte list.
+   */
+  private static boolean isTokenKey(byte[] b, int off, int i) {
+    int tag1 = i - 2 >= off ? b[i - 2] & 0xFF : -1; // SMALL_ATOM(_UTF8)_EXT: tag, length
+    if ((tag1 == 's' || tag1 == 'w') && b[i - 1] == 5) {
+      return true;
+    }
+    int tag2 = i - 3 >= off ? b[i - 3] & 0xFF : -1; // ATOM(_UTF8)_EXT, STRING_EXT: tag, 2 bytes
+    if ((tag2 == 'd' || tag2 == 'v' || tag2 == 'k') && b[i - 2] == 0 && b[i - 1] == 5) {
+      return true;
+    }
+    int tag4 = i - 5 >= off ? b[i - 5] & 0xFF : -1; // BINARY_EXT: tag, 4 bytes
+    return tag4 == 'm' && b[i - 4] == 0 && b[i - 3] == 0 && b[i - 2] == 0 && b[i - 1] == 5;
+  }
+
+  private static int indexOf(byte[] b, byte[] key, int from, int end) {
+    outer:
+    for (int i = from; i <= end - key.length; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (b[i + k] != key[k]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   private static int indexOf(byte[] b, int from, int end) {

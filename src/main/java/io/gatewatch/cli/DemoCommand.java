@@ -26,11 +26,13 @@ import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.sim.AckDelay;
+import io.gatewatch.sim.Behaviour;
 import io.gatewatch.sim.Fleet;
 import io.gatewatch.sim.FleetObserver;
 import io.gatewatch.sim.FleetSettings;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
+import io.gatewatch.sim.Wire;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
@@ -43,6 +45,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -112,6 +116,16 @@ public final class DemoCommand implements Callable<Integer> {
   String mix;
 
   @Option(
+      names = "--wire",
+      paramLabel = "WIRE",
+      defaultValue = "json",
+      description =
+          "How the fleet speaks unless --mix names a behaviour's own wire (good:etf=5): json or"
+              + " etf, and none, zlib-stream or zstd-stream, joined with + (etf+zlib-stream); etf"
+              + " and zlib-stream need --profile discord (default: ${DEFAULT-VALUE}).")
+  String wire;
+
+  @Option(
       names = "--profile",
       paramLabel = "NAME|FILE",
       defaultValue = "fluxer-seed",
@@ -153,6 +167,8 @@ public final class DemoCommand implements Callable<Integer> {
     Duration runFor;
     Duration headlineEvery;
     OtlpSettings otlp;
+    Wire fleetWire;
+    Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
     try {
       otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
       httpAddress = HostPort.parse("--listen", listen);
@@ -161,7 +177,18 @@ public final class DemoCommand implements Callable<Integer> {
       gatewayProfile = ProfileLoader.load(profile);
       runFor = duration == null ? null : Durations.parse("--duration", duration);
       headlineEvery = Durations.parse("--every", every);
-      FleetSettings.parseMix(mix);
+      fleetWire = FleetCommand.parseWire("--wire", wire);
+      FleetSettings.parseMix(mix, wires);
+      String refused = fleetWire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
+      if (refused != null) {
+        throw new IllegalArgumentException("--wire: " + refused);
+      }
+      for (Map.Entry<Behaviour, Wire> w : wires.entrySet()) {
+        refused = w.getValue().unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
+        if (refused != null) {
+          throw new IllegalArgumentException("--mix: " + w.getKey().spelling() + ": " + refused);
+        }
+      }
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
       }
@@ -267,12 +294,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
     FleetSettings fleetSettings =
         new FleetSettings(
-            URI.create(proxy.url("/?v=1&encoding=json")),
+            fleetWire.applyTo(URI.create(proxy.url(simulator.query()))),
             clients,
             FleetSettings.parseMix(mix),
             Duration.ofSeconds(60),
             Duration.ofSeconds(10),
-            seed);
+            seed,
+            wires);
     Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "gatewatch-demo-stop");
@@ -284,7 +312,7 @@ public final class DemoCommand implements Callable<Integer> {
       ready.set(true);
       out.println("gatewatch demo");
       out.println("  gateway (simulated)  " + simulator.url());
-      out.println("  proxy (watched)      " + proxy.url("/?v=1&encoding=json"));
+      out.println("  proxy (watched)      " + fleetSettings.url());
       out.println("  metrics              http://" + server.hostPort() + "/metrics");
       out.println("  status page          http://" + server.hostPort() + "/");
       out.println(

@@ -8,9 +8,11 @@ import io.gatewatch.sim.Behaviour;
 import io.gatewatch.sim.Fleet;
 import io.gatewatch.sim.FleetCounts;
 import io.gatewatch.sim.FleetSettings;
+import io.gatewatch.sim.Wire;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,8 +53,18 @@ public final class FleetCommand implements Callable<Integer> {
       defaultValue = "good",
       description =
           "Behaviours and weights, e.g. good=70,slow=5,deaf=5,bad-token=5,flooder=5,"
-              + "stale-resumer=5,sloppy=5 (default: ${DEFAULT-VALUE}).")
+              + "stale-resumer=5,sloppy=5; a behaviour may name its wire (encoding and"
+              + " compression): good:etf+zlib-stream=5 (default: ${DEFAULT-VALUE}).")
   String mix;
+
+  @Option(
+      names = "--wire",
+      paramLabel = "WIRE",
+      description =
+          "How every client speaks unless --mix says otherwise: json or etf, and none,"
+              + " zlib-stream or zstd-stream, joined with + (etf+zlib-stream). Default: what"
+              + " --url's query says.")
+  String wire;
 
   @Option(
       names = "--profile",
@@ -83,10 +95,14 @@ public final class FleetCommand implements Callable<Integer> {
       if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme())) {
         throw new IllegalArgumentException("--url: not a ws:// or wss:// URL: " + url);
       }
-      Map<Behaviour, Integer> weights = FleetSettings.parseMix(mix);
+      if (wire != null) {
+        uri = parseWire("--wire", wire).applyTo(uri);
+      }
+      Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
+      Map<Behaviour, Integer> weights = FleetSettings.parseMix(mix, wires);
       settings =
           new FleetSettings(
-              uri, clients, weights, Duration.ofSeconds(60), Duration.ofSeconds(10), seed);
+              uri, clients, weights, Duration.ofSeconds(60), Duration.ofSeconds(10), seed, wires);
       gatewayProfile = ProfileLoader.load(profile);
       runFor = duration == null ? null : Durations.parse("--duration", duration);
     } catch (IllegalArgumentException | ConfigException e) {
@@ -99,7 +115,7 @@ public final class FleetCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (Fleet fleet = new Fleet(settings, gatewayProfile, counts)) {
       fleet.start();
-      out.println("fleet: " + fleet.counts() + " against " + url);
+      out.println("fleet: " + fleet.counts() + " against " + settings.url());
       out.flush();
       long end = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
       while (!done.await(
@@ -118,5 +134,14 @@ public final class FleetCommand implements Callable<Integer> {
       // Ctrl-C: the JVM is already on its way out
     }
     return 0;
+  }
+
+  /** A wire from an option, the error naming the option. */
+  static Wire parseWire(String option, String text) {
+    try {
+      return Wire.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
   }
 }

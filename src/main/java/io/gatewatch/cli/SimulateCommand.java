@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
       "Run a Fluxer-style gateway simulator (the chaos gateway) to test clients and gatewatch"
           + " against: Hello, Identify and READY, heartbeats with the server's op 1 requests,"
           + " Resume with replay, op 9, op 7 drains, zstd-stream compression and every close code"
-          + " of the profile, plus injected faults.",
+          + " of the profile, plus injected faults. With --profile discord it also speaks ETF"
+          + " (encoding=etf), zlib-stream and payload compression, on v=10.",
       "Prints the gateway URL on stdout, logs on stderr, and runs until interrupted (Ctrl-C"
           + " closes every socket with 1001 and exits 0).",
       "Tokens: any token starting with 'valid-' is accepted unless --valid-token or the"

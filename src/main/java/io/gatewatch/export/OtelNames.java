@@ -23,6 +23,7 @@ public final class OtelNames {
           Map.entry("gateway.resume", "{resume}"),
           Map.entry("gateway.ready", "{session}"),
           Map.entry("gateway.invalid.session", "{frame}"),
+          Map.entry("gateway.reconnect.started", "{episode}"),
           Map.entry("gateway.reconnect.requests", "{frame}"),
           Map.entry("gateway.policy.violations", "{violation}"),
           Map.entry("gateway.frames", "{frame}"),

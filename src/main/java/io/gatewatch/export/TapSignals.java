@@ -41,6 +41,11 @@ final class TapSignals implements Signals {
   }
 
   @Override
+  public void reconnectStarted() {
+    metrics.reconnectStarted();
+  }
+
+  @Override
   public void reconnected(ReconnectEpisode episode) {
     if (activity != null) {
       activity.reconnected();

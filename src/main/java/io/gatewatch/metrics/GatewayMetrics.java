@@ -71,6 +71,7 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   private Counter missed;
   private Counter[] resumes;
   private Counter[] readies;
+  private Counter reconnectsStarted;
   private Timer[] reconnects;
   private Counter invalidSessions;
   private Counter reconnectRequests;
@@ -169,6 +170,13 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
                   .tags("outcome", outcome.label())
                   .register(registry));
     }
+    reconnectsStarted =
+        keep(
+            Counter.builder("gateway.reconnect.started")
+                .description(
+                    "Reconnect episodes started: a socket that held a session ended or lost it")
+                .tags(common)
+                .register(registry));
     readies = new Counter[Via.values().length];
     reconnects = new Timer[Via.values().length];
     for (Via via : Via.values()) {
@@ -402,6 +410,14 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
       return;
     }
     readies[via.ordinal()].increment();
+  }
+
+  @Override
+  public void reconnectStarted() {
+    if (!bound) {
+      return;
+    }
+    reconnectsStarted.increment();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.gatewatch.probe;
 
+import io.gatewatch.protocol.UrlQuery;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -86,7 +87,8 @@ public record ProbeSettings(
 
   /**
    * A ws:// or wss:// URL with a host; no query means {@code ?v=1&encoding=json}, no path means
-   * {@code /}. The probe speaks plain JSON, so {@code compress} is refused.
+   * {@code /}. The probe speaks plain JSON text, so {@code compress} and any {@code encoding} but
+   * {@code json} are refused.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
@@ -98,6 +100,11 @@ public record ProbeSettings(
     String query = url.getRawQuery();
     if (query != null && query.contains("compress=")) {
       throw new IllegalArgumentException("url: the probe speaks plain JSON; remove compress=");
+    }
+    String encoding = UrlQuery.first(url.toString(), "encoding");
+    if (encoding != null && !encoding.equals("json")) {
+      throw new IllegalArgumentException(
+          "url: the probe speaks plain JSON; use encoding=json, not encoding=" + encoding);
     }
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
     try {

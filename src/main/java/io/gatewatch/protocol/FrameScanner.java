@@ -110,6 +110,7 @@ public final class FrameScanner {
   }
 
   private final TokenFingerprinter fingerprinter;
+  private final EtfScanner etf;
   private final ThreadLocal<byte[]> scratch =
       ThreadLocal.withInitial(() -> new byte[INITIAL_SCRATCH]);
 
@@ -121,6 +122,15 @@ public final class FrameScanner {
       throw new IllegalArgumentException("fingerprinter must not be null");
     }
     this.fingerprinter = fingerprinter;
+    this.etf = new EtfScanner(fingerprinter);
+  }
+
+  /**
+   * Scans a binary payload in the socket's encoding: UTF-8 JSON as {@link #scan(byte[], int, int,
+   * ScannedFrame)} does, or an Erlang term as {@link EtfScanner} does.
+   */
+  public boolean scan(Encoding encoding, byte[] buf, int off, int len, ScannedFrame out) {
+    return encoding == Encoding.ETF ? etf.scan(buf, off, len, out) : scan(buf, off, len, out);
   }
 
   /**

@@ -21,10 +21,14 @@ public final class GatewayProfile {
    *     when the socket closes
    * @param rateLimitBackoff the wait the gateway asks for after a 4008 before a new socket; zero
    *     when it asks for none
+   * @param serverRequestsHeartbeats the gateway asks for a heartbeat (op 1) at 90% of the interval
+   *     and closes only if that goes unanswered (Fluxer), rather than only closing a silent socket
+   *     (Discord, which rarely asks)
    */
-  public record Policy(double heartbeatGrace, Duration rateLimitBackoff) {
+  public record Policy(
+      double heartbeatGrace, Duration rateLimitBackoff, boolean serverRequestsHeartbeats) {
     /** Used where a profile has no {@code policy} section. */
-    public static final Policy DEFAULT = new Policy(0.25, Duration.ZERO);
+    public static final Policy DEFAULT = new Policy(0.25, Duration.ZERO, true);
 
     public Policy {
       if (!(heartbeatGrace >= 0 && heartbeatGrace <= 10)) {
@@ -46,7 +50,9 @@ public final class GatewayProfile {
   private final Map<Integer, Opcode> opcodes;
   private final Map<Integer, CloseCode> closeCodes;
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
+  private final TransportOptions transport;
 
+  /** A profile with Fluxer's transport options ({@link TransportOptions#FLUXER}). */
   public GatewayProfile(
       String name,
       String apiVersion,
@@ -54,8 +60,27 @@ public final class GatewayProfile {
       Policy policy,
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes) {
+    this(
+        name,
+        apiVersion,
+        maxClientPayloadBytes,
+        policy,
+        opcodes,
+        closeCodes,
+        TransportOptions.FLUXER);
+  }
+
+  public GatewayProfile(
+      String name,
+      String apiVersion,
+      int maxClientPayloadBytes,
+      Policy policy,
+      Collection<Opcode> opcodes,
+      Collection<CloseCode> closeCodes,
+      TransportOptions transport) {
     this.name = name;
     this.apiVersion = apiVersion;
+    this.transport = transport;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
     this.policy = policy;
     Map<Integer, Opcode> ops = new TreeMap<>();
@@ -75,6 +100,11 @@ public final class GatewayProfile {
 
   public String name() {
     return name;
+  }
+
+  /** What the gateway offers on its URL besides its version: encodings, compressions. */
+  public TransportOptions transport() {
+    return transport;
   }
 
   /**

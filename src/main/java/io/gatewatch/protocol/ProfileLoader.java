@@ -13,12 +13,14 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -39,6 +41,7 @@ import java.util.regex.Pattern;
  * policy:                             # optional: what the gateway tolerates from clients
  *   heartbeat_grace: 0.25             # fraction of the interval a heartbeat may be late (0.25)
  *   rate_limit_backoff: 60s           # the wait asked for after 4008; 0s: none (default 0s)
+ *   server_requests_heartbeats: true  # asks with op 1 at 90% of the interval (default true)
  * opcodes:                            # required
  *   - {code: 0, name: Dispatch, sent_by: server}         # code 0-255; sent_by server|client|both
  * close_codes:                        # required
@@ -48,6 +51,10 @@ import java.util.regex.Pattern;
  *     resumable: true                 # true | false | conditional
  *     cause: ...                      # optional
  *     recovery: ...                   # optional
+ * transport:                          # optional; Fluxer's when absent
+ *   encodings: [json]                 # json | etf
+ *   compress: [zstd-stream]           # zlib-stream | zstd-stream
+ *   payload_compression: false        # Identify's compress: true (zlib per server message)
  * </pre>
  *
  * Errors name the file, the path and the line: {@code my.yaml: close_codes[2].resumable (line 14):
@@ -169,7 +176,14 @@ public final class ProfileLoader {
   /** Validates a profile document and merges the standard close codes into it. */
   static GatewayProfile build(ConfigNode root) {
     root.rejectUnknownKeys(
-        "profile", "description", "api_version", "limits", "policy", "opcodes", "close_codes");
+        "profile",
+        "description",
+        "api_version",
+        "limits",
+        "policy",
+        "transport",
+        "opcodes",
+        "close_codes");
     String name = profileName(root);
     root.find("description").ifPresent(ConfigNode::text);
     String apiVersion =
@@ -196,7 +210,10 @@ public final class ProfileLoader {
     }
     GatewayProfile.Policy policy =
         root.find("policy").map(ProfileLoader::policy).orElse(GatewayProfile.Policy.DEFAULT);
-    return new GatewayProfile(name, apiVersion, maxPayload, policy, opcodes, merged.values());
+    TransportOptions transport =
+        root.find("transport").map(ProfileLoader::transport).orElse(TransportOptions.FLUXER);
+    return new GatewayProfile(
+        name, apiVersion, maxPayload, policy, opcodes, merged.values(), transport);
   }
 
   private static String apiVersion(ConfigNode node) {
@@ -208,7 +225,7 @@ public final class ProfileLoader {
   }
 
   private static GatewayProfile.Policy policy(ConfigNode node) {
-    node.rejectUnknownKeys("heartbeat_grace", "rate_limit_backoff");
+    node.rejectUnknownKeys("heartbeat_grace", "rate_limit_backoff", "server_requests_heartbeats");
     double grace = GatewayProfile.Policy.DEFAULT.heartbeatGrace();
     Optional<ConfigNode> graceNode = node.find("heartbeat_grace");
     if (graceNode.isPresent()) {
@@ -223,7 +240,34 @@ public final class ProfileLoader {
         node.find("rate_limit_backoff")
             .map(ConfigNode::duration)
             .orElse(GatewayProfile.Policy.DEFAULT.rateLimitBackoff());
-    return new GatewayProfile.Policy(grace, backoff);
+    boolean requests =
+        node.find("server_requests_heartbeats")
+            .map(ConfigNode::bool)
+            .orElse(GatewayProfile.Policy.DEFAULT.serverRequestsHeartbeats());
+    return new GatewayProfile.Policy(grace, backoff, requests);
+  }
+
+  private static TransportOptions transport(ConfigNode node) {
+    node.rejectUnknownKeys("encodings", "compress", "payload_compression");
+    TransportOptions fluxer = TransportOptions.FLUXER;
+    Set<Encoding> encodings = EnumSet.noneOf(Encoding.class);
+    node.find("encodings")
+        .ifPresent(
+            list ->
+                list.items().forEach(e -> encodings.add(Encoding.parse(e.oneOf("json", "etf")))));
+    Set<Compression> compressions = EnumSet.noneOf(Compression.class);
+    node.find("compress")
+        .ifPresent(
+            list ->
+                list.items()
+                    .forEach(
+                        c ->
+                            compressions.add(
+                                Compression.parse(c.oneOf("zlib-stream", "zstd-stream")))));
+    return new TransportOptions(
+        node.find("encodings").isPresent() ? encodings : fluxer.encodings(),
+        node.find("compress").isPresent() ? compressions : fluxer.compressions(),
+        node.find("payload_compression").map(ConfigNode::bool).orElse(false));
   }
 
   private static String profileName(ConfigNode root) {

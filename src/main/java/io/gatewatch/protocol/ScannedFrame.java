@@ -3,9 +3,10 @@ package io.gatewatch.protocol;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What {@link FrameScanner} read from one frame: the envelope ({@code op}, {@code s}, {@code t})
- * and the few {@code d} fields the tracker needs. Mutable and reused from frame to frame, so that
- * scanning a control frame allocates nothing; read it before the next scan into the same instance.
+ * What {@link FrameScanner} (or, for {@code encoding=etf}, {@link EtfScanner}) read from one frame:
+ * the envelope ({@code op}, {@code s}, {@code t}) and the few {@code d} fields the tracker needs.
+ * Mutable and reused from frame to frame, so that scanning a control frame allocates nothing; read
+ * it before the next scan into the same instance.
  */
 public final class ScannedFrame {
   /** {@link #op()} when the frame has no usable integer {@code op}. */
@@ -92,12 +93,12 @@ public final class ScannedFrame {
     heartbeatSeq = 0;
   }
 
-  /** True when the payload is not a JSON object with an integer {@code op}. */
+  /** True when the payload is not an object (an ETF map) with an integer {@code op}. */
   public boolean malformed() {
     return malformed;
   }
 
-  /** Payload size in bytes (UTF-8). */
+  /** Payload size in bytes (UTF-8 for text). */
   public int size() {
     return size;
   }
@@ -161,14 +162,14 @@ public final class ScannedFrame {
   }
 
   /**
-   * Offset of the token's string contents (after the opening quote) in the scanned bytes, or -1; a
-   * capture writer replaces {@code [tokenStart, tokenEnd)} with the redacted form.
+   * Offset of the token's string contents (after the opening quote, or an ETF binary's length) in
+   * the scanned bytes, or -1.
    */
   public int tokenStart() {
     return tokenStart;
   }
 
-  /** End (exclusive, at the closing quote) of the token's contents, or -1. */
+  /** End (exclusive: the closing quote, or the ETF term's end) of the token's contents, or -1. */
   public int tokenEnd() {
     return tokenEnd;
   }

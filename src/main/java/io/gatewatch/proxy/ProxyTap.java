@@ -1,9 +1,10 @@
 package io.gatewatch.proxy;
 
-import com.github.luben.zstd.ZstdException;
 import io.gatewatch.capture.CaptureWriter;
-import io.gatewatch.compress.ZstdCodec;
+import io.gatewatch.compress.InboundDecoder;
+import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
@@ -18,9 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The proxy's tap: turns relayed frames into whole messages for the tracker (and the capture).
- * Fragments are joined, zstd-stream binary messages decompressed with one context per direction
- * (both the per-message and the continuous variant decode through it), and every message reaches
- * the tracker and the capture with the same timestamp. Called on the relay's event loop only.
+ * Fragments are joined; binary messages are decompressed (a copy) as the socket's URL asks, with
+ * one context per direction ({@link InboundDecoder}: zlib-stream, zstd-stream in both variants,
+ * payload compression where the profile has it) and read in the URL's encoding (JSON or ETF); every
+ * message reaches the tracker and the capture with the same timestamp. Called on the relay's event
+ * loop only.
  */
 public final class ProxyTap implements RelayObserver {
   private static final Logger log = LoggerFactory.getLogger(ProxyTap.class);
@@ -84,12 +87,11 @@ public final class ProxyTap implements RelayObserver {
   public SocketListener opened(String pathAndQuery) {
     String id = "p" + sockets.incrementAndGet();
     long now = clock.nowNanos();
-    Connection conn = tracker.open(id, now);
+    Connection conn = tracker.open(id, now, Encoding.fromUrl(pathAndQuery));
     if (capture != null) {
       capture.open(id, now, pathAndQuery);
     }
-    return new Socket(
-        id, conn, pathAndQuery != null && pathAndQuery.contains("compress=zstd-stream"));
+    return new Socket(id, conn, Compression.fromUrl(pathAndQuery));
   }
 
   @Override
@@ -128,18 +130,19 @@ public final class ProxyTap implements RelayObserver {
     }
   }
 
-  /** One relayed socket: a message being joined per direction, a decompressor per direction. */
+  /** One relayed socket: a message being joined per direction, a decoder per direction. */
   private final class Socket implements SocketListener {
     private final String id;
     private final Connection conn;
-    private final boolean zstd;
-    private final Pending fromClient = new Pending();
-    private final Pending fromServer = new Pending();
+    private final Pending fromClient;
+    private final Pending fromServer;
 
-    Socket(String id, Connection conn, boolean zstd) {
+    Socket(String id, Connection conn, Compression compression) {
       this.id = id;
       this.conn = conn;
-      this.zstd = zstd;
+      boolean payloadCompression = tracker.profile().transport().payloadCompression();
+      this.fromClient = new Pending(compression, false, payloadCompression);
+      this.fromServer = new Pending(compression, true, payloadCompression);
     }
 
     @Override
@@ -170,31 +173,22 @@ public final class ProxyTap implements RelayObserver {
     private void message(Direction from, boolean text, byte[] buf, int len, Pending p) {
       long now = clock.nowNanos();
       if (text) {
-        observe(now, from, buf, len);
+        observe(now, from, Encoding.JSON, buf, len);
         return;
       }
-      if (!zstd || !compressedObservation) {
-        conn.frameNotRead(now, from, len, !zstd); // binary without zstd-stream: undecodable
-        return;
-      }
-      byte[] json;
-      try {
-        json = p.decompressor().decompress(buf, len, maxMessageBytes);
-      } catch (ZstdException e) {
-        p.resetDecompressor(); // the stream is broken; later messages may still be whole frames
-        json = null;
-      }
-      if (json == null) {
-        conn.frameNotRead(now, from, len, true);
-      } else {
-        observe(now, from, json, json.length);
+      InboundDecoder d = p.decoder();
+      switch (d.decode(buf, len)) {
+        case PAYLOAD -> observe(now, from, conn.encoding(), d.takePayload(), d.payloadLength());
+        case UNOBSERVED -> conn.frameNotRead(now, from, len, false);
+        case UNDECODABLE -> conn.frameNotRead(now, from, len, true);
+        case INCOMPLETE -> {} // the rest of the message follows
       }
     }
 
-    private void observe(long now, Direction from, byte[] buf, int len) {
-      conn.frame(now, from, buf, 0, len);
+    private void observe(long now, Direction from, Encoding encoding, byte[] buf, int len) {
+      conn.frame(now, from, encoding, buf, 0, len, -1);
       if (capture != null) {
-        capture.frame(id, now, from, buf, 0, len);
+        capture.frame(id, now, from, encoding, buf, 0, len);
       }
     }
 
@@ -221,12 +215,21 @@ public final class ProxyTap implements RelayObserver {
     return b;
   }
 
-  /** A message arriving in fragments, and the direction's zstd context (both made lazily). */
-  private static final class Pending {
+  /** A message arriving in fragments, and the direction's decoder (both made lazily). */
+  private final class Pending {
     byte[] bytes;
     int length;
     boolean overflow;
-    private ZstdCodec.StreamDecompressor zstd;
+    private final Compression compression;
+    private final boolean fromServer;
+    private final boolean payloadCompression;
+    private InboundDecoder decoder;
+
+    Pending(Compression compression, boolean fromServer, boolean payloadCompression) {
+      this.compression = compression;
+      this.fromServer = fromServer;
+      this.payloadCompression = payloadCompression;
+    }
 
     void append(ByteBuf payload, int max) {
       int n = payload.readableBytes();
@@ -248,21 +251,23 @@ public final class ProxyTap implements RelayObserver {
       overflow = false;
     }
 
-    ZstdCodec.StreamDecompressor decompressor() {
-      if (zstd == null) {
-        zstd = new ZstdCodec.StreamDecompressor();
+    InboundDecoder decoder() {
+      if (decoder == null) {
+        decoder =
+            new InboundDecoder(
+                compression,
+                fromServer,
+                payloadCompression,
+                compressedObservation,
+                maxMessageBytes);
       }
-      return zstd;
-    }
-
-    void resetDecompressor() {
-      release();
+      return decoder;
     }
 
     void release() {
-      if (zstd != null) {
-        zstd.close();
-        zstd = null;
+      if (decoder != null) {
+        decoder.close();
+        decoder = null;
       }
     }
   }

@@ -9,6 +9,7 @@ import io.gatewatch.capture.CaptureFormatException;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.micrometer.core.instrument.Counter;
@@ -286,7 +287,11 @@ public final class IngestEndpoint implements HttpHandler {
       return e;
     }
     byte[] payload = e.payload();
-    byte[] clean = redactor.redact(payload, 0, payload.length);
+    boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
+    byte[] clean =
+        term
+            ? redactor.redactTerm(payload, 0, payload.length)
+            : redactor.redact(payload, 0, payload.length);
     if (clean == payload) {
       return e;
     }
@@ -298,6 +303,7 @@ public final class IngestEndpoint implements HttpHandler {
         e.url(),
         e.from(),
         clean,
+        e.binary(),
         e.size() >= 0 ? e.size() : payload.length,
         e.code(),
         e.reason(),

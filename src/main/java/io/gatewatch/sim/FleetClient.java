@@ -1,17 +1,24 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.compress.ZlibCodec;
+import io.gatewatch.compress.ZstdCodec;
 import io.gatewatch.protocol.CloseCode;
+import io.gatewatch.protocol.Compression;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Resumability;
+import java.io.ByteArrayOutputStream;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
+import java.util.zip.DataFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +44,7 @@ final class FleetClient {
   private final Fleet fleet;
   private final int index;
   private final Behaviour behaviour;
+  private final Wire wire;
   private final String token;
   private final Random random;
 
@@ -56,6 +64,7 @@ final class FleetClient {
     this.fleet = fleet;
     this.index = index;
     this.behaviour = behaviour;
+    this.wire = fleet.settings().wire(behaviour);
     this.token = (behaviour == Behaviour.BAD_TOKEN ? "revoked-" : "valid-") + "fleet-" + index;
     this.random = new Random(seed);
   }
@@ -86,7 +95,7 @@ final class FleetClient {
         .http()
         .newWebSocketBuilder()
         .connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(fleet.settings().url(), s)
+        .buildAsync(wire.applyTo(fleet.settings().url()), s)
         .whenComplete(
             (ws, error) -> {
               if (error != null) {
@@ -97,12 +106,11 @@ final class FleetClient {
 
   // ---- what the server says ----
 
-  private synchronized void onMessage(Socket s, String text) {
+  private synchronized void onMessage(Socket s, Map<String, Object> frame) {
     if (s != socket || stopped) {
       return;
     }
-    Map<String, Object> frame = parse(text);
-    if (frame == null || !(frame.get("op") instanceof Long op)) {
+    if (!(frame.get("op") instanceof Long op)) {
       return;
     }
     Object d = frame.get("d");
@@ -337,14 +345,8 @@ final class FleetClient {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> parse(String text) {
-    try {
-      return Json.parse(text.getBytes(StandardCharsets.UTF_8)) instanceof Map<?, ?> m
-          ? (Map<String, Object>) m
-          : null;
-    } catch (Json.MalformedException e) {
-      return null;
-    }
+  private static Map<String, Object> asObject(Object tree) {
+    return tree instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
   }
 
   /** One socket of this client: the JDK listener plus what the socket saw. */
@@ -352,6 +354,11 @@ final class FleetClient {
     final String id;
     volatile WebSocket ws;
     private final StringBuilder partial = new StringBuilder();
+    private final ByteArrayOutputStream partialBinary = new ByteArrayOutputStream();
+    private final ZlibCodec.StreamInflater zlib =
+        wire.compression() == Compression.ZLIB_STREAM ? new ZlibCodec.StreamInflater() : null;
+    private final ZstdCodec.StreamDecompressor zstd =
+        wire.compression() == Compression.ZSTD_STREAM ? new ZstdCodec.StreamDecompressor() : null;
     private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
     private boolean ended;
     private boolean closeSent;
@@ -376,7 +383,7 @@ final class FleetClient {
         String text = partial.toString();
         partial.setLength(0);
         fleet.observer().frame(id, true, text);
-        onMessage(this, text);
+        received(text.getBytes(StandardCharsets.UTF_8), Encoding.JSON, false);
       }
       webSocket.request(1);
       return null;
@@ -384,8 +391,59 @@ final class FleetClient {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      webSocket.request(1); // the fleet speaks plain JSON; compressed frames are not read
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
+      partialBinary.writeBytes(chunk);
+      if (last) {
+        byte[] message = partialBinary.toByteArray();
+        partialBinary.reset();
+        byte[] payload = decompress(message);
+        if (payload != null) {
+          received(payload, wire.encoding(), true);
+        }
+      }
+      webSocket.request(1);
       return null;
+    }
+
+    /**
+     * A binary message as the server sent it, decompressed; null when incomplete or broken, or once
+     * the socket ended (which frees the decompressor, under the same lock).
+     */
+    private synchronized byte[] decompress(byte[] message) {
+      if (ended) {
+        return null;
+      }
+      try {
+        if (zlib != null) {
+          int n = zlib.inflate(message, 0, message.length, 16 << 20);
+          return n < 0 ? null : Arrays.copyOf(zlib.output(), n);
+        }
+        return zstd != null ? zstd.decompress(message) : message;
+      } catch (DataFormatException | RuntimeException e) {
+        log.debug("fleet socket {}: undecodable message: {}", id, e.toString());
+        return null;
+      }
+    }
+
+    /** A whole payload; the observer hears a binary one as JSON text, what it says. */
+    private void received(byte[] payload, Encoding encoding, boolean binary) {
+      Map<String, Object> frame;
+      try {
+        frame = asObject(encoding == Encoding.ETF ? Etf.decode(payload) : Json.parse(payload));
+      } catch (Json.MalformedException e) {
+        return;
+      }
+      if (frame != null) {
+        if (binary) {
+          String text =
+              encoding == Encoding.ETF
+                  ? Json.write(frame)
+                  : new String(payload, StandardCharsets.UTF_8);
+          fleet.observer().frame(id, true, text);
+        }
+        onMessage(this, frame);
+      }
     }
 
     @Override
@@ -406,16 +464,38 @@ final class FleetClient {
       Map<String, Object> frame = new LinkedHashMap<>();
       frame.put("op", (long) op);
       frame.put("d", d == null ? Json.NULL : d);
-      sendRaw(Json.write(frame));
+      if (wire.encoding() == Encoding.ETF) {
+        sendBinary(Json.write(frame), Etf.encode(frame));
+      } else {
+        sendRaw(Json.write(frame));
+      }
     }
 
+    /** Sends text as it is; on an ETF socket its bytes go as a binary message (not a term). */
     synchronized void sendRaw(String text) {
+      if (wire.encoding() == Encoding.ETF) {
+        sendBinary(text, text.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
       WebSocket w = ws;
       if (w == null || ended) {
         return;
       }
       fleet.observer().frame(id, false, text);
       sending = sending.handle((x, e) -> null).thenCompose(x -> w.sendText(text, true));
+    }
+
+    /** A binary message; the observer sees {@code asText}, what it says in JSON. */
+    synchronized void sendBinary(String asText, byte[] bytes) {
+      WebSocket w = ws;
+      if (w == null || ended) {
+        return;
+      }
+      fleet.observer().frame(id, false, asText);
+      sending =
+          sending
+              .handle((x, e) -> null)
+              .thenCompose(x -> w.sendBinary(ByteBuffer.wrap(bytes), true));
     }
 
     synchronized void closeByClient(int code, String reason) {
@@ -442,6 +522,12 @@ final class FleetClient {
         }
         ended = true;
         closeCode = code;
+        if (zlib != null) {
+          zlib.close();
+        }
+        if (zstd != null) {
+          zstd.close();
+        }
       }
       fleet.observer().closed(id, code, reason == null ? "" : reason, by);
       onEnded(this);
@@ -450,6 +536,6 @@ final class FleetClient {
 
   @Override
   public String toString() {
-    return "fleet client " + index + " (" + behaviour.spelling() + ")";
+    return "fleet client " + index + " (" + behaviour.spelling() + ", " + wire.spelling() + ")";
   }
 }

@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Opcode;
 import java.math.BigInteger;
 import java.util.List;
@@ -44,12 +45,19 @@ public final class GatewayConnection {
 
     /** Runs a task on this socket's thread. */
     void execute(Runnable task);
+
+    /**
+     * Identify asked for payload compression ({@code compress: true}) on a gateway that has it:
+     * from now on every server message is a zlib stream of its own, in a binary message.
+     */
+    default void compressPayloads() {}
   }
 
   private final GatewayCore core;
   private final SimulatorSettings settings;
   private final Transport transport;
   private final long number;
+  private final Encoding encoding;
   private final HeartbeatDeadline heartbeat;
   private final RateLimiter rateLimiter;
   private final AckDelay.Sampler ackDelay;
@@ -63,15 +71,19 @@ public final class GatewayConnection {
   private long congestedSince = -1;
   private double dispatchCredit;
 
-  GatewayConnection(GatewayCore core, Transport transport, long number) {
+  GatewayConnection(GatewayCore core, Transport transport, long number, Encoding encoding) {
     this.core = core;
     this.settings = core.settings();
     this.transport = transport;
     this.number = number;
+    this.encoding = encoding;
     long now = core.nanos();
     this.heartbeat =
         new HeartbeatDeadline(
-            settings.heartbeatInterval().toNanos(), settings.heartbeatTimeout().toNanos(), now);
+            settings.heartbeatInterval().toNanos(),
+            settings.heartbeatTimeout().toNanos(),
+            now,
+            settings.profile().policy().serverRequestsHeartbeats());
     this.rateLimiter =
         new RateLimiter(settings.rateLimit().count(), settings.rateLimit().window().toNanos());
     long seed = settings.seed() * 0x9E3779B97F4A7C15L + number;
@@ -118,7 +130,7 @@ public final class GatewayConnection {
     transport.send(Payloads.hello(settings.heartbeatInterval().toMillis()));
   }
 
-  /** One client message, decompressed: {@code length} bytes of {@code data}. */
+  /** One client message, decompressed, in the socket's encoding (JSON or an Erlang term). */
   public void onMessage(byte[] data) {
     if (ended) {
       return;
@@ -133,7 +145,7 @@ public final class GatewayConnection {
     }
     Object parsed;
     try {
-      parsed = Json.parse(data);
+      parsed = encoding == Encoding.ETF ? Etf.decode(data) : Json.parse(data);
     } catch (Json.MalformedException e) {
       LOG.debug("conn {}: undecodable payload: {}", number, e.getMessage());
       close(CloseCause.DECODE_ERROR);
@@ -235,6 +247,10 @@ public final class GatewayConnection {
       return;
     }
     session = s;
+    if (Boolean.TRUE.equals(data.get("compress"))
+        && settings.profile().transport().payloadCompression()) {
+      transport.compressPayloads();
+    }
     LOG.debug("conn {}: READY session {} token {}", number, s.shortId(), tokenFingerprint);
     transport.send(Payloads.ready(s.id(), tokenFingerprint, owned, shard));
   }

@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.protocol.Encoding;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,7 +64,13 @@ public final class GatewayCore {
 
   /** A new socket's protocol state, numbered {@code number} (seeds its random faults). */
   public GatewayConnection newConnection(GatewayConnection.Transport transport, long number) {
-    return new GatewayConnection(this, transport, number);
+    return new GatewayConnection(this, transport, number, Encoding.JSON);
+  }
+
+  /** A connection whose client payloads are in {@code encoding}. */
+  public GatewayConnection newConnection(
+      GatewayConnection.Transport transport, long number, Encoding encoding) {
+    return new GatewayConnection(this, transport, number, encoding);
   }
 
   /** The hex SHA-256 of a token: how sessions remember who made them (never the token). */

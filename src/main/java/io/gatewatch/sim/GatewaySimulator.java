@@ -232,13 +232,12 @@ public final class GatewaySimulator implements AutoCloseable {
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return "ws://"
-        + host
-        + ":"
-        + a.getPort()
-        + "/?v="
-        + settings.profile().apiVersion()
-        + "&encoding=json";
+    return "ws://" + host + ":" + a.getPort() + query();
+  }
+
+  /** The path and query of {@link #url()}: {@code /?v=1&encoding=json}, v the profile's. */
+  public String query() {
+    return "/?v=" + settings.profile().apiVersion() + "&encoding=json";
   }
 
   /** Sockets that got their Hello and are still open. */

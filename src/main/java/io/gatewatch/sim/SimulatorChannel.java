@@ -1,6 +1,9 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.compress.ZlibCodec;
 import io.gatewatch.compress.ZstdCodec;
+import io.gatewatch.protocol.Encoding;
+import io.gatewatch.protocol.TransportOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -35,8 +38,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.DataFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,8 +74,13 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
   private WebSocketServerHandshaker handshaker;
   private GatewayConnection conn;
   private GatewayQuery.Compression compression = GatewayQuery.Compression.NONE;
+  private Encoding encoding = Encoding.JSON;
+  private boolean payloadCompression;
   private ZstdCodec.StreamCompressor outStream;
   private ZstdCodec.StreamDecompressor inStream;
+  private ZlibCodec.StreamCompressor outZlib;
+  private ZlibCodec.StreamInflater inZlib;
+  private boolean clientBinarySeen;
   private InetAddress countedIp;
   private boolean closeSent;
   private int pendingWrites;
@@ -132,7 +142,8 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch);
       return;
     }
-    GatewayQuery query = GatewayQuery.parse(req.uri());
+    GatewayQuery query =
+        GatewayQuery.parse(req.uri(), simulator.core().settings().profile().transport());
     handshaker
         .handshake(ch, req)
         .addListener(
@@ -160,23 +171,32 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       return;
     }
     countedIp = ip;
+    TransportOptions offered = simulator.core().settings().profile().transport();
     if (!query.versionOk(simulator.settings().profile().apiVersion())) {
       LOG.debug("conn {}: v={} refused", number, query.version());
       close(closes.close(CloseCause.INVALID_API_VERSION));
       return;
     }
-    if (!query.encodingOk()) {
+    if (!query.encodingOk(offered)) {
       LOG.debug("conn {}: encoding={} refused", number, query.encoding());
       close(closes.close(CloseCause.DECODE_ERROR));
       return;
     }
     compression = query.compression();
+    encoding = query.payloadEncoding();
     if (compression == GatewayQuery.Compression.ZSTD_STREAM) {
       outStream = new ZstdCodec.StreamCompressor();
       inStream = new ZstdCodec.StreamDecompressor();
+    } else if (compression == GatewayQuery.Compression.ZLIB_STREAM) {
+      outZlib = new ZlibCodec.StreamCompressor();
     }
-    LOG.debug("conn {} from {}: open, compression {}", number, ip.getHostAddress(), compression);
-    conn = simulator.core().newConnection(this, number);
+    LOG.debug(
+        "conn {} from {}: open, {}, compression {}",
+        number,
+        ip.getHostAddress(),
+        encoding.spelling(),
+        compression);
+    conn = simulator.core().newConnection(this, number, encoding);
     simulator.register(this);
     conn.open();
     schedule(conn::onHeartbeatCheck, conn.heartbeatCheckPeriodNanos());
@@ -222,6 +242,13 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
 
   private void binary(ByteBuf content) {
     byte[] bytes = ByteBufUtil.getBytes(content);
+    boolean first = !clientBinarySeen;
+    clientBinarySeen = true;
+    if (compression == GatewayQuery.Compression.ZLIB_STREAM
+        && (inZlib != null || (first && ZlibCodec.isZlibHeader(bytes, bytes.length)))) {
+      inflate(bytes); // a client that compresses its own direction too
+      return;
+    }
     if (inStream == null) {
       conn.onMessage(bytes);
       return;
@@ -243,6 +270,26 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       conn.onUndecodable();
     } else {
       conn.onMessage(plain);
+    }
+  }
+
+  private void inflate(byte[] bytes) {
+    if (inZlib == null) {
+      inZlib = new ZlibCodec.StreamInflater();
+    }
+    int max = simulator.core().settings().maxPayloadBytes();
+    int n;
+    try {
+      n = inZlib.inflate(bytes, 0, bytes.length, max);
+    } catch (DataFormatException e) {
+      LOG.debug("conn {}: undecodable zlib stream: {}", number, e.getMessage());
+      conn.onUndecodable();
+      return;
+    }
+    if (n == ZlibCodec.StreamInflater.TOO_LARGE) {
+      conn.onUndecodable();
+    } else if (n >= 0) {
+      conn.onMessage(Arrays.copyOf(inZlib.output(), n));
     }
   }
 
@@ -287,6 +334,14 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       inStream.close();
       inStream = null;
     }
+    if (outZlib != null) {
+      outZlib.close();
+      outZlib = null;
+    }
+    if (inZlib != null) {
+      inZlib.close();
+      inZlib = null;
+    }
     ctx.fireChannelInactive();
   }
 
@@ -297,7 +352,7 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
     if (closeSent || !ch.isActive()) {
       return;
     }
-    byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = encode(payload);
     WebSocketFrame frame;
     switch (compression) {
       case ZSTD_PER_MESSAGE:
@@ -306,12 +361,39 @@ final class SimulatorChannel extends ChannelInboundHandlerAdapter
       case ZSTD_STREAM:
         frame = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(outStream.compress(bytes)));
         break;
+      case ZLIB_STREAM:
+        frame = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(outZlib.compress(bytes)));
+        break;
       default:
-        frame = new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes));
+        if (payloadCompression) {
+          frame =
+              new BinaryWebSocketFrame(Unpooled.wrappedBuffer(ZlibCodec.compressMessage(bytes)));
+        } else if (encoding == Encoding.ETF) {
+          frame = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes));
+        } else {
+          frame = new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes));
+        }
         break;
     }
     pendingWrites++;
     ch.writeAndFlush(frame).addListener(f -> pendingWrites--);
+  }
+
+  /** A server payload (JSON text) in the socket's encoding. */
+  private byte[] encode(String payload) {
+    if (encoding != Encoding.ETF) {
+      return payload.getBytes(StandardCharsets.UTF_8);
+    }
+    try {
+      return Etf.encode(Json.parse(payload.getBytes(StandardCharsets.UTF_8)));
+    } catch (Json.MalformedException e) {
+      throw new IllegalStateException("the simulator wrote invalid JSON: " + payload, e);
+    }
+  }
+
+  @Override
+  public void compressPayloads() {
+    payloadCompression = compression == GatewayQuery.Compression.NONE;
   }
 
   @Override

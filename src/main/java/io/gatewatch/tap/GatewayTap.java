@@ -3,6 +3,7 @@ package io.gatewatch.tap;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
@@ -99,7 +100,15 @@ public final class GatewayTap implements AutoCloseable {
 
   /** An observer for one new socket; report its events to it. */
   public SocketObserver socket() {
-    return new SocketObserver(this, "t" + sockets.incrementAndGet());
+    return new SocketObserver(this, "t" + sockets.incrementAndGet(), Encoding.JSON);
+  }
+
+  /**
+   * An observer for one new socket opened with {@code url} (or its path and query): its binary
+   * messages are read in the encoding the query names, Erlang terms for {@code encoding=etf}.
+   */
+  public SocketObserver socket(String url) {
+    return new SocketObserver(this, "t" + sockets.incrementAndGet(), Encoding.fromUrl(url));
   }
 
   /** The {@code gateway} label of this tap's metrics. */

@@ -1,5 +1,8 @@
 package io.gatewatch.tap;
 
+import io.gatewatch.compress.InboundDecoder;
+import io.gatewatch.protocol.Compression;
+import io.gatewatch.protocol.Direction;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -21,6 +24,10 @@ import java.util.concurrent.CompletionStage;
  * ws.sendText(identify, true); // send through this WebSocket (or the one your listener is given)
  * }</pre>
  *
+ * <p>The socket's URL decides how binary messages are read, in both directions: decompressed as its
+ * {@code compress} asks ({@code zlib-stream}, {@code zstd-stream}; payload compression where the
+ * tap's profile has it) and read as Erlang terms for {@code encoding=etf}, as JSON otherwise.
+ *
  * <p>How a socket's end is reported: your {@code sendClose} first makes it a client close with your
  * code; a close frame from the server first makes it a server close with the server's code; {@code
  * onError} or {@code abort()} without a close frame either way is a drop (1006, {@code none}).
@@ -35,23 +42,80 @@ public final class JdkWebSocketTap {
    */
   public static CompletableFuture<WebSocket> buildAsync(
       GatewayTap tap, WebSocket.Builder builder, URI uri, WebSocket.Listener listener) {
-    TapListener tapped = new TapListener(tap.socket(), listener);
+    SocketObserver socket = tap.socket(uri.toString());
+    TapListener tapped = new TapListener(socket, listener, Compression.fromUrl(uri.toString()));
     return builder.buildAsync(uri, tapped).thenApply(tapped::sender);
   }
 
   /**
    * A listener reporting to {@code socket} what the server sends and how the socket ends, then
-   * passing every callback on to {@code delegate} with a WebSocket that reports sends.
+   * passing every callback on to {@code delegate} with a WebSocket that reports sends. Binary
+   * messages are reported as they come: use {@link #listener(SocketObserver, WebSocket.Listener,
+   * String)} for a compressed socket.
    */
   public static WebSocket.Listener listener(SocketObserver socket, WebSocket.Listener delegate) {
     return new TapListener(
-        Objects.requireNonNull(socket, "socket"), Objects.requireNonNull(delegate, "delegate"));
+        Objects.requireNonNull(socket, "socket"),
+        Objects.requireNonNull(delegate, "delegate"),
+        Compression.NONE);
+  }
+
+  /**
+   * Like {@link #listener(SocketObserver, WebSocket.Listener)} for a socket opened with {@code
+   * url}: binary messages are decompressed as its {@code compress} parameter asks (make {@code
+   * socket} with {@link GatewayTap#socket(String)} and the same URL, for its encoding).
+   */
+  public static WebSocket.Listener listener(
+      SocketObserver socket, WebSocket.Listener delegate, String url) {
+    return new TapListener(
+        Objects.requireNonNull(socket, "socket"),
+        Objects.requireNonNull(delegate, "delegate"),
+        Compression.fromUrl(url));
   }
 
   /** {@code webSocket} with every message sent through it reported to {@code socket}. */
   public static WebSocket sender(SocketObserver socket, WebSocket webSocket) {
     return new TapSender(
-        Objects.requireNonNull(socket, "socket"), Objects.requireNonNull(webSocket, "webSocket"));
+        Objects.requireNonNull(socket, "socket"),
+        Objects.requireNonNull(webSocket, "webSocket"),
+        Compression.NONE);
+  }
+
+  /** Reports one whole binary message through a direction's decoder. */
+  static void binary(
+      SocketObserver socket, InboundDecoder decoder, ByteBuffer whole, boolean fromServer) {
+    if (decoder == null) {
+      if (fromServer) {
+        socket.frameFromServer(whole);
+      } else {
+        socket.frameFromClient(whole);
+      }
+      return;
+    }
+    ByteBuffer b = whole.duplicate();
+    byte[] bytes = new byte[b.remaining()];
+    b.get(bytes);
+    Direction from = fromServer ? Direction.SERVER : Direction.CLIENT;
+    switch (decoder.decode(bytes, bytes.length)) {
+      case PAYLOAD -> {
+        ByteBuffer payload = ByteBuffer.wrap(decoder.takePayload(), 0, decoder.payloadLength());
+        if (fromServer) {
+          socket.frameFromServer(payload);
+        } else {
+          socket.frameFromClient(payload);
+        }
+      }
+      case UNDECODABLE, UNOBSERVED -> socket.undecodable(from, bytes.length);
+      case INCOMPLETE -> {}
+    }
+  }
+
+  static InboundDecoder decoder(SocketObserver socket, Compression compression, boolean server) {
+    boolean payloadCompression = server && socket.payloadCompression();
+    if (compression == Compression.NONE && !payloadCompression) {
+      return null;
+    }
+    return new InboundDecoder(compression, server, payloadCompression, true, 16 << 20);
   }
 
   /** Joins the fragments of one direction's messages. Not thread-safe: one direction, in order. */
@@ -102,12 +166,15 @@ public final class JdkWebSocketTap {
   static final class TapListener implements WebSocket.Listener {
     private final SocketObserver socket;
     private final WebSocket.Listener delegate;
+    private final Compression compression;
     private final Joiner fromServer = new Joiner();
+    private InboundDecoder decoder;
     private volatile TapSender sender;
 
-    TapListener(SocketObserver socket, WebSocket.Listener delegate) {
+    TapListener(SocketObserver socket, WebSocket.Listener delegate, Compression compression) {
       this.socket = socket;
       this.delegate = delegate;
+      this.compression = compression;
     }
 
     /** The one send wrapper of this socket. */
@@ -117,7 +184,7 @@ public final class JdkWebSocketTap {
         synchronized (this) {
           s = sender;
           if (s == null || s.delegate != ws) {
-            s = new TapSender(socket, ws);
+            s = new TapSender(socket, ws, compression);
             sender = s;
           }
         }
@@ -149,7 +216,12 @@ public final class JdkWebSocketTap {
       try {
         ByteBuffer whole = fromServer.binary(data, last);
         if (whole != null) {
-          socket.frameFromServer(whole);
+          synchronized (this) {
+            if (decoder == null) {
+              decoder = decoder(socket, compression, true);
+            }
+            binary(socket, decoder, whole, true);
+          }
         }
       } catch (Throwable t) {
         socket.failed(t);
@@ -171,13 +243,23 @@ public final class JdkWebSocketTap {
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
       // After our own sendClose this is the server's echo: the socket is already closed.
       socket.closed(statusCode, reason, CloseInitiator.SERVER);
+      release();
       return delegate.onClose(sender(webSocket), statusCode, reason);
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
       socket.closed(1006, "", CloseInitiator.NONE);
+      release();
       delegate.onError(sender(webSocket), error);
+    }
+
+    /** Frees the decompression state (an ended socket reads nothing more). */
+    private synchronized void release() {
+      if (decoder != null) {
+        decoder.close();
+      }
+      decoder = null;
     }
   }
 
@@ -185,11 +267,14 @@ public final class JdkWebSocketTap {
   static final class TapSender implements WebSocket {
     private final SocketObserver socket;
     final WebSocket delegate;
+    private final Compression compression;
     private final Joiner fromClient = new Joiner();
+    private InboundDecoder decoder;
 
-    TapSender(SocketObserver socket, WebSocket delegate) {
+    TapSender(SocketObserver socket, WebSocket delegate, Compression compression) {
       this.socket = socket;
       this.delegate = delegate;
+      this.compression = compression;
     }
 
     @Override
@@ -211,12 +296,14 @@ public final class JdkWebSocketTap {
     @Override
     public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
       try {
-        ByteBuffer whole;
         synchronized (fromClient) {
-          whole = fromClient.binary(data, last);
-        }
-        if (whole != null) {
-          socket.frameFromClient(whole);
+          ByteBuffer whole = fromClient.binary(data, last);
+          if (whole != null) {
+            if (decoder == null) {
+              decoder = decoder(socket, compression, false);
+            }
+            binary(socket, decoder, whole, false);
+          }
         }
       } catch (Throwable t) {
         socket.failed(t);
@@ -239,6 +326,7 @@ public final class JdkWebSocketTap {
       if (!delegate.isOutputClosed()) {
         socket.closed(statusCode, reason, CloseInitiator.CLIENT);
       }
+      release();
       return delegate.sendClose(statusCode, reason).thenApply(ws -> this);
     }
 
@@ -265,7 +353,18 @@ public final class JdkWebSocketTap {
     @Override
     public void abort() {
       socket.closed(1006, "", CloseInitiator.NONE);
+      release();
       delegate.abort();
+    }
+
+    /** Frees the decompression state of what this socket sends. */
+    private void release() {
+      synchronized (fromClient) {
+        if (decoder != null) {
+          decoder.close();
+        }
+        decoder = null;
+      }
     }
   }
 }

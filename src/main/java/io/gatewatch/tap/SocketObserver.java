@@ -1,6 +1,7 @@
 package io.gatewatch.tap;
 
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.track.Connection;
 import java.nio.ByteBuffer;
@@ -13,8 +14,10 @@ import java.nio.ByteBuffer;
  *
  * <p>No method throws, whatever it is given: a failure inside is counted in {@code
  * gatewatch_observer_errors_total{source="client"}} and the call returns. Messages are whole
- * WebSocket messages (join fragments first), as text or as UTF-8 bytes; a message reported before
- * {@link #opened()} opens the socket implicitly, and events after {@link #closed} are ignored.
+ * WebSocket messages (join fragments first) and decompressed: text, or bytes in the socket's
+ * encoding (UTF-8 JSON, or an Erlang term when the socket was made with {@link
+ * GatewayTap#socket(String)} for an {@code encoding=etf} URL); a message reported before {@link
+ * #opened()} opens the socket implicitly, and events after {@link #closed} are ignored.
  *
  * <pre>{@code
  * SocketObserver socket = tap.socket();
@@ -27,11 +30,18 @@ import java.nio.ByteBuffer;
 public final class SocketObserver {
   private final GatewayTap tap;
   private final String id;
+  private final Encoding encoding;
   private volatile Connection conn;
 
-  SocketObserver(GatewayTap tap, String id) {
+  SocketObserver(GatewayTap tap, String id, Encoding encoding) {
     this.tap = tap;
     this.id = id;
+    this.encoding = encoding;
+  }
+
+  /** The encoding of this socket's binary messages. */
+  public Encoding encoding() {
+    return encoding;
   }
 
   /** The socket opened (its handshake completed). A second call changes nothing. */
@@ -48,7 +58,10 @@ public final class SocketObserver {
     text(Direction.SERVER, text);
   }
 
-  /** A whole message from the server as UTF-8 bytes; the buffer's position is not changed. */
+  /**
+   * A whole message from the server as bytes in the socket's encoding; the buffer's position is not
+   * changed.
+   */
   public void frameFromServer(ByteBuffer bytes) {
     bytes(Direction.SERVER, bytes);
   }
@@ -58,7 +71,10 @@ public final class SocketObserver {
     text(Direction.CLIENT, text);
   }
 
-  /** A whole message the client sent, as UTF-8 bytes; the buffer's position is not changed. */
+  /**
+   * A whole message the client sent, as bytes in the socket's encoding; the buffer's position is
+   * not changed.
+   */
   public void frameFromClient(ByteBuffer bytes) {
     bytes(Direction.CLIENT, bytes);
   }
@@ -109,15 +125,30 @@ public final class SocketObserver {
       Connection c = connection(now);
       ByteBuffer b = bytes.duplicate(); // the caller's position and limit stay as they were
       if (b.hasArray()) {
-        c.frame(now, from, b.array(), b.arrayOffset() + b.position(), b.remaining());
+        c.frame(now, from, encoding, b.array(), b.arrayOffset() + b.position(), b.remaining(), -1);
       } else {
         byte[] copy = new byte[b.remaining()];
         b.get(copy);
-        c.frame(now, from, copy, 0, copy.length);
+        c.frame(now, from, encoding, copy, 0, copy.length, -1);
       }
     } catch (Throwable t) {
       tap.failed(t);
     }
+  }
+
+  /** A compressed message of {@code size} bytes that did not decompress: a decode error. */
+  void undecodable(Direction from, int size) {
+    try {
+      long now = tap.now();
+      connection(now).frameNotRead(now, from, size, true);
+    } catch (Throwable t) {
+      tap.failed(t);
+    }
+  }
+
+  /** The gateway's profile says it has payload compression. */
+  boolean payloadCompression() {
+    return tap.tracker().profile().transport().payloadCompression();
   }
 
   /** A failure in an adapter's own code around this observer: counted like the observer's. */
@@ -131,7 +162,7 @@ public final class SocketObserver {
       synchronized (this) {
         c = conn;
         if (c == null) {
-          c = tap.tracker().open(id, now);
+          c = tap.tracker().open(id, now, encoding);
           conn = c;
         }
       }

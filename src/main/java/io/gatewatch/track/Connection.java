@@ -2,6 +2,7 @@ package io.gatewatch.track;
 
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
 
@@ -29,6 +30,7 @@ public final class Connection {
   private final ConnectionTracker tracker;
   private final Signals signals;
   private final String id;
+  private final Encoding encoding;
   final long openedAt;
   private final ScannedFrame frame = new ScannedFrame();
 
@@ -77,10 +79,11 @@ public final class Connection {
   boolean holdsSession;
   boolean backoffChecked;
 
-  Connection(ConnectionTracker tracker, String id, long openedAt) {
+  Connection(ConnectionTracker tracker, String id, long openedAt, Encoding encoding) {
     this.tracker = tracker;
     this.signals = tracker.signals();
     this.id = id;
+    this.encoding = encoding;
     this.openedAt = openedAt;
     this.lastEventAt = openedAt;
   }
@@ -90,23 +93,37 @@ public final class Connection {
     return id;
   }
 
-  /** One frame as UTF-8 bytes: {@code len} bytes of {@code buf} from {@code off}. */
+  /** The encoding of the socket's binary payloads, as its URL asked ({@code encoding=etf}). */
+  public Encoding encoding() {
+    return encoding;
+  }
+
+  /** One frame as UTF-8 JSON bytes: {@code len} bytes of {@code buf} from {@code off}. */
   public void frame(long nanos, Direction from, byte[] buf, int off, int len) {
-    frame(nanos, from, buf, off, len, -1);
+    frame(nanos, from, Encoding.JSON, buf, off, len, -1);
   }
 
   /**
-   * One frame whose size as seen live was {@code size} (a capture's redacted payload is longer or
-   * shorter than the original); -1 means the payload's own length.
+   * One JSON frame whose size as seen live was {@code size} (a capture's redacted payload is longer
+   * or shorter than the original); -1 means the payload's own length.
    */
   public void frame(long nanos, Direction from, byte[] buf, int off, int len, int size) {
+    frame(nanos, from, Encoding.JSON, buf, off, len, size);
+  }
+
+  /**
+   * One frame in {@code encoding} (text messages are JSON; binary ones are in the socket's {@link
+   * #encoding()} once decompressed), with its live size as above.
+   */
+  public void frame(
+      long nanos, Direction from, Encoding encoding, byte[] buf, int off, int len, int size) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
         return;
       }
       lastEventAt = nanos;
-      boolean ok = tracker.scanner().scan(buf, off, len, frame);
+      boolean ok = tracker.scanner().scan(encoding, buf, off, len, frame);
       onFrame(nanos, from, ok, size >= 0 ? size : frame.size());
     }
   }

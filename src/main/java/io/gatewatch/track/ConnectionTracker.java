@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.GatewayProfile;
 import java.util.ArrayList;
@@ -40,6 +41,13 @@ public final class ConnectionTracker {
    * repeated open event changes nothing.
    */
   public Connection open(String id, long nanos) {
+    return open(id, nanos, Encoding.JSON);
+  }
+
+  /**
+   * Like {@link #open(String, long)} for a socket whose binary payloads are in {@code encoding}.
+   */
+  public Connection open(String id, long nanos, Encoding encoding) {
     advance(nanos);
     Connection existing = connections.get(id);
     if (existing != null) {
@@ -53,7 +61,7 @@ public final class ConnectionTracker {
       if (connections.size() >= settings.maxConnections()) {
         makeRoom(nanos);
       }
-      Connection conn = new Connection(this, id, nanos);
+      Connection conn = new Connection(this, id, nanos, encoding);
       connections.put(id, conn);
       signals.connectionOpened();
       return conn;

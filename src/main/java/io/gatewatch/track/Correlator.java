@@ -139,6 +139,7 @@ final class Correlator {
       // The old socket still looks open: the new one takes the session over now.
       release(client.holder);
       episodeStart = conn.openedAt;
+      signals.reconnectStarted();
     }
     // an episode needs time to run forwards: events with earlier timestamps than the session's end
     // (a capture posted twice, clocks of different ingest clients) make none
@@ -189,6 +190,7 @@ final class Correlator {
       client.sessionEndedAt = now;
       client.endCode = -1;
       client.endClose = null;
+      signals.reconnectStarted();
     }
   }
 
@@ -209,6 +211,7 @@ final class Correlator {
       client.endClose = close;
       client.attempts = 0;
       client.lastResume = null;
+      signals.reconnectStarted();
     }
     if (code == Connection.CLOSE_RATE_LIMITED) {
       client.rateLimitedAt = now;

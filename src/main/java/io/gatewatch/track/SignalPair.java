@@ -61,6 +61,12 @@ record SignalPair(Signals first, Signals second) implements Signals {
   }
 
   @Override
+  public void reconnectStarted() {
+    first.reconnectStarted();
+    second.reconnectStarted();
+  }
+
+  @Override
   public void reconnected(ReconnectEpisode episode) {
     first.reconnected(episode);
     second.reconnected(episode);

@@ -43,6 +43,13 @@ public interface Signals {
 
   void ready(Via via);
 
+  /**
+   * A reconnect episode started: a socket that held a session ended, lost the session to op 9, or
+   * had it taken over by a later socket. Signalled at once, so an episode that never finishes (a
+   * client that cannot get back in) is counted while it happens, not when it is given up.
+   */
+  default void reconnectStarted() {}
+
   void reconnected(ReconnectEpisode episode);
 
   /** A reconnect episode given up: no session came back within the link window. */

@@ -67,6 +67,31 @@ class DemoCommandTest {
   }
 
   @Test
+  void aWireTheProfileDoesNotOfferIsRefusedAtStartUp() {
+    StringWriter err = new StringWriter();
+    CommandLine cli =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(new StringWriter(), true))
+            .setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("demo", "--wire", "etf+zlib-stream")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch demo: --wire: encoding etf is not offered by the fluxer-seed profile's"
+                + " gateway (it offers [json]); try --profile discord"
+                + System.lineSeparator());
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("demo", "--mix", "good=1,deaf:zlib-stream=1")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "gatewatch demo: --mix: deaf: compression zlib-stream is not offered by the"
+                + " fluxer-seed profile's gateway (it offers [zstd-stream])");
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("demo", "--mix", "good:xml=1")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("gatewatch demo: --mix: good: unknown wire \"xml\"; expected json or etf");
+  }
+
+  @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
     StringWriter out = new StringWriter();

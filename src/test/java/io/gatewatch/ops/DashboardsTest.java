@@ -32,7 +32,7 @@ class DashboardsTest {
   }
 
   @Test
-  void everyDashboardHasTheVariables() throws Exception {
+  void everyDashboardHasTheVariablesItUses() throws Exception {
     for (Map.Entry<String, JsonNode> e : Ops.dashboards().entrySet()) {
       List<String> names = new ArrayList<>();
       for (JsonNode v : e.getValue().path("templating").path("list")) {
@@ -42,10 +42,171 @@ class DashboardsTest {
           assertThat(v.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
         }
       }
+      // the agent's own metrics have no gateway label
       assertThat(names)
           .as(e.getKey())
-          .containsExactly("datasource", "job", "instance", "gateway", "source");
+          .containsExactlyElementsOf(
+              e.getKey().equals("agent.json")
+                  ? List.of("datasource", "job", "instance", "source")
+                  : List.of("datasource", "job", "instance", "gateway", "source"));
+      String queries = String.join("\n", expressions(e.getValue()));
+      for (String name : names.subList(1, names.size())) {
+        assertThat(queries).as(e.getKey() + " uses $" + name).containsPattern("\\$" + name + "\\b");
+      }
     }
+  }
+
+  @Test
+  void theJobVariableListsTheAgentsGatewayAgentDownWatches() throws Exception {
+    for (JsonNode d : Ops.dashboards().values()) {
+      JsonNode job = d.path("templating").path("list").get(1);
+      assertThat(job.path("query").path("query").asText())
+          .isEqualTo("label_values(gatewatch_build_info, job)");
+    }
+    List<String> agentDown =
+        Ops.rules().stream()
+            .filter(r -> "GatewayAgentDown".equals(r.get("alert")))
+            .map(r -> (String) r.get("expr"))
+            .toList();
+    assertThat(agentDown).hasSize(2);
+    for (String expr : agentDown) {
+      assertThat(expr)
+          .contains("present_over_time(gatewatch_build_info[1d])")
+          .doesNotContain("job=~");
+    }
+  }
+
+  @Test
+  void theOverviewStartsWithTheStartHereRowAndMarksDeploys() throws Exception {
+    JsonNode overview = Ops.dashboards().get("gateway-overview.json");
+    List<JsonNode> panels = Ops.panels(overview);
+    assertThat(panels.get(0).path("type").asText()).isEqualTo("row");
+    assertThat(panels.get(0).path("title").asText()).isEqualTo("Start here");
+    List<String> startHere = new ArrayList<>();
+    for (JsonNode p : panels.subList(1, panels.size())) {
+      if (p.path("type").asText().equals("row")) {
+        break;
+      }
+      assertThat(p.path("gridPos").path("y").asInt()).as(p.path("title").asText()).isEqualTo(1);
+      startHere.add(String.join(" ", expressions(p)));
+    }
+    assertThat(startHere).hasSize(6);
+    assertThat(startHere.get(0)).contains("gateway_probe_up");
+    assertThat(startHere.get(1))
+        .contains("gateway:gateway_resume_success:ratio_rate30d")
+        .contains("slo:gateway_resume_success:objective");
+    assertThat(startHere.get(2)).contains("gateway:gateway_resume_error_budget:remaining30d");
+    assertThat(startHere.get(3)).contains("code=~\"1006|1011|1014\"");
+    assertThat(startHere.get(4)).contains("max_over_time(gateway:gateway_sessions_active:sum");
+    assertThat(startHere.get(5)).contains("ALERTS{alertname=~\"Gateway.*\", alertstate=\"firing\"");
+    assertThat(annotationExpressions(overview))
+        .singleElement()
+        .asString()
+        .contains("gatewatch_build_info")
+        .contains("offset 5m");
+  }
+
+  @Test
+  void heatmapsCarryTheirUnitOnTheYAxis() throws Exception {
+    int heatmaps = 0;
+    for (JsonNode d : Ops.dashboards().values()) {
+      for (JsonNode p : Ops.panels(d)) {
+        if (p.path("type").asText().equals("heatmap")) {
+          heatmaps++;
+          // Grafana's heatmap reads its axis unit from options.yAxis, not from fieldConfig
+          assertThat(p.path("options").path("yAxis").path("unit").asText())
+              .as(p.path("title").asText())
+              .isEqualTo(p.path("fieldConfig").path("defaults").path("unit").asText())
+              .isIn("s", "bytes");
+        }
+      }
+    }
+    assertThat(heatmaps).isEqualTo(3);
+  }
+
+  @Test
+  void panelsShowTheAlertLevelsAndTheDropsThatMatter() throws Exception {
+    JsonNode overview = Ops.dashboards().get("gateway-overview.json");
+    // the dashed line of a quantile panel is the threshold of the alert on it
+    assertThat(lastStep(panel(overview, "Heartbeat round trip p50 / p95 / p99")))
+        .isEqualTo(threshold("GatewayHeartbeatLatencyHigh"));
+    assertThat(lastStep(panel(overview, "Reconnect time p50 / p95")))
+        .isEqualTo(threshold("GatewayReconnectSlow"));
+    assertThat(lastStep(panel(overview, "Probe READY time")))
+        .isEqualTo(threshold("GatewayProbeReadySlow"));
+    // a drop from 99% to 97% must show: no 0-1 axis, the axis near the objective, the minimum
+    JsonNode resume = panel(overview, "Resume success rate against its objective");
+    assertThat(resume.path("fieldConfig").path("defaults").has("min")).isFalse();
+    assertThat(
+            resume
+                .path("fieldConfig")
+                .path("defaults")
+                .path("custom")
+                .path("axisSoftMin")
+                .asDouble())
+        .isEqualTo(0.95);
+    assertThat(resume.path("options").path("legend").path("calcs").toString()).contains("\"min\"");
+    // stacked shares add up to 100%: one series per class over every selected source
+    JsonNode resumable = panel(overview, "Resumable vs non-resumable closes");
+    assertThat(expressions(resumable))
+        .singleElement()
+        .asString()
+        .startsWith("sum by (resumable) (")
+        .contains("/ ignoring (resumable) group_left () sum(");
+    // the close-code table sorts by a column it has (Value is renamed)
+    JsonNode table =
+        panel(
+            Ops.dashboards().get("close-codes.json"),
+            "Close codes in the time range, with recovery");
+    String renamed =
+        table
+            .path("transformations")
+            .get(0)
+            .path("options")
+            .path("renameByName")
+            .path("Value")
+            .asText();
+    assertThat(table.path("options").path("sortBy").get(0).path("displayName").asText())
+        .isEqualTo(renamed)
+        .isEqualTo("closes");
+    // reconnects per session per hour, not per second
+    JsonNode perSession =
+        panel(Ops.dashboards().get("capacity.json"), "Reconnects per session per hour");
+    assertThat(expressions(perSession)).allMatch(e -> e.startsWith("3600 * "));
+  }
+
+  private static JsonNode panel(JsonNode dashboard, String title) {
+    return Ops.panels(dashboard).stream()
+        .filter(p -> p.path("title").asText().equals(title))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no panel " + title));
+  }
+
+  private static double lastStep(JsonNode panel) {
+    JsonNode steps = panel.path("fieldConfig").path("defaults").path("thresholds").path("steps");
+    assertThat(
+            panel
+                .path("fieldConfig")
+                .path("defaults")
+                .path("custom")
+                .path("thresholdsStyle")
+                .path("mode")
+                .asText())
+        .isEqualTo("dashed");
+    return steps.get(steps.size() - 1).path("value").asDouble();
+  }
+
+  /** The number an alert compares its first series with ({@code ... > 30}). */
+  private static double threshold(String alert) throws Exception {
+    String expr =
+        Ops.rules().stream()
+            .filter(r -> alert.equals(r.get("alert")))
+            .map(r -> (String) r.get("expr"))
+            .findFirst()
+            .orElseThrow();
+    Matcher m = Pattern.compile(" > ([0-9.]+)\\s").matcher(expr);
+    assertThat(m.find()).as(expr).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   @Test
@@ -93,6 +254,7 @@ class DashboardsTest {
     Set<String> known = new TreeSet<>(MetricsDocTest.documented().keySet());
     known.addAll(MetricsDocTest.documentedJvm());
     known.add("up");
+    known.add("ALERTS"); // Prometheus's own series of the alerts it evaluates
     Set<String> recorded = new TreeSet<>();
     for (Map<String, Object> rule : Ops.rules()) {
       if (rule.containsKey("record")) {
@@ -101,6 +263,9 @@ class DashboardsTest {
     }
     known.addAll(recorded);
     List<String> all = new ArrayList<>(expressions());
+    for (JsonNode d : Ops.dashboards().values()) {
+      all.addAll(annotationExpressions(d));
+    }
     for (JsonNode d : Ops.dashboards().values()) {
       for (JsonNode v : d.path("templating").path("list")) {
         if (v.path("type").asText().equals("query")) {
@@ -131,10 +296,31 @@ class DashboardsTest {
   static List<String> expressions() throws Exception {
     List<String> out = new ArrayList<>();
     for (JsonNode d : Ops.dashboards().values()) {
-      for (JsonNode p : Ops.panels(d)) {
-        for (JsonNode t : p.path("targets")) {
-          out.add(t.path("expr").asText());
-        }
+      out.addAll(expressions(d));
+    }
+    return out;
+  }
+
+  /** The queries of a dashboard's panels, or of one panel. */
+  static List<String> expressions(JsonNode dashboardOrPanel) {
+    List<String> out = new ArrayList<>();
+    List<JsonNode> panels =
+        dashboardOrPanel.has("targets") ? List.of(dashboardOrPanel) : Ops.panels(dashboardOrPanel);
+    for (JsonNode p : panels) {
+      for (JsonNode t : p.path("targets")) {
+        out.add(t.path("expr").asText());
+      }
+    }
+    return out;
+  }
+
+  /** The Prometheus queries of a dashboard's annotations (Grafana's built-in one has none). */
+  static List<String> annotationExpressions(JsonNode dashboard) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode a : dashboard.path("annotations").path("list")) {
+      if (a.has("expr")) {
+        assertThat(a.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+        out.add(a.path("expr").asText());
       }
     }
     return out;

@@ -1,6 +1,7 @@
 package io.gatewatch.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
@@ -250,11 +251,57 @@ class HelmChartTest {
       }
     }
     assertThat(alerts).isEqualTo(alertCount(source)).isPositive();
-    // apart from the runbook base, the groups are alerts/gatewatch.rules.yaml
+    // the objective of the scenario's values replaces the file's 0.99, in its one rule
+    assertThat(objectiveExpr(path(rule, "spec", "groups"))).isEqualTo("vector(0.995)");
+    assertThat(objectiveExpr(source.get("groups"))).isEqualTo("vector(0.99)");
+    // apart from the runbook base and the objective, the groups are alerts/gatewatch.rules.yaml
     String base = "https://runbooks.example.com/gatewatch";
-    String rendered = yaml().dump(path(rule, "spec", "groups")).replace(base, "BASE");
-    String expected = yaml().dump(source.get("groups")).replace(defaultRunbookBase(), "BASE");
+    String rendered =
+        yaml()
+            .dump(path(rule, "spec", "groups"))
+            .replace(base, "BASE")
+            .replace("vector(0.995)", "OBJECTIVE");
+    String expected =
+        yaml()
+            .dump(source.get("groups"))
+            .replace(defaultRunbookBase(), "BASE")
+            .replace("vector(0.99)", "OBJECTIVE");
     assertThat(rendered).isEqualTo(expected);
+  }
+
+  @Test
+  void anObjectiveOutsideZeroToOneFailsNamingItsValue() {
+    for (String bad : List.of("1", "0", "99")) {
+      assertThatThrownBy(
+              () ->
+                  new Helm(CHART)
+                      .template()
+                      .withName("gw")
+                      .withNamespace("obs")
+                      .withKubeVersion(KUBE_VERSION)
+                      .withValuesFile(CHART.resolve("ci/all-values.yaml"))
+                      .set("prometheusRule.resumeSuccessObjective", bad)
+                      .call())
+          .as(bad)
+          .hasMessageContaining(
+              "prometheusRule.resumeSuccessObjective: "
+                  + bad
+                  + " is not between 0 and 1 (exclusive)");
+    }
+  }
+
+  /** The expression of the rule recording slo:gateway_resume_success:objective. */
+  private static String objectiveExpr(Object groups) {
+    List<String> exprs = new ArrayList<>();
+    for (Object group : list(groups)) {
+      for (Object r : list(map(group).get("rules"))) {
+        if ("slo:gateway_resume_success:objective".equals(map(r).get("record"))) {
+          exprs.add(String.valueOf(map(r).get("expr")));
+        }
+      }
+    }
+    assertThat(exprs).hasSize(1);
+    return exprs.get(0);
   }
 
   @Test

@@ -26,10 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real Prometheus (loopback, temporary storage, the rules of alerts/ loaded) scrapes a running
  * demo (its proxy and probe) to which the sample capture and a 4011 close were posted (its ingest
- * endpoint); every dashboard query and every rule expression is evaluated through its HTTP API.
- * Each must parse and return at least one series. An alert expression is evaluated with its
- * comparisons made {@code bool}, so it returns its series whether or not it fires; the one
- * exception is {@code absent(...)}, which must return nothing while the agent is up.
+ * endpoint), and a second agent ({@code run}: ingest behind a bearer token, in a job whose name
+ * does not say gatewatch) that refused one request without it; every dashboard query and annotation
+ * and every rule expression is evaluated through its HTTP API. Each must parse and return at least
+ * one series. An alert expression is evaluated with its comparisons made {@code bool}, so it
+ * returns its series whether or not it fires; the one exception is {@code absent(...)}, which must
+ * return nothing while the agents are up.
  */
 class PrometheusEndToEndTest {
   /** Posted to ingest: what the demo's fleet never does (a 4011 close, for 4010-4012 alerts). */
@@ -66,6 +68,31 @@ class PrometheusEndToEndTest {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("demo.log").toFile())
             .start();
+    int ingestPort = freePort();
+    Path token = dir.resolve("http-token");
+    Files.writeString(token, "scrape-secret\n");
+    Path agentConfig = dir.resolve("agent.yaml");
+    Files.writeString(
+        agentConfig,
+        String.join(
+            "\n",
+            "http:",
+            "  listen: 127.0.0.1:" + ingestPort,
+            "  auth: {bearer_token_file: " + token + "}",
+            "ingest: {enabled: true, gateway: clients}",
+            ""));
+    Process agent =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "run",
+                "--config",
+                agentConfig.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("agent.log").toFile())
+            .start();
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(
         config,
@@ -76,6 +103,9 @@ class PrometheusEndToEndTest {
             "scrape_configs:",
             "  - job_name: gatewatch",
             "    static_configs: [{targets: ['127.0.0.1:" + metricsPort + "']}]",
+            "  - job_name: fluxer-ingest",
+            "    authorization: {credentials_file: '" + token + "'}",
+            "    static_configs: [{targets: ['127.0.0.1:" + ingestPort + "']}]",
             ""));
     Process prometheus =
         new ProcessBuilder(
@@ -94,6 +124,12 @@ class PrometheusEndToEndTest {
       assertThat(post(ingest, Files.readString(Path.of("samples/fluxer-sample.ndjson"))))
           .isEqualTo("{\"accepted\":147,\"rejected\":[]}\n");
       assertThat(post(ingest, INVALID_SHARD)).isEqualTo("{\"accepted\":2,\"rejected\":[]}\n");
+      waitForReady("http://127.0.0.1:" + ingestPort, agent, dir.resolve("agent.log"));
+      assertThat(
+              postStatus(
+                  "http://127.0.0.1:" + ingestPort + "/v1/capture",
+                  Files.readString(Path.of("samples/fluxer-sample.ndjson"))))
+          .isEqualTo(401);
 
       Map<String, String> mustHaveData = new LinkedHashMap<>();
       List<String> mustParse = new ArrayList<>();
@@ -102,6 +138,16 @@ class PrometheusEndToEndTest {
         mustHaveData.put(Ops.substitute(expr), "dashboard: " + expr);
         mustParse.add(Ops.substitute(expr));
       }
+      int annotations = 0;
+      for (JsonNode d : Ops.dashboards().values()) {
+        for (String expr : DashboardsTest.annotationExpressions(d)) {
+          // a fresh Prometheus has nothing 5 minutes back: every agent's version is new
+          mustHaveData.put(Ops.substitute(expr), "annotation: " + expr);
+          mustParse.add(Ops.substitute(expr));
+          annotations++;
+        }
+      }
+      assertThat(annotations).isEqualTo(2);
       for (Map<String, Object> rule : Ops.rules()) {
         String expr = (String) rule.get("expr");
         mustParse.add(expr);
@@ -115,8 +161,8 @@ class PrometheusEndToEndTest {
         }
       }
 
-      assertThat(mustParse).hasSizeGreaterThan(90);
-      assertThat(mustHaveData).hasSizeGreaterThan(80);
+      assertThat(mustParse).hasSizeGreaterThan(120);
+      assertThat(mustHaveData).hasSizeGreaterThan(110);
       for (String expr : mustParse) {
         JsonNode r = query(api, expr);
         assertThat(r.path("status").asText()).as(expr + " -> " + r).isEqualTo("success");
@@ -142,8 +188,17 @@ class PrometheusEndToEndTest {
         assertThat(query(api, expr).path("data").path("result")).as(expr).isEmpty();
       }
 
-      // The scrape works and the rules loaded.
+      // The scrapes work and the rules loaded.
       assertThat(value(query(api, "up{job=\"gatewatch\"}"))).isEqualTo(1.0);
+      assertThat(value(query(api, "up{job=\"fluxer-ingest\"}"))).isEqualTo(1.0);
+      assertThat(
+              value(
+                  query(
+                      api,
+                      "gatewatch_http_auth_failures_total{job=\"fluxer-ingest\","
+                          + " endpoint=\"capture\"}")))
+          .isEqualTo(1.0);
+      assertThat(value(query(api, "count(gatewatch_build_info)"))).isEqualTo(2.0);
       assertThat(value(query(api, "slo:gateway_resume_success:objective"))).isEqualTo(0.99);
       JsonNode rules = get(api + "/api/v1/rules");
       assertThat(rules.path("data").path("groups")).hasSize(3);
@@ -152,11 +207,28 @@ class PrometheusEndToEndTest {
           assertThat(rule.path("health").asText()).as(rule.toString()).isEqualTo("ok");
         }
       }
+
+      // The second agent stops: GatewayAgentDown knows it by its metrics, not its job's name, and
+      // as a warning (it relayed no traffic); the demo's proxy stays out of it.
+      agent.destroy();
+      agent.waitFor();
+      String agentDown = "ALERTS{alertname=\"GatewayAgentDown\", alertstate=\"pending\"}";
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      JsonNode pending = query(api, agentDown).path("data").path("result");
+      while (pending.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(500);
+        pending = query(api, agentDown).path("data").path("result");
+      }
+      assertThat(pending).as(agentDown).hasSize(1);
+      assertThat(pending.get(0).path("metric").path("job").asText()).isEqualTo("fluxer-ingest");
+      assertThat(pending.get(0).path("metric").path("severity").asText()).isEqualTo("warning");
     } finally {
       prometheus.destroy();
       demo.destroy();
+      agent.destroy();
       prometheus.waitFor();
       demo.waitFor();
+      agent.waitFor();
     }
   }
 
@@ -177,6 +249,16 @@ class PrometheusEndToEndTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return r.body();
+  }
+
+  private int postStatus(String url, String body) throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private JsonNode query(String api, String expr) throws IOException, InterruptedException {

@@ -9,14 +9,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * alerts/: promtool accepts the rules and their unit tests pass; every alert follows the
- * conventions (severity, static summary, templated description, runbook) and is unit-tested.
+ * conventions (severity, static summary, templated description, runbook with escalation and
+ * dashboard links) and is unit-tested; every recording rule is read by something.
  */
 class RulesTest {
+  /**
+   * A Grafana dashboard's address by uid, as runbooks give it ({@code
+   * `/d/gatewatch-overview?...`}): runbooks are read where the Grafana host is not known.
+   */
+  private static final Pattern DASHBOARD_LINK = Pattern.compile("`/d/([a-z-]+)[?`]");
 
   @Test
   void promtoolChecksTheRules() throws Exception {
@@ -52,7 +60,7 @@ class RulesTest {
       Map<String, String> annotations = (Map<String, String>) rule.get("annotations");
       assertThat(name).matches("Gateway[A-Z][A-Za-z]+");
       assertThat(rule).as(name + " for").containsKey("for");
-      assertThat(labels.get("severity")).as(name + " severity").isIn("warning", "critical");
+      assertThat(labels.get("severity")).as(name + " severity").isIn("info", "warning", "critical");
       assertThat(annotations.get("summary"))
           .as(name + " summary")
           .isNotBlank()
@@ -64,6 +72,11 @@ class RulesTest {
     assertThat(alerts)
         .contains(
             "GatewayResumeErrorBudgetBurn",
+            "GatewaySessionsDropping",
+            "GatewayAbnormalClosesSpike",
+            "GatewayClientsCannotReconnect",
+            "GatewayProxyUpstreamErrors",
+            "GatewayProxyRefusingConnections",
             "GatewayHeartbeatTimeoutsRising",
             "GatewayAuthenticationFailuresSpike",
             "GatewayRateLimiting",
@@ -73,12 +86,17 @@ class RulesTest {
             "GatewayReconnectSlow",
             "GatewayReconnectStorm",
             "GatewayProbeDown",
+            "GatewayProbeReadySlow",
+            "GatewayProbeResumesFailing",
             "GatewayAgentDown",
             "GatewayAgentAbsent",
             "GatewayAgentEvicting",
             "GatewayAgentDecodeErrors");
 
-    // One runbook per alert, in the Meaning / Impact / Diagnosis / Mitigation form, and no other.
+    // One runbook per alert, in the Meaning / Impact / Diagnosis / Mitigation / Escalation form,
+    // linking dashboards that exist, and no other.
+    Set<String> uids = new TreeSet<>();
+    Ops.dashboards().values().forEach(d -> uids.add(d.path("uid").asText()));
     Set<String> runbooks = new TreeSet<>();
     try (Stream<Path> files = Files.list(Ops.RUNBOOKS)) {
       files.forEach(p -> runbooks.add(p.getFileName().toString().replace(".md", "")));
@@ -89,8 +107,55 @@ class RulesTest {
       assertThat(text)
           .as(name + " runbook")
           .startsWith("# " + name)
-          .contains("## Meaning", "## Impact", "## Diagnosis", "## Mitigation", "```promql");
+          .contains(
+              "## Meaning",
+              "## Impact",
+              "## Diagnosis",
+              "## Mitigation",
+              "## Escalation",
+              "```promql");
+      Matcher links = DASHBOARD_LINK.matcher(text);
+      List<String> linked = new ArrayList<>();
+      while (links.find()) {
+        linked.add(links.group(1));
+      }
+      assertThat(linked).as(name + " links a dashboard").isNotEmpty();
+      assertThat(uids).as(name + " links dashboards that exist").containsAll(linked);
     }
+  }
+
+  @Test
+  void everyRecordingRuleIsReadByARuleOrADashboard() throws Exception {
+    List<String> readers = new ArrayList<>(DashboardsTest.expressions());
+    List<String> records = new ArrayList<>();
+    for (Map<String, Object> rule : Ops.rules()) {
+      readers.add((String) rule.get("expr"));
+      if (rule.containsKey("record")) {
+        records.add((String) rule.get("record"));
+      }
+    }
+    for (String record : new TreeSet<>(records)) {
+      assertThat(readers.stream().filter(e -> Ops.metricNames(e).contains(record)))
+          .as(record + " is read by an alert, another rule or a dashboard")
+          .isNotEmpty();
+    }
+  }
+
+  @Test
+  void theObjectiveIsReadThroughMaxNeverScalar() throws Exception {
+    // scalar() of a duplicated objective series is NaN, which silences every burn-rate alert
+    String text = Files.readString(Ops.RULES);
+    assertThat(text).doesNotContain("scalar(");
+    long burn =
+        Ops.rules().stream()
+            .filter(r -> "GatewayResumeErrorBudgetBurn".equals(r.get("alert")))
+            .peek(
+                r ->
+                    assertThat((String) r.get("expr"))
+                        .contains("max(slo:gateway_resume_success:objective)")
+                        .contains("source=~\"proxy|ingest|client\""))
+            .count();
+    assertThat(burn).isEqualTo(4);
   }
 
   private static List<String> testFiles() throws Exception {

@@ -31,6 +31,14 @@ class ProbeSettingsTest {
                 ProbeSettings.gatewayUrl(
                     URI.create("wss://gw.example.com/?v=1&encoding=json&compress=zstd-stream")))
         .hasMessage("url: the probe speaks plain JSON; remove compress=");
+    assertThatThrownBy(
+            () ->
+                ProbeSettings.gatewayUrl(
+                    URI.create("wss://gw.example.com/?v=1&encoding=json&compress=zlib-stream")))
+        .hasMessage("url: the probe speaks plain JSON; remove compress=");
+    assertThatThrownBy(
+            () -> ProbeSettings.gatewayUrl(URI.create("wss://gw.example.com/?v=10&encoding=etf")))
+        .hasMessage("url: the probe speaks plain JSON; use encoding=json, not encoding=etf");
   }
 
   @Test

@@ -189,6 +189,37 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void transportOptionsAreFluxersByDefaultAndDiscordsInTheDiscordProfile() throws Exception {
+    for (String fluxer : List.of("fluxer-seed", "fluxer-current")) {
+      assertThat(ProfileLoader.load(fluxer).transport()).isEqualTo(TransportOptions.FLUXER);
+    }
+    assertThat(TransportOptions.FLUXER.encodings()).containsExactly(Encoding.JSON);
+    assertThat(TransportOptions.FLUXER.compressions()).containsExactly(Compression.ZSTD_STREAM);
+    assertThat(TransportOptions.FLUXER.payloadCompression()).isFalse();
+
+    TransportOptions discord = ProfileLoader.load("discord").transport();
+    assertThat(discord.encodings()).containsExactlyInAnyOrder(Encoding.JSON, Encoding.ETF);
+    assertThat(discord.compressions())
+        .containsExactlyInAnyOrder(Compression.ZLIB_STREAM, Compression.ZSTD_STREAM);
+    assertThat(discord.payloadCompression()).isTrue();
+
+    Path own =
+        write(
+            "own.yaml",
+            VALID
+                + "transport:\n  encodings: [etf]\n  compress: []\n"
+                + "  payload_compression: true\n");
+    TransportOptions t = ProfileLoader.load(own.toString()).transport();
+    assertThat(t).isEqualTo(new TransportOptions(Set.of(Encoding.ETF), Set.of(), true));
+
+    Path bad = write("bad.yaml", VALID + "transport:\n  encodings: [json, xml]\n");
+    assertThatThrownBy(() -> ProfileLoader.load(bad.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            bad + ": transport.encodings[1] (line 22): expected one of [json, etf], got \"xml\"");
+  }
+
+  @Test
   void opcodeLabels() {
     GatewayProfile seed = ProfileLoader.defaultProfile();
     assertThat(seed.opcodes())
@@ -257,15 +288,15 @@ class ProfileLoaderTest {
     GatewayProfile seed = ProfileLoader.load("fluxer-seed");
     assertThat(seed.apiVersion()).isEqualTo("1");
     assertThat(seed.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60)));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ofSeconds(60), true));
     GatewayProfile current = ProfileLoader.load("fluxer-current");
     assertThat(current.apiVersion()).isEqualTo("1");
     assertThat(current.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO, true));
     GatewayProfile discord = ProfileLoader.load("discord");
     assertThat(discord.apiVersion()).isEqualTo("10");
     assertThat(discord.policy())
-        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO));
+        .isEqualTo(new GatewayProfile.Policy(0.25, java.time.Duration.ZERO, false));
   }
 
   @Test
@@ -278,10 +309,11 @@ class ProfileLoaderTest {
         write(
             "own.yaml",
             "profile: p\napi_version: 9\npolicy:\n  heartbeat_grace: 0.5\n"
-                + "  rate_limit_backoff: 30s\nopcodes: []\nclose_codes: []\n");
+                + "  rate_limit_backoff: 30s\n  server_requests_heartbeats: false\n"
+                + "opcodes: []\nclose_codes: []\n");
     assertThat(ProfileLoader.load(own).apiVersion()).isEqualTo("9");
     assertThat(ProfileLoader.load(own).policy())
-        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30)));
+        .isEqualTo(new GatewayProfile.Policy(0.5, java.time.Duration.ofSeconds(30), false));
     Path negative =
         write(
             "neg.yaml",
@@ -297,7 +329,7 @@ class ProfileLoaderTest {
         .hasMessage(
             typo
                 + ": policy.grace (line 3): unknown key; expected one of [heartbeat_grace,"
-                + " rate_limit_backoff]");
+                + " rate_limit_backoff, server_requests_heartbeats]");
     Path version = write("v.yaml", "profile: p\napi_version: v1\nopcodes: []\nclose_codes: []\n");
     assertThatThrownBy(() -> ProfileLoader.load(version))
         .hasMessage(
@@ -326,7 +358,7 @@ class ProfileLoaderTest {
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
             ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
-                + " description, limits, opcodes, policy, profile]");
+                + " description, limits, opcodes, policy, profile, transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"

@@ -77,6 +77,7 @@ class HostileClientsTest extends ProxyTestSupport {
               Map.entry("gateway_reconnect_duration_seconds_count", 2),
               Map.entry("gateway_reconnect_duration_seconds_sum", 2),
               Map.entry("gateway_reconnect_requests_total", 1),
+              Map.entry("gateway_reconnect_started_total", 1),
               Map.entry("gateway_resume_total", 6),
               Map.entry("gateway_sessions_active", 1)));
 
@@ -214,7 +215,7 @@ class HostileClientsTest extends ProxyTestSupport {
     String text = out.toString(StandardCharsets.UTF_8);
     Map<String, Integer> series = seriesByFamily(text);
     assertThat(series).isEqualTo(EXPECTED_SERIES);
-    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(181);
+    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(182);
     // everything unclassifiable was counted, and observation never failed
     assertThat(text)
         .contains(

@@ -6,6 +6,7 @@ import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.compress.ZlibCodec;
 import io.gatewatch.compress.ZstdCodec;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
@@ -15,6 +16,8 @@ import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.report.Tally;
+import io.gatewatch.sim.Etf;
+import io.gatewatch.sim.Json;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.RttKind;
 import io.gatewatch.track.TrackerSettings;
@@ -25,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -162,6 +166,199 @@ class ProxyTapTest {
                 .counter()
                 .count())
         .isEqualTo(3);
+  }
+
+  /** A session's frames in JSON. */
+  static final class Frames {
+    static String hello() {
+      return "{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}";
+    }
+
+    static String identify(String token) {
+      return "{\"op\":2,\"d\":{\"token\":\"" + token + "\",\"properties\":{\"os\":\"linux\"}}}";
+    }
+
+    static String ready(String sessionId) {
+      return "{\"d\":{\"session_id\":\"" + sessionId + "\"},\"op\":0,\"s\":1,\"t\":\"READY\"}";
+    }
+
+    static String heartbeat(Long seq) {
+      return "{\"op\":1,\"d\":" + seq + "}";
+    }
+
+    static String ack() {
+      return "{\"op\":11}";
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ByteBuf bytes(byte[] b) {
+    return Unpooled.wrappedBuffer(b);
+  }
+
+  /** The JSON frame as the simulator's encoder writes it in ETF. */
+  static byte[] term(String json) {
+    try {
+      return Etf.encode(Json.parse(utf8(json)));
+    } catch (Json.MalformedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  double frames(String from, String op) {
+    var c = watches.registry().find("gateway.frames").tags("from", from, "op", op).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void zlibStreamIsObservedInBothDirectionsAndAcrossSplitMessages() throws Exception {
+    RelayObserver.SocketListener s =
+        tap(null, true).opened("/?v=10&encoding=json&compress=zlib-stream");
+    try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor();
+        ZlibCodec.StreamCompressor client = new ZlibCodec.StreamCompressor()) {
+      at(0);
+      s.frame(Direction.SERVER, bytes(server.compress(utf8(Frames.hello()))), false, true);
+      at(5);
+      s.frame(Direction.CLIENT, bytes(client.compress(utf8(Frames.identify(TOKEN)))), false, true);
+      // READY split over two WebSocket messages: one payload, counted once
+      byte[] ready = server.compress(utf8(Frames.ready("abc")));
+      at(50);
+      s.frame(Direction.SERVER, bytes(Arrays.copyOf(ready, 7)), false, true);
+      s.frame(Direction.SERVER, bytes(Arrays.copyOfRange(ready, 7, ready.length)), false, true);
+      at(1000);
+      s.frame(Direction.CLIENT, text(Frames.heartbeat(1L)), true, true); // text stays text
+      at(1042);
+      s.frame(Direction.SERVER, bytes(server.compress(utf8(Frames.ack()))), false, true);
+    }
+    assertThat(tally.frames()).isEqualTo(5);
+    assertThat(tally.decodeErrors()).isZero();
+    assertThat(tally.readies(Via.IDENTIFY)).isEqualTo(1);
+    assertThat(tally.rtts(RttKind.CLIENT)).containsExactly(42_000_000L);
+    assertThat(frames("client", "identify")).isEqualTo(1);
+
+    // Observation off: the server's messages counted and sized, not read.
+    RelayObserver.SocketListener off =
+        tap(null, false).opened("/?v=10&encoding=json&compress=zlib-stream");
+    try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor()) {
+      off.frame(Direction.SERVER, bytes(server.compress(utf8(Frames.hello()))), false, true);
+    }
+    assertThat(watches.registry().get("gatewatch.frames.unobserved").counter().count())
+        .isEqualTo(1);
+
+    // Garbage in a zlib-stream socket is a decode error.
+    off.frame(Direction.SERVER, text("not zlib"), false, true);
+    s.frame(Direction.SERVER, text("not zlib"), false, true);
+    assertThat(tally.decodeErrors()).isEqualTo(1);
+  }
+
+  @Test
+  void etfSocketsAreReadPlainAndOverZlibStream() throws Exception {
+    for (String url : List.of("/?v=10&encoding=etf", "/?v=10&encoding=etf&compress=zlib-stream")) {
+      RelayObserver.SocketListener s = tap(null, true).opened(url);
+      boolean zlib = url.contains("zlib");
+      try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor()) {
+        java.util.function.Function<String, ByteBuf> fromServer =
+            json -> bytes(zlib ? server.compress(term(json)) : term(json));
+        at(0);
+        s.frame(Direction.SERVER, fromServer.apply(Frames.hello()), false, true);
+        s.frame(Direction.CLIENT, bytes(term(Frames.identify(TOKEN))), false, true);
+        at(50);
+        s.frame(Direction.SERVER, fromServer.apply(Frames.ready("abc")), false, true);
+        at(1000);
+        s.frame(Direction.CLIENT, bytes(term(Frames.heartbeat(1L))), false, true);
+        at(1042);
+        s.frame(Direction.SERVER, fromServer.apply(Frames.ack()), false, true);
+        at(2000);
+        s.closed(4000, "bye", Initiator.SERVER);
+      }
+    }
+    assertThat(tally.frames()).isEqualTo(10);
+    assertThat(tally.decodeErrors()).isZero();
+    assertThat(tally.readies(Via.IDENTIFY)).isEqualTo(2);
+    assertThat(tally.rtts(RttKind.CLIENT)).containsExactly(42_000_000L, 42_000_000L);
+    assertThat(frames("client", "heartbeat")).isEqualTo(2);
+    assertThat(frames("server", "hello")).isEqualTo(2);
+  }
+
+  @Test
+  void payloadCompressionIsReadWhereTheProfileHasIt() throws Exception {
+    Watches w = new Watches(FP);
+    Tally t = new Tally();
+    ConnectionTracker discord =
+        w.add(ProfileLoader.load("discord"), TrackerSettings.DEFAULTS, Source.PROXY, "d", t);
+    Watches w2 = new Watches(FP);
+    Tally fluxerTally = new Tally();
+    ConnectionTracker fluxer =
+        w2.add(PROFILE, TrackerSettings.DEFAULTS, Source.PROXY, "f", fluxerTally);
+    for (ConnectionTracker tracker : List.of(discord, fluxer)) {
+      RelayObserver.SocketListener s =
+          new ProxyTap(tracker, now::get, w.registry(), null, true, 1 << 20)
+              .opened("/?v=10&encoding=json");
+      s.frame(Direction.SERVER, text(Frames.hello()), true, true);
+      s.frame(Direction.CLIENT, text(Frames.identify(TOKEN)), true, true);
+      s.frame(
+          Direction.SERVER,
+          bytes(ZlibCodec.compressMessage(utf8(Frames.ready("abc")))),
+          false,
+          true);
+    }
+    assertThat(t.readies(Via.IDENTIFY)).isEqualTo(1);
+    assertThat(t.decodeErrors()).isZero();
+    // Fluxer has no payload compression: the compressed READY is not JSON
+    assertThat(fluxerTally.readies(Via.IDENTIFY)).isZero();
+    assertThat(fluxerTally.decodeErrors()).isEqualTo(1);
+  }
+
+  @Test
+  void anEtfCaptureHoldsBase64TermsWithoutTheTokenAndReplaysTheSame(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("etf.ndjson");
+    try (CaptureWriter capture = new CaptureWriter(file, new TokenRedactor(FP), 10_000)) {
+      RelayObserver.SocketListener s =
+          tap(capture, true).opened("/?v=10&encoding=etf&compress=zlib-stream");
+      try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor()) {
+        at(0);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.hello()))), false, true);
+        s.frame(Direction.CLIENT, bytes(term(Frames.identify(TOKEN))), false, true);
+        at(50);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.ready("abc")))), false, true);
+        at(1000);
+        s.frame(Direction.CLIENT, bytes(term(Frames.heartbeat(1L))), false, true);
+        at(1042);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.ack()))), false, true);
+      }
+      at(2000);
+      s.closed(4009, "Session timed out", Initiator.SERVER);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(7);
+    assertThat(String.join("\n", lines)).doesNotContain(TOKEN);
+    String identify = lines.get(2);
+    assertThat(identify).contains("\"from\":\"client\"").contains("\"frame_b64\":");
+    String b64 = identify.replaceAll(".*\"frame_b64\":\"([^\"]+)\".*", "$1");
+    byte[] term = java.util.Base64.getDecoder().decode(b64);
+    assertThat(new String(term, StandardCharsets.ISO_8859_1))
+        .contains(TokenFingerprinter.redacted(FP.fingerprint(utf8(TOKEN), 0, TOKEN.length())))
+        .doesNotContain(TOKEN);
+    // the redacted form happens to be as long as this token: the live size needs no size field
+    assertThat(term).hasSize(term(Frames.identify(TOKEN)).length);
+    assertThat(identify).doesNotContain("\"size\"");
+
+    Watches replayed = new Watches(FP);
+    Tally replayedTally = new Tally();
+    ConnectionTracker t2 =
+        replayed.add(PROFILE, TrackerSettings.DEFAULTS, Source.PROXY, "g", replayedTally);
+    CaptureTap replay = new CaptureTap(t2);
+    CaptureParser parser = new CaptureParser();
+    for (String line : lines) {
+      replay.accept(parser.parse(utf8(line)));
+    }
+    assertThat(gatewaySeries(replayed)).isEqualTo(gatewaySeries(watches)).isNotEmpty();
+    assertThat(replayedTally.readies(Via.IDENTIFY)).isEqualTo(1);
+    assertThat(replayedTally.decodeErrors()).isZero();
   }
 
   @Test

@@ -88,4 +88,20 @@ class HeartbeatDeadlineTest {
     assertThatThrownBy(() -> new HeartbeatDeadline(INTERVAL, -1, T0))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aGatewayThatDoesNotAskClosesAtTheFirstCheckPastTheTimeout() {
+    HeartbeatDeadline h = new HeartbeatDeadline(INTERVAL, TIMEOUT, T0, false);
+    long check = h.checkPeriodNanos();
+    for (long t = T0 + check; t - T0 <= TIMEOUT; t += check) {
+      assertThat(h.check(t))
+          .as("at %d ms", (t - T0) / MS)
+          .isEqualTo(HeartbeatDeadline.Verdict.NONE);
+    }
+    assertThat(h.awaiting()).isFalse();
+    h.accept(T0 + 3 * check);
+    assertThat(h.check(T0 + 4 * check)).isEqualTo(HeartbeatDeadline.Verdict.NONE);
+    long late = T0 + 3 * check + TIMEOUT + 1;
+    assertThat(h.check(late)).isEqualTo(HeartbeatDeadline.Verdict.TIMEOUT);
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewatch.compress.ZlibCodec;
 import io.gatewatch.compress.ZstdCodec;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -59,13 +60,33 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
   private final CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
   private final ZstdCodec.StreamDecompressor inbound = new ZstdCodec.StreamDecompressor();
   private final ZstdCodec.StreamCompressor outbound;
+  private final boolean zlib;
+  private final boolean zstd;
+  private final boolean etf;
+  private final ZlibCodec.StreamInflater zlibIn = new ZlibCodec.StreamInflater();
+  private final ZlibCodec.StreamCompressor zlibOut = new ZlibCodec.StreamCompressor();
+  private boolean payloadCompression;
   private final StringBuilder text = new StringBuilder();
   private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
   private final long startNanos = System.nanoTime();
   private WebSocket ws;
 
-  private WsClient(boolean compressOutbound) {
-    this.outbound = compressOutbound ? new ZstdCodec.StreamCompressor() : null;
+  private WsClient(String url, boolean compressOutbound) {
+    this.zlib = url.contains("compress=zlib-stream");
+    this.etf = url.contains("encoding=etf");
+    this.zstd = url.contains("compress=zstd-stream");
+    this.outbound = compressOutbound && !zlib ? new ZstdCodec.StreamCompressor() : null;
+    this.compressOutbound = compressOutbound;
+  }
+
+  private final boolean compressOutbound;
+
+  /**
+   * Expects every binary message without transport compression to be a zlib stream of its own
+   * (after an Identify with {@code compress: true}).
+   */
+  void payloadCompression() {
+    payloadCompression = true;
   }
 
   static WsClient connect(String url) {
@@ -74,7 +95,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
 
   /** Connects; with {@code compressOutbound} every message goes as a binary zstd-stream message. */
   static WsClient connect(String url, boolean compressOutbound) {
-    WsClient c = new WsClient(compressOutbound);
+    WsClient c = new WsClient(url, compressOutbound);
     c.ws =
         HTTP.newWebSocketBuilder()
             .connectTimeout(WAIT)
@@ -114,11 +135,39 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
     if (last) {
       byte[] raw = binary.toByteArray();
       binary.reset();
-      byte[] plain = inbound.decompress(raw);
-      add(new Frame(new String(plain, StandardCharsets.UTF_8), true, System.nanoTime(), raw));
+      byte[] plain = decode(raw);
+      if (plain != null) {
+        String text = new String(plain, StandardCharsets.UTF_8);
+        if (etf) {
+          try {
+            text = Json.write(Etf.decode(plain));
+          } catch (Json.MalformedException e) {
+            throw new AssertionError("not a term", e);
+          }
+        }
+        add(new Frame(text, true, System.nanoTime(), raw));
+      }
     }
     webSocket.request(1);
     return null;
+  }
+
+  /** A binary message decompressed as the URL asked; null while a zlib message is incomplete. */
+  private byte[] decode(byte[] raw) {
+    try {
+      if (zlib) {
+        int n = zlibIn.inflate(raw, 0, raw.length, 1 << 24);
+        return n < 0 ? null : java.util.Arrays.copyOf(zlibIn.output(), n);
+      }
+      if (payloadCompression) {
+        try (ZlibCodec.MessageInflater in = new ZlibCodec.MessageInflater()) {
+          return in.inflate(raw, 0, raw.length, 1 << 24);
+        }
+      }
+    } catch (java.util.zip.DataFormatException e) {
+      throw new AssertionError("not zlib", e);
+    }
+    return zstd ? inbound.decompress(raw) : raw;
   }
 
   private synchronized void add(Frame f) {
@@ -158,8 +207,19 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
   /** Sends one payload (text, or a binary zstd-stream message). */
   void send(String json) {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    if (etf) {
+      try {
+        bytes = Etf.encode(Json.parse(bytes));
+      } catch (Json.MalformedException e) {
+        // not JSON: sent as its bytes, which are no term either
+      }
+    }
     if (outbound != null) {
       ws.sendBinary(ByteBuffer.wrap(outbound.compress(bytes)), true).join();
+    } else if (zlib && compressOutbound) {
+      ws.sendBinary(ByteBuffer.wrap(zlibOut.compress(bytes)), true).join();
+    } else if (etf) {
+      ws.sendBinary(ByteBuffer.wrap(bytes), true).join();
     } else {
       ws.sendText(json, true).join();
     }

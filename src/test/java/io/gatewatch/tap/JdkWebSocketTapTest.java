@@ -150,6 +150,8 @@ class JdkWebSocketTapTest {
                 Map.entry("gateway.frames{from=client,op=resume}", 1.0),
                 Map.entry("gateway.ready{via=identify}", 1.0),
                 Map.entry("gateway.ready{via=resume}", 1.0),
+                // two session sockets ended: the drop (resumed) and the last one (left for good)
+                Map.entry("gateway.reconnect.started", 2.0),
                 Map.entry("gateway.resume{outcome=success}", 1.0)));
     Timer reconnect = registry.get("gateway.reconnect.duration").tags("via", "resume").timer();
     assertThat(reconnect.count()).isEqualTo(1);

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * none of gatewatch's policy rules.
  */
 class DiscordJsThroughProxyTest {
-  private static final Duration INTERVAL = Duration.ofMillis(1_000);
+  // Long enough that a loaded build machine never delays an ACK past the library's next beat (it
+  // would take the socket for a zombie and reconnect: a socket the script did not ask for).
+  private static final Duration INTERVAL = Duration.ofMillis(3_000);
   private static final Duration STEP = Duration.ofSeconds(20);
 
   @BeforeAll
@@ -44,7 +46,7 @@ class DiscordJsThroughProxyTest {
                         .listen("127.0.0.1:0")
                         .profile(ProfileLoader.load("discord"))
                         .heartbeatInterval(INTERVAL)
-                        .heartbeatTimeout(Duration.ofMillis(1_091)) // 45 s for 41.25 s, scaled
+                        .heartbeatTimeout(Duration.ofMillis(3_273)) // 45 s for 41.25 s, scaled
                         .dispatchRate(0)
                         .build())
                 .start();
@@ -96,10 +98,19 @@ class DiscordJsThroughProxyTest {
 
         Scrape m = Scrape.of(watches.registry().scrape());
         String[] proxied = {"gateway", "djs", "source", "proxy"};
-        assertThat(m.sum("gateway_connections_opened_total", proxied)).isEqualTo(6);
+        assertThat(m.sum("gateway_connections_opened_total", proxied))
+            .as(bot.describe())
+            .isEqualTo(6);
+        // After op 7 both peers close at once: the gateway with 4000, the library with its own
+        // 4200 ("Resuming", not a Discord code). Whichever close frame reaches the proxy first is
+        // the close: on a loaded machine it is sometimes the library's.
+        String drainServer = close("4000", "server", "unknown_error", "true", 1);
+        String drainClient = close("other", "client", "other", "other", 1);
+        String drained =
+            m.nonZero("gateway_close_total").contains(drainClient) ? drainClient : drainServer;
         assertThat(m.nonZero("gateway_close_total"))
             .containsExactlyInAnyOrder(
-                close(4000, "server", "unknown_error", "true", 1),
+                drained,
                 close(1006, "none", "abnormal_closure", "true", 2),
                 close(1000, "client", "normal_closure", "conditional", 2),
                 close(4004, "server", "authentication_failed", "false", 1));
@@ -138,6 +149,11 @@ class DiscordJsThroughProxyTest {
 
   private static String close(
       int code, String initiator, String name, String resumable, int times) {
+    return close(Integer.toString(code), initiator, name, resumable, times);
+  }
+
+  private static String close(
+      String code, String initiator, String name, String resumable, int times) {
     return "gateway_close_total{code=\""
         + code
         + "\",gateway=\"djs\",initiator=\""

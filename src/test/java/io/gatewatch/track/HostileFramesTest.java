@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.Direction;
+import io.gatewatch.protocol.Encoding;
+import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Initiator;
@@ -244,6 +246,109 @@ class HostileFramesTest {
     assertThat(series(snap, "gateway_close"))
         .isLessThanOrEqualTo(Initiator.values().length * codes.size());
     assertThat(t.trackedEntries()).isLessThanOrEqualTo(2_000);
+  }
+
+  /** The corpus as Erlang terms (the simulator's encoder: atom keys, binaries, nil). */
+  static final List<byte[]> TERMS =
+      CORPUS.stream()
+          .map(
+              json -> {
+                try {
+                  return io.gatewatch.sim.Etf.encode(io.gatewatch.sim.Json.parse(json));
+                } catch (io.gatewatch.sim.Json.MalformedException e) {
+                  throw new AssertionError(e);
+                }
+              })
+          .toList();
+
+  /** One hostile term: random bytes after the version byte, a mutated valid term, or lies. */
+  static byte[] hostileTerm(Random rnd) {
+    int kind = rnd.nextInt(1000);
+    if (kind < 250) {
+      byte[] b = new byte[rnd.nextInt(rnd.nextInt(10) == 0 ? 4096 : 128)];
+      rnd.nextBytes(b);
+      if (b.length > 1 && rnd.nextBoolean()) {
+        b[0] = (byte) 131; // past the first checks
+        b[1] = 116;
+      }
+      return b;
+    }
+    if (kind < 900) {
+      byte[] b = TERMS.get(rnd.nextInt(TERMS.size())).clone();
+      int n = 1 + rnd.nextInt(4);
+      for (int m = 0; m < n && b.length > 0; m++) {
+        int at = rnd.nextInt(b.length);
+        switch (rnd.nextInt(4)) {
+          case 0 -> b[at] = (byte) rnd.nextInt(256); // any byte: tags, lengths, counts
+          case 1 -> b = java.util.Arrays.copyOf(b, at); // truncated
+          case 2 -> b[at] = (byte) pick(rnd, 0, 255, 106, 108, 116, 109, 110, 111).intValue();
+          default -> b = java.util.Arrays.copyOf(b, b.length + 1 + rnd.nextInt(8)); // trailing
+        }
+      }
+      return b;
+    }
+    // well-formed terms of lies: the JSON lies, written as terms
+    try {
+      return io.gatewatch.sim.Etf.encode(io.gatewatch.sim.Json.parse(lies(rnd)));
+    } catch (io.gatewatch.sim.Json.MalformedException e) {
+      return new byte[0]; // a lie with an escape the simulator's JSON reader refuses
+    }
+  }
+
+  @Test
+  void hostileTermsOnEtfSocketsNeverThrowAndEveryUnclassifiableOneIsCounted() {
+    GatewayProfile profile = ProfileLoader.load("discord");
+    TokenFingerprinter fp = new TokenFingerprinter(new byte[] {4, 5, 7});
+    Watches watches = new Watches(fp);
+    Tally tally = new Tally();
+    ConnectionTracker t =
+        watches.add(
+            profile,
+            TrackerSettings.DEFAULTS.withMaxConnections(1_000).withMaxClients(1_000),
+            Source.REPLAY,
+            "hostile-etf",
+            tally);
+    EtfScanner oracle = new EtfScanner(fp);
+    ScannedFrame scanned = new ScannedFrame();
+    Random rnd = new Random(SEED + 1);
+    int frames = FRAMES / 4;
+
+    long malformed = 0;
+    long other = 0;
+    Connection c = t.open("e0", 0, Encoding.ETF);
+    int sockets = 1;
+    for (int i = 0; i < frames; i++) {
+      long now = i * MS;
+      Direction from = rnd.nextBoolean() ? Direction.CLIENT : Direction.SERVER;
+      byte[] b = hostileTerm(rnd);
+      int off = b.length > 2 && rnd.nextInt(8) == 0 ? 1 : 0;
+      boolean ok = oracle.scan(b, off, b.length - off, scanned);
+      c.frame(now, from, Encoding.ETF, b, off, b.length - off, -1);
+      if (!ok) {
+        malformed++;
+        other++;
+      } else if (profile.opcode(scanned.op()) == null) {
+        other++;
+      }
+      if (rnd.nextInt(100) == 0) {
+        c.close(
+            now,
+            pick(rnd, rnd.nextInt(5000), 4000 + rnd.nextInt(20)),
+            pick(rnd, Initiator.values()));
+        c = t.open("e" + sockets++, now, Encoding.ETF);
+      }
+    }
+
+    assertThat(tally.frames()).isEqualTo(frames);
+    assertThat(tally.decodeErrors()).isEqualTo(malformed);
+    assertThat(malformed).isBetween(frames / 4L, frames - 10_000L); // both kinds well exercised
+    MetricSnapshots snap = watches.registry().getPrometheusRegistry().scrape();
+    assertThat(sum(snap, "gateway_frames")).isEqualTo(frames);
+    assertThat(sumWhere(snap, "gateway_frames", "op", "other")).isEqualTo(other);
+    Set<String> ops = new TreeSet<>(List.of("other"));
+    profile.opcodes().forEach(o -> ops.add(o.label()));
+    assertThat(values(snap, "gateway_frames", "op")).isSubsetOf(ops);
+    assertThat(tally.readies(io.gatewatch.track.Via.IDENTIFY)).isPositive(); // lies got through
   }
 
   static CounterSnapshot family(MetricSnapshots snap, String name) {

@@ -275,4 +275,118 @@ class ResumeTest {
     assertThat(s.tally.reconnects()).containsExactly(1_099_000_000L);
     assertThat(s.resumes(ResumeOutcome.SUCCESS)).isEqualTo(1);
   }
+
+  // ---- episodes counted when they start (gateway_reconnect_started_total) ----
+
+  private static double started(Script s) {
+    return s.count("gateway.reconnect.started");
+  }
+
+  private static long finished(Script s) {
+    return s.timerCount("gateway.reconnect.duration", "via", "resume")
+        + s.timerCount("gateway.reconnect.duration", "via", "identify");
+  }
+
+  @Test
+  void anEpisodeIsCountedWhenTheSessionSocketEndsBeforeAnyReconnect() {
+    Script s = sessionEndingWith(1006);
+
+    // a client that has not got back in (yet, or ever) already shows
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isZero();
+
+    s.at(1200)
+        .open("b")
+        .client("b", Script.resume("tok", "s1", 1))
+        .at(1300)
+        .server("b", Script.resumed(2));
+
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isEqualTo(1);
+  }
+
+  @Test
+  void socketsThatNeverHeldASessionStartNoEpisode() {
+    Script s =
+        new Script()
+            .at(0)
+            .open("a")
+            .server("a", Script.hello())
+            .at(10)
+            .client("a", Script.identify("bad"))
+            .at(20)
+            .close("a", 4004, "server")
+            .at(30)
+            .open("b")
+            .at(40)
+            .close("b", 4012, "server");
+
+    assertThat(started(s)).isZero();
+  }
+
+  @Test
+  void theFailedAttemptsOfAnEpisodeStartNoFurtherEpisode() {
+    Script s =
+        sessionEndingWith(4009)
+            .at(1500)
+            .open("b")
+            .client("b", Script.resume("tok", "s1", 99))
+            .at(1520)
+            .close("b", 4007, "server")
+            .at(4000)
+            .open("c")
+            .client("c", Script.identify("tok"))
+            .at(4500)
+            .server("c", Script.ready("s2"));
+
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isEqualTo(1);
+  }
+
+  @Test
+  void opNineOnASessionSocketStartsAnEpisodeAndItsCloseNoSecond() {
+    Script s =
+        new Script()
+            .session("a", "tok", "s1", 0)
+            .at(1000)
+            .server("a", Script.invalidSession())
+            .at(1100)
+            .close("a", 4009, "server");
+
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isZero();
+  }
+
+  @Test
+  void aSessionTakenOverByALaterSocketStartsAndFinishesOneEpisode() {
+    // socket a still looks open when b resumes its session: b takes it over
+    Script s =
+        new Script()
+            .session("a", "tok", "s1", 0)
+            .at(2000)
+            .open("b")
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(2100)
+            .server("b", Script.resumed(2))
+            .at(2200)
+            .close("a", 1006, "none");
+
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(100_000_000L);
+  }
+
+  @Test
+  void aClientThatNeverReturnsStaysStartedAndIsGivenUpPastTheLinkWindow() {
+    Script s =
+        new Script(TrackerSettings.DEFAULTS.withLinkWindow(Duration.ofSeconds(60)))
+            .session("a", "tok", "s1", 0)
+            .at(1000)
+            .close("a", 1000, "client")
+            .session("b", "tok", "s2", 1000 + 60_001);
+
+    assertThat(started(s)).isEqualTo(1);
+    assertThat(finished(s)).isZero();
+    assertThat(s.tally.abandoned()).isEqualTo(1);
+  }
 }
