@@ -229,8 +229,7 @@ class HelmChartTest {
     assertThat(image).isEqualTo("-XX:+UseSerialGC -XX:MaxRAMPercentage=60");
     for (Map<String, Object> d : objects("proxy", "Deployment")) {
       Map<String, Object> c = map(list(path(d, "spec", "template", "spec", "containers")).get(0));
-      assertThat(list(c.get("env")))
-          .contains(Map.of("name", "JAVA_TOOL_OPTIONS", "value", image));
+      assertThat(list(c.get("env"))).contains(Map.of("name", "JAVA_TOOL_OPTIONS", "value", image));
     }
   }
 
