@@ -319,6 +319,9 @@ final class Relay {
     if (cause instanceof ConnectTimeoutException) {
       return UpstreamError.TIMEOUT;
     }
+    if (Transport.isResetWhileConnecting(cause)) {
+      return UpstreamError.RESET; // as NIO reports it: a reset, not an unreachable upstream
+    }
     if (cause instanceof ConnectException
         || cause instanceof UnknownHostException
         || cause instanceof NoRouteToHostException

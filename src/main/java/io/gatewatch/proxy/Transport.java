@@ -13,6 +13,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.Errors;
 import java.util.function.Supplier;
 
 /**
@@ -47,5 +48,34 @@ record Transport(
   /** epoll when it is available here, NIO otherwise. */
   static Transport best() {
     return Epoll.isAvailable() ? EPOLL : NIO;
+  }
+
+  /**
+   * Whether the native transport failed a connect because the peer reset it. epoll reports every
+   * error of a connect as a {@link java.net.ConnectException} (NIO reports a reset as a plain
+   * {@link java.io.IOException}); only the text, from Netty's own table of the system's error
+   * messages, tells a reset from a refusal.
+   */
+  static boolean isResetWhileConnecting(Throwable cause) {
+    if (!(cause instanceof java.net.ConnectException) || !Epoll.isAvailable()) {
+      return false; // without the native library, Errors cannot even be loaded
+    }
+    String message = cause.getMessage();
+    // "finishConnect(..) failed with error(-104): Connection reset by peer: /127.0.0.1:8765"
+    return message != null && message.contains(NativeErrors.CONNECTION_RESET);
+  }
+
+  /** Loaded only once epoll is known to be available. */
+  private static final class NativeErrors {
+    /** The end of Netty's native message for ECONNRESET (its number and the system's text). */
+    static final String CONNECTION_RESET = connectionReset();
+
+    private static String connectionReset() {
+      String m =
+          Errors.newConnectionResetException("connect", Errors.ERRNO_ECONNRESET_NEGATIVE)
+              .getMessage();
+      // "connect(..) failed with error(-104): Connection reset by peer": all after the method
+      return m.substring(m.indexOf("failed"));
+    }
   }
 }
