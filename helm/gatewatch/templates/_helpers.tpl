@@ -59,6 +59,14 @@ app.kubernetes.io/component: probe
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
+{{/* Where the proxies' capture files go (proxy.capture). */}}
+{{- define "gatewatch.capturesDir" -}}/var/lib/gatewatch/captures{{- end }}
+
+{{/* True when this pod writes captures: the agent's, with proxies and proxy.capture on. */}}
+{{- define "gatewatch.captures" -}}
+{{- if and .proxies .root.Values.proxy.enabled .root.Values.proxy.capture.enabled }}true{{ end }}
+{{- end }}
+
 {{/* Where the Secrets' keys are mounted. */}}
 {{- define "gatewatch.secretsDir" -}}/var/run/secrets/gatewatch{{- end }}
 
@@ -119,6 +127,14 @@ proxies:
     {{- if hasKey $g "compressedObservation" }}
     compressed_observation: {{ $g.compressedObservation }}
     {{- end }}
+    {{- with $.Values.proxy.capture }}
+    {{- if .enabled }}
+    capture: {{ include "gatewatch.capturesDir" $ }}/{{ $g.name }}.ndjson
+    capture_payloads: {{ .payloads }}
+    capture_max_size: {{ int .maxSizeMiB }}MiB
+    capture_keep: {{ int .keep }}
+    {{- end }}
+    {{- end }}
 {{- end }}
 {{- end }}
 {{- if .Values.ingest.enabled }}
@@ -170,6 +186,12 @@ containers:
     env:
       - name: JAVA_TOOL_OPTIONS
         value: {{ $root.Values.javaOptions | quote }}
+      {{- if and (include "gatewatch.captures" .) $root.Values.proxy.capture.existingClaim }}
+      - name: POD_NAME
+        valueFrom:
+          fieldRef:
+            fieldPath: metadata.name
+      {{- end }}
       {{- with $root.Values.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -210,6 +232,13 @@ containers:
         readOnly: true
       - name: tmp
         mountPath: /tmp
+      {{- if include "gatewatch.captures" . }}
+      - name: captures
+        mountPath: {{ include "gatewatch.capturesDir" $root }}
+        {{- if $root.Values.proxy.capture.existingClaim }}
+        subPathExpr: $(POD_NAME)
+        {{- end }}
+      {{- end }}
       {{- with .secret }}
       - name: secret
         mountPath: {{ include "gatewatch.secretsDir" $root }}/{{ .dir }}
@@ -233,6 +262,19 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
+  {{- if include "gatewatch.captures" . }}
+  {{- with $root.Values.proxy.capture }}
+  - name: captures
+    {{- if .existingClaim }}
+    persistentVolumeClaim:
+      claimName: {{ .existingClaim }}
+    {{- else }}
+    # every gateway's bound, (keep + 2) x maxSizeMiB: the kubelet evicts a pod over its limit
+    emptyDir:
+      sizeLimit: {{ mul (len $root.Values.proxy.gateways) (add (int .keep) 2) (int .maxSizeMiB) }}Mi
+    {{- end }}
+  {{- end }}
+  {{- end }}
   {{- with .secret }}
   - name: secret
     secret:

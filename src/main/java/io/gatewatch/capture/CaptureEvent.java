@@ -13,12 +13,16 @@ import io.gatewatch.protocol.Initiator;
  * @param url the socket's path and query ({@code open} only; may be null)
  * @param from who sent the frame ({@code frame} only)
  * @param payload the frame's payload ({@code frame} only): the object's JSON text, the raw wire
- *     text when the capture holds it as a string, or the bytes of {@code frame_b64}
+ *     text when the capture holds it as a string, or the bytes of {@code frame_b64}; null for a
+ *     frame that was not read
  * @param binary true when the payload came as {@code frame_b64}: a binary message, read in the
  *     socket's encoding (an Erlang term when its URL says {@code encoding=etf}); false for JSON
  *     text
  * @param size the payload's size as it was seen live ({@code frame} only), when the capture's
- *     payload differs from it (a redacted token); -1 when the payload is as seen
+ *     payload differs from it (a redacted token, a metadata-only record); -1 when the payload is as
+ *     seen
+ * @param unread why the frame was relayed without being read ({@code frame} only), or null when it
+ *     was read
  * @param code the close code ({@code close} only)
  * @param reason the close reason ({@code close} only; may be empty)
  * @param by who closed ({@code close} only)
@@ -32,9 +36,38 @@ public record CaptureEvent(
     byte[] payload,
     boolean binary,
     int size,
+    Unread unread,
     int code,
     String reason,
     Initiator by) {
+
+  /** A frame's {@code unread} field: why gatewatch relayed it without reading it. */
+  public enum Unread {
+    /** Bytes that did not decode (binary without a known compression, a broken stream). */
+    UNDECODABLE("undecodable"),
+    /** Compressed, and compressed observation was off. */
+    UNOBSERVED("unobserved");
+
+    private final String label;
+
+    Unread(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+
+    /** The value for {@code label}, or null. */
+    public static Unread parse(String label) {
+      for (Unread u : values()) {
+        if (u.label.equals(label)) {
+          return u;
+        }
+      }
+      return null;
+    }
+  }
 
   /** The {@code type} field. */
   public enum Type {

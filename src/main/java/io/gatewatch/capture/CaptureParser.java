@@ -51,6 +51,7 @@ public final class CaptureParser {
     int size = -1;
     String reason = null;
     String by = null;
+    String unread = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -92,6 +93,7 @@ public final class CaptureParser {
         }
         case "reason" -> reason = value == JsonToken.VALUE_NULL ? "" : text(p, value, "reason");
         case "by" -> by = text(p, value, "by");
+        case "unread" -> unread = text(p, value, "unread");
         default -> p.skipChildren(); // unknown fields are allowed, for forward compatibility
       }
     }
@@ -111,10 +113,23 @@ public final class CaptureParser {
     return switch (type) {
       case "open" ->
           new CaptureEvent(
-              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, false, -1, 0, null, null);
+              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, false, -1, null, 0, null, null);
       case "frame" -> {
         Direction direction = direction(from);
-        if (payload == null) {
+        CaptureEvent.Unread why = null;
+        if (unread != null) {
+          why = CaptureEvent.Unread.parse(unread);
+          if (why == null) {
+            throw new CaptureFormatException("unread: expected undecodable or unobserved");
+          }
+          if (payload != null) {
+            throw new CaptureFormatException(
+                (binary ? "frame_b64" : "frame") + ": not allowed with unread");
+          }
+          if (size < 0) {
+            throw new CaptureFormatException("size: required with unread");
+          }
+        } else if (payload == null) {
           throw new CaptureFormatException("frame: required for type frame (or frame_b64)");
         }
         yield new CaptureEvent(
@@ -126,6 +141,7 @@ public final class CaptureParser {
             payload,
             binary,
             size,
+            why,
             0,
             null,
             null);
@@ -154,6 +170,7 @@ public final class CaptureParser {
             null,
             false,
             -1,
+            null,
             closeCode,
             reason == null ? "" : reason,
             initiator);

@@ -23,8 +23,13 @@ public final class CaptureTap {
       case OPEN -> tracker.open(e.conn(), e.nanos(), Encoding.fromUrl(e.url()));
       case FRAME -> {
         Connection c = socket(e);
-        Encoding encoding = e.binary() ? c.encoding() : Encoding.JSON;
-        c.frame(e.nanos(), e.from(), encoding, e.payload(), 0, e.payload().length, e.size());
+        if (e.unread() != null) {
+          c.frameNotRead(
+              e.nanos(), e.from(), e.size(), e.unread() == CaptureEvent.Unread.UNDECODABLE);
+        } else {
+          Encoding encoding = e.binary() ? c.encoding() : Encoding.JSON;
+          c.frame(e.nanos(), e.from(), encoding, e.payload(), 0, e.payload().length, e.size());
+        }
       }
       case CLOSE -> socket(e).close(e.nanos(), e.code(), e.by() == null ? Initiator.NONE : e.by());
     }

@@ -8,31 +8,114 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
+import io.gatewatch.protocol.ScannedFrame;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a capture (docs/capture-format.md) with every token redacted. Callers on relay threads
- * only enqueue a record (a copy of the payload); one writer thread formats and writes, so a slow
- * disk never stalls the relay. When the bounded queue is full the record is dropped and counted.
+ * Writes a capture (docs/capture-format.md): by default metadata only (what the tracker read from
+ * each frame, never its content, whatever the frame's encoding), with {@link Settings#payloads}
+ * every payload in full (Erlang terms in base64), tokens redacted either way. The file is rotated
+ * at {@link Settings#maxFileBytes}, rotated files are compressed and only {@link Settings#keep} of
+ * them kept, so the capture's disk use is bounded.
+ *
+ * <p>Relay threads only enqueue a record (metadata: a few fields; payloads: a copy of the bytes);
+ * one writer thread formats, writes, rotates and compresses, so a slow or full disk never stalls
+ * the relay. A record that does not fit the bounded queue is dropped and counted; a write that
+ * fails (disk full, file gone) stops the capture for good: it logs once, and every later record is
+ * dropped and counted, at the cost of one volatile read on the relay's side.
  */
 public final class CaptureWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CaptureWriter.class);
   private static final JsonFactory JSON = new JsonFactory();
+
+  /** Records waiting for the writer, at most. */
+  static final int QUEUE_RECORDS = 65_536;
+
+  /** Payload bytes waiting for the writer, at most (full-payload captures). */
+  static final long QUEUE_BYTES = 64L << 20;
+
+  /** Written lines are gathered up to this before a write to the file. */
+  private static final int FLUSH_BYTES = 64 * 1024;
+
+  /**
+   * What to capture and how much disk it may take.
+   *
+   * @param file the active file, appended to; rotated files go beside it
+   * @param payloads true: every payload in full (user content; tokens still redacted); false:
+   *     metadata only
+   * @param maxFileBytes the active file is rotated before it would grow past this
+   * @param keep rotated (compressed) files kept; older ones are deleted
+   */
+  public record Settings(Path file, boolean payloads, long maxFileBytes, int keep) {
+    public static final long DEFAULT_MAX_FILE_BYTES = 100L << 20;
+    public static final int DEFAULT_KEEP = 10;
+    public static final long MIN_FILE_BYTES = 1L << 10;
+
+    public Settings {
+      if (file == null) {
+        throw new IllegalArgumentException("capture: a file is required");
+      }
+      if (maxFileBytes < MIN_FILE_BYTES) {
+        throw new IllegalArgumentException("captureMaxSize: must be at least 1KiB");
+      }
+      if (keep < 0) {
+        throw new IllegalArgumentException("captureKeep: must not be negative");
+      }
+    }
+
+    /** Metadata only, rotated at 100 MiB, 10 rotated files kept. */
+    public static Settings of(Path file) {
+      return new Settings(file, false, DEFAULT_MAX_FILE_BYTES, DEFAULT_KEEP);
+    }
+
+    public Settings withPayloads(boolean payloads) {
+      return new Settings(file, payloads, maxFileBytes, keep);
+    }
+
+    public Settings withRotation(long maxFileBytes, int keep) {
+      return new Settings(file, payloads, maxFileBytes, keep);
+    }
+
+    /**
+     * The most the capture's files take on disk: the active file and {@code keep} rotated ones (at
+     * most as large, far smaller once compressed), plus one more while a rotated file is being
+     * compressed.
+     */
+    public long maxDiskBytes() {
+      return (keep + 2L) * maxFileBytes;
+    }
+  }
+
+  /** Why a record was not written: the {@code reason} of {@code gatewatch_capture_dropped}. */
+  public enum Dropped {
+    /** The writer fell behind and the queue was full. */
+    QUEUE_FULL("queue_full"),
+    /** The capture had stopped: a write failed (disk full, file unwritable), or it was closed. */
+    STOPPED("stopped");
+
+    private final String label;
+
+    Dropped(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
 
   private record Line(
       long nanos,
@@ -42,42 +125,57 @@ public final class CaptureWriter implements AutoCloseable {
       Direction from,
       Encoding encoding,
       byte[] payload,
+      FrameMetadata metadata,
+      int size,
+      CaptureEvent.Unread unread,
       int code,
       String reason,
-      Initiator by) {}
+      Initiator by) {
 
-  private static final Line END = new Line(0, "", null, null, null, null, null, 0, null, null);
+    /** What the line holds against the queue's byte budget. */
+    long weight() {
+      return payload == null ? 0 : payload.length;
+    }
+  }
 
-  private final Path file;
+  private static final Line END =
+      new Line(0, "", null, null, null, null, null, null, -1, null, 0, null, null);
+
+  private final Settings settings;
   private final TokenRedactor redactor;
   private final BlockingQueue<Line> queue;
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong written = new AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final LongAdder droppedQueueFull = new LongAdder();
+  private final LongAdder droppedStopped = new LongAdder();
+  private final AtomicBoolean warnedBehind = new AtomicBoolean();
+  private final AtomicLong records = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong rotations = new AtomicLong();
+  private final CaptureFiles files;
   private final Thread thread;
-  private final OutputStream out;
+  private final Bytes line = new Bytes(512);
+  private final Pending pending = new Pending();
+  private volatile boolean stopped;
   private volatile boolean closed;
 
   /**
    * Opens (appends to) the file now, so a bad path fails at start-up.
    *
-   * @param queueLines records held for the writer at most
+   * @throws IOException when the file cannot be opened for writing
    */
-  public CaptureWriter(Path file, TokenRedactor redactor, int queueLines) throws IOException {
-    this.file = file;
+  public CaptureWriter(Settings settings, TokenRedactor redactor) throws IOException {
+    this(settings, redactor, QUEUE_RECORDS);
+  }
+
+  CaptureWriter(Settings settings, TokenRedactor redactor, int queueRecords) throws IOException {
+    this.settings = settings;
     this.redactor = redactor;
-    this.queue = new ArrayBlockingQueue<>(queueLines);
+    this.queue = new ArrayBlockingQueue<>(queueRecords);
     try {
-      this.out =
-          new BufferedOutputStream(
-              Files.newOutputStream(
-                  file,
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.APPEND,
-                  StandardOpenOption.WRITE),
-              64 * 1024);
+      this.files = new CaptureFiles(settings.file(), settings.keep());
     } catch (IOException e) {
       throw new IOException(
-          "cannot write the capture " + file + ": " + ConfigException.describe(e), e);
+          "cannot write the capture " + settings.file() + ": " + ConfigException.describe(e), e);
     }
     this.thread = new Thread(this::drain, "gatewatch-capture");
     thread.setDaemon(true);
@@ -85,47 +183,165 @@ public final class CaptureWriter implements AutoCloseable {
   }
 
   public void open(String conn, long nanos, String url) {
-    offer(new Line(nanos, conn, CaptureEvent.Type.OPEN, url, null, null, null, 0, null, null));
-  }
-
-  /** One JSON message's payload ({@code len} bytes of {@code buf} from {@code off}, copied now). */
-  public void frame(String conn, long nanos, Direction from, byte[] buf, int off, int len) {
-    frame(conn, nanos, from, Encoding.JSON, buf, off, len);
+    if (taking()) {
+      offer(
+          new Line(
+              nanos,
+              conn,
+              CaptureEvent.Type.OPEN,
+              url,
+              null,
+              null,
+              null,
+              null,
+              -1,
+              null,
+              0,
+              null,
+              null));
+    }
   }
 
   /**
-   * One message's payload in {@code encoding}: JSON is written as text, an Erlang term as base64
-   * ({@code frame_b64}).
+   * One message: {@code len} bytes of {@code buf} from {@code off} in {@code encoding}, which the
+   * tracker read as {@code read} and counted at {@code size} bytes. Metadata captures take their
+   * record from {@code read}, the same whatever the encoding; payload captures copy the bytes (JSON
+   * is written as text, an Erlang term as base64, {@code frame_b64}). Neither keeps a reference.
    */
   public void frame(
-      String conn, long nanos, Direction from, Encoding encoding, byte[] buf, int off, int len) {
-    byte[] copy = new byte[len];
-    System.arraycopy(buf, off, copy, 0, len);
+      String conn,
+      long nanos,
+      Direction from,
+      Encoding encoding,
+      byte[] buf,
+      int off,
+      int len,
+      ScannedFrame read,
+      int size) {
+    if (!taking()) {
+      return;
+    }
+    byte[] copy = null;
+    FrameMetadata metadata = null;
+    if (settings.payloads()) {
+      copy = new byte[len];
+      System.arraycopy(buf, off, copy, 0, len);
+    } else {
+      metadata = FrameMetadata.of(read);
+    }
     offer(
-        new Line(nanos, conn, CaptureEvent.Type.FRAME, null, from, encoding, copy, 0, null, null));
+        new Line(
+            nanos,
+            conn,
+            CaptureEvent.Type.FRAME,
+            null,
+            from,
+            encoding,
+            copy,
+            metadata,
+            size,
+            null,
+            0,
+            null,
+            null));
+  }
+
+  /** A message relayed without being read: only its direction and size are known. */
+  public void frameNotRead(
+      String conn, long nanos, Direction from, int size, CaptureEvent.Unread why) {
+    if (taking()) {
+      offer(
+          new Line(
+              nanos,
+              conn,
+              CaptureEvent.Type.FRAME,
+              null,
+              from,
+              null,
+              null,
+              null,
+              size,
+              why,
+              0,
+              null,
+              null));
+    }
   }
 
   public void close(String conn, long nanos, int code, String reason, Initiator by) {
-    offer(new Line(nanos, conn, CaptureEvent.Type.CLOSE, null, null, null, null, code, reason, by));
+    if (taking()) {
+      offer(
+          new Line(
+              nanos,
+              conn,
+              CaptureEvent.Type.CLOSE,
+              null,
+              null,
+              null,
+              null,
+              null,
+              -1,
+              null,
+              code,
+              reason,
+              by));
+    }
   }
 
-  /** Records dropped because the writer fell behind. */
-  public long dropped() {
-    return dropped.get();
+  /** Lines written to the file (handed to the operating system) so far. */
+  public long records() {
+    return records.get();
   }
 
-  /** Lines written so far. */
-  public long written() {
-    return written.get();
+  /** Bytes written to the active files so far, before compression. */
+  public long bytes() {
+    return bytes.get();
   }
 
-  private void offer(Line line) {
-    if (closed || !queue.offer(line)) {
-      if (dropped.incrementAndGet() == 1) {
-        log.warn(
-            "capture {} is falling behind: lines are being dropped (the total is logged at close)",
-            file);
-      }
+  /** Rotations so far. */
+  public long rotations() {
+    return rotations.get();
+  }
+
+  /** Records not written, for {@code why}. */
+  public long dropped(Dropped why) {
+    return (why == Dropped.QUEUE_FULL ? droppedQueueFull : droppedStopped).sum();
+  }
+
+  /** True once a write failed or the capture was closed: nothing more is written. */
+  public boolean stopped() {
+    return stopped || closed;
+  }
+
+  /** Counts the record as dropped when the capture no longer takes any; no allocation then. */
+  private boolean taking() {
+    if (stopped || closed) {
+      droppedStopped.increment();
+      return false;
+    }
+    return true;
+  }
+
+  private void offer(Line l) {
+    long weight = l.weight();
+    if (weight > 0 && queuedBytes.addAndGet(weight) > QUEUE_BYTES) {
+      queuedBytes.addAndGet(-weight);
+      fellBehind();
+      return;
+    }
+    if (!queue.offer(l)) {
+      queuedBytes.addAndGet(-weight);
+      fellBehind();
+    }
+  }
+
+  private void fellBehind() {
+    droppedQueueFull.increment();
+    if (warnedBehind.compareAndSet(false, true)) {
+      log.warn(
+          "capture {} is falling behind: records are being dropped (counted in"
+              + " gatewatch_capture_dropped_total{{reason=\"queue_full\"}})",
+          settings.file());
     }
   }
 
@@ -142,42 +358,122 @@ public final class CaptureWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (dropped.get() > 0) {
-      log.warn("capture {}: {} lines written, {} dropped", file, written.get(), dropped.get());
+    long dropped = droppedQueueFull.sum() + droppedStopped.sum();
+    if (dropped > 0) {
+      log.warn(
+          "capture {}: {} records written ({} bytes, {} rotations), {} dropped",
+          settings.file(),
+          records.get(),
+          bytes.get(),
+          rotations.get(),
+          dropped);
     } else {
-      log.info("capture {}: {} lines written", file, written.get());
+      log.info(
+          "capture {}: {} records written ({} bytes, {} rotations)",
+          settings.file(),
+          records.get(),
+          bytes.get(),
+          rotations.get());
     }
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // The writer thread
 
   private void drain() {
-    try (out) {
+    try {
       while (true) {
-        Line line = queue.poll(1, TimeUnit.SECONDS);
-        if (line == END) {
+        Line l = queue.poll(1, TimeUnit.SECONDS);
+        if (l == END) {
           break;
         }
-        if (line == null) {
-          out.flush(); // quiet: make what we have visible
+        if (l == null) {
+          flushOrStop(); // quiet: make what we have visible
           continue;
         }
-        write(line);
-        written.incrementAndGet();
-        if (queue.isEmpty()) {
-          out.flush();
+        queuedBytes.addAndGet(-l.weight());
+        if (stopped) {
+          droppedStopped.increment();
+          continue;
         }
+        take(l);
       }
-    } catch (IOException e) {
-      log.error("capture {} stopped: {}", file, e.getMessage());
+      flushOrStop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      try {
+        files.close();
+      } catch (IOException e) {
+        log.debug("closing capture {}", settings.file(), e);
+      }
     }
   }
 
-  private void write(Line l) throws IOException {
-    try (JsonGenerator g = JSON.createGenerator(new NoClose(out))) {
+  private void take(Line l) {
+    boolean added = false;
+    try {
+      line.reset();
+      format(l);
+      long held = files.size() + pending.size();
+      if (files.rotatable() && held > 0 && held + line.size() > settings.maxFileBytes()) {
+        flush();
+        files.rotate(l.nanos() / 1_000_000L);
+        rotations.incrementAndGet();
+      }
+      pending.add(line);
+      added = true;
+      if (pending.size() >= FLUSH_BYTES || queue.isEmpty()) {
+        flush();
+      }
+    } catch (IOException | RuntimeException e) {
+      stop(e, added ? 0 : 1);
+    }
+  }
+
+  private void flushOrStop() {
+    try {
+      flush();
+    } catch (IOException e) {
+      stop(e, 0);
+    }
+  }
+
+  private void flush() throws IOException {
+    if (stopped || pending.size() == 0) {
+      return;
+    }
+    files.write(pending.buf(), pending.size());
+    bytes.addAndGet(pending.size());
+    records.addAndGet(pending.records);
+    pending.clear();
+  }
+
+  /**
+   * A write failed: the capture ends here, the relay never notices. The records not yet written
+   * ({@code pending} and {@code more}) count as dropped.
+   */
+  private void stop(Exception e, int more) {
+    stopped = true;
+    droppedStopped.add(pending.records + more);
+    pending.clear();
+    log.error(
+        "capture {} stopped: {}; the relay goes on, later records are dropped and counted in"
+            + " gatewatch_capture_dropped_total{{reason=\"stopped\"}}",
+        settings.file(),
+        e.toString());
+    try {
+      files.close();
+    } catch (IOException ignored) {
+      // already failing
+    }
+  }
+
+  private void format(Line l) throws IOException {
+    try (JsonGenerator g = JSON.createGenerator(line)) {
       g.writeStartObject();
       g.writeFieldName("ts");
-      g.writeNumber(BigDecimal.valueOf(l.nanos(), 6).toPlainString());
+      g.writeNumber(BigDecimal.valueOf(l.nanos(), 6).stripTrailingZeros().toPlainString());
       g.writeStringField("conn", l.conn());
       switch (l.type()) {
         case OPEN -> {
@@ -189,22 +485,31 @@ public final class CaptureWriter implements AutoCloseable {
         case FRAME -> {
           g.writeStringField("type", "frame");
           g.writeStringField("from", l.from().label());
-          boolean term = l.encoding() == Encoding.ETF;
-          byte[] payload =
-              term
-                  ? redactor.redactTerm(l.payload(), 0, l.payload().length)
-                  : redactor.redact(l.payload(), 0, l.payload().length);
-          if (payload.length != l.payload().length) {
-            g.writeNumberField("size", l.payload().length); // replay must see the live size
-          }
-          if (term) {
-            g.writeStringField("frame_b64", Base64.getEncoder().encodeToString(payload));
-          } else if (isJsonObject(payload)) {
+          if (l.unread() != null) {
+            g.writeNumberField("size", l.size());
+            g.writeStringField("unread", l.unread().label());
+          } else if (l.metadata() != null) {
+            g.writeNumberField("size", l.size()); // the record never holds the payload itself
             g.writeFieldName("frame");
-            g.writeRawValue(new String(payload, StandardCharsets.UTF_8));
+            l.metadata().write(g);
           } else {
-            g.writeFieldName("frame");
-            g.writeString(new String(payload, StandardCharsets.UTF_8));
+            boolean term = l.encoding() == Encoding.ETF;
+            byte[] payload =
+                term
+                    ? redactor.redactTerm(l.payload(), 0, l.payload().length)
+                    : redactor.redact(l.payload(), 0, l.payload().length);
+            if (payload.length != l.size()) {
+              g.writeNumberField("size", l.size()); // replay must see the live size
+            }
+            if (term) {
+              g.writeStringField("frame_b64", Base64.getEncoder().encodeToString(payload));
+            } else if (isJsonObject(payload)) {
+              g.writeFieldName("frame");
+              g.writeRawValue(new String(payload, StandardCharsets.UTF_8));
+            } else {
+              g.writeFieldName("frame");
+              g.writeString(new String(payload, StandardCharsets.UTF_8));
+            }
           }
         }
         case CLOSE -> {
@@ -218,7 +523,7 @@ public final class CaptureWriter implements AutoCloseable {
       }
       g.writeEndObject();
     }
-    out.write('\n');
+    line.write('\n');
   }
 
   /** Only a complete, valid JSON object is written as an object; anything else as its text. */
@@ -234,20 +539,33 @@ public final class CaptureWriter implements AutoCloseable {
     }
   }
 
-  /** Lets a generator write to the shared stream without closing it. */
-  private static final class NoClose extends FilterOutputStream {
-    NoClose(OutputStream out) {
-      super(out);
+  /** A byte buffer whose contents can be read without a copy. */
+  private static class Bytes extends ByteArrayOutputStream {
+    Bytes(int size) {
+      super(size);
     }
 
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
+    byte[] buf() {
+      return buf;
+    }
+  }
+
+  /** Formatted lines waiting for one write to the file. */
+  private static final class Pending extends Bytes {
+    int records;
+
+    Pending() {
+      super(FLUSH_BYTES + 4096);
     }
 
-    @Override
-    public void close() throws IOException {
-      flush();
+    void add(Bytes line) {
+      write(line.buf(), 0, line.size());
+      records++;
+    }
+
+    void clear() {
+      reset();
+      records = 0;
     }
   }
 }

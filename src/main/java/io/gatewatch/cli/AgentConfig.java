@@ -1,9 +1,11 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.Sizes;
 import io.gatewatch.export.LogFormat;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.probe.ProbeSettings;
@@ -71,9 +73,15 @@ public record AgentConfig(
   /** {@code http.tls}: a PEM certificate chain and an unencrypted PKCS#8 key. */
   public record HttpTls(Path cert, Path key) {}
 
-  /** One proxy: the relay's settings, the gateway label, and how it observes. */
+  /**
+   * One proxy: the relay's settings, the gateway label, how it observes, and its capture (null for
+   * none).
+   */
   public record ProxyConfig(
-      String gateway, ProxySettings settings, Path capture, boolean compressedObservation) {
+      String gateway,
+      ProxySettings settings,
+      CaptureWriter.Settings capture,
+      boolean compressedObservation) {
 
     public InetSocketAddress listen() {
       return settings.listen();
@@ -451,6 +459,9 @@ public record AgentConfig(
         "listen",
         "upstream",
         "capture",
+        "capture_payloads",
+        "capture_max_size",
+        "capture_keep",
         "compressed_observation",
         "max_connections",
         "connect_timeout",
@@ -494,8 +505,42 @@ public record AgentConfig(
     return new ProxyConfig(
         gateway,
         settings,
-        p.find("capture").map(n -> Path.of(v.text(n))).orElse(null),
+        capture(p, v),
         p.find("compressed_observation").map(v::bool).orElse(true));
+  }
+
+  /** A proxy's {@code capture} and how it is kept: null without {@code capture}. */
+  private static CaptureWriter.Settings capture(ConfigNode p, Values v) {
+    if (p.find("capture").isEmpty()) {
+      for (String k : List.of("capture_payloads", "capture_max_size", "capture_keep")) {
+        if (p.find(k).isPresent()) {
+          throw p.get(k).error("needs capture (the file to write)");
+        }
+      }
+      return null;
+    }
+    ConfigNode keepNode = p.find("capture_keep").orElse(null);
+    int keep = keepNode == null ? CaptureWriter.Settings.DEFAULT_KEEP : v.nonNegative(keepNode);
+    ConfigNode maxNode = p.find("capture_max_size").orElse(null);
+    long max = maxNode == null ? CaptureWriter.Settings.DEFAULT_MAX_FILE_BYTES : v.size(maxNode);
+    if (max < CaptureWriter.Settings.MIN_FILE_BYTES) {
+      throw maxNode.error(
+          "must be at least " + Sizes.format(CaptureWriter.Settings.MIN_FILE_BYTES));
+    }
+    ConfigNode fileNode = p.get("capture");
+    Path file = Path.of(v.text(fileNode));
+    Path dir = file.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) {
+      throw fileNode.error("no such directory: " + dir);
+    }
+    if (Files.isDirectory(file)) {
+      throw fileNode.error("is a directory; name a file in it");
+    }
+    if (!Files.isWritable(dir)) {
+      throw fileNode.error("cannot write in " + dir);
+    }
+    return new CaptureWriter.Settings(
+        file, p.find("capture_payloads").map(v::bool).orElse(false), max, keep);
   }
 
   /**
@@ -573,6 +618,32 @@ public record AgentConfig(
       } catch (IllegalArgumentException e) {
         throw n.error(e.getMessage());
       }
+    }
+
+    long size(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      if (override == null) {
+        return n.size();
+      }
+      try {
+        return Sizes.parse(envName(n.path()), override);
+      } catch (IllegalArgumentException e) {
+        throw n.error(e.getMessage());
+      }
+    }
+
+    int nonNegative(ConfigNode n) {
+      String override = env.get(envName(n.path()));
+      int value;
+      try {
+        value = override == null ? n.intValue() : Integer.parseInt(override.trim());
+      } catch (NumberFormatException e) {
+        throw n.error(envName(n.path()) + ": expected an integer");
+      }
+      if (value < 0) {
+        throw n.error("must not be negative");
+      }
+      return value;
     }
 
     int positive(ConfigNode n) {

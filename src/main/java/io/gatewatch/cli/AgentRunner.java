@@ -1,5 +1,7 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.capture.CaptureWriter;
+import io.gatewatch.config.Sizes;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
@@ -95,7 +97,7 @@ final class AgentRunner implements AutoCloseable {
             p.gateway(),
             proxies.get(proxies.size() - 1).url(""),
             p.upstream(),
-            p.capture() == null ? "" : " (capture " + p.capture() + ")");
+            p.capture() == null ? "" : " (" + describe(p.capture()) + ")");
         checkUpstream(p);
       }
       for (AgentConfig.ProbeConfig p : config.probes()) {
@@ -183,6 +185,20 @@ final class AgentRunner implements AutoCloseable {
   }
 
   /** {@code POST /v1/capture} on the agent's port, when the configuration enables it. */
+  /** One log line's worth of a capture's settings: what it holds and how much disk it takes. */
+  static String describe(CaptureWriter.Settings c) {
+    return "capture "
+        + c.file()
+        + (c.payloads() ? ": full payloads (user content)" : ": metadata only")
+        + ", rotated at "
+        + Sizes.format(c.maxFileBytes())
+        + ", "
+        + c.keep()
+        + " rotated files kept, at most "
+        + Sizes.format(c.maxDiskBytes())
+        + " on disk";
+  }
+
   private static void addIngest(AgentConfig config, Watches watches, AgentServer server) {
     if (config.ingest() != null) {
       AgentConfig.IngestConfig in = config.ingest();

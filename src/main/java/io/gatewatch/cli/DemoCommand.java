@@ -1,5 +1,6 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
@@ -156,6 +157,18 @@ public final class DemoCommand implements Callable<Integer> {
               + " text format to FILE.")
   Path metricsOut;
 
+  @Option(
+      names = "--capture",
+      paramLabel = "FILE",
+      description =
+          "Write the proxy's capture to FILE (metadata only, rotated at 100MiB), to replay later.")
+  Path capture;
+
+  @Option(
+      names = "--capture-payloads",
+      description = "Capture every payload in full (the demo's made-up content).")
+  boolean capturePayloads;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -231,7 +244,9 @@ public final class DemoCommand implements Callable<Integer> {
                   null,
                   null,
                   0),
-              null,
+              capture == null
+                  ? null
+                  : CaptureWriter.Settings.of(capture).withPayloads(capturePayloads),
               true,
               clock,
               tally);
@@ -239,7 +254,9 @@ public final class DemoCommand implements Callable<Integer> {
       Main.traceAtDebug("demo", e);
       simulator.close();
       telemetry.close();
-      err.println("gatewatch demo: " + e.getMessage() + " (--proxy-listen)");
+      String flag =
+          e.getMessage().startsWith("cannot write the capture") ? "--capture" : "--proxy-listen";
+      err.println("gatewatch demo: " + e.getMessage() + " (" + flag + ")");
       return 1;
     }
     // A probe straight at the simulator (source="probe"): sessions held the way a client lives

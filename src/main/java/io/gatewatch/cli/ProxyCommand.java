@@ -59,8 +59,29 @@ public final class ProxyCommand implements Callable<Integer> {
   @Option(
       names = "--capture",
       paramLabel = "FILE",
-      description = "Write a capture, tokens redacted.")
+      description =
+          "Write a capture: metadata only (what measurement and replay need, no message content),"
+              + " tokens redacted, rotated and bounded on disk (docs/capture-format.md).")
   Path capture;
+
+  @Option(
+      names = "--capture-payloads",
+      description =
+          "Capture every payload in full: messages, names, guild data (user content; tokens still"
+              + " redacted).")
+  boolean capturePayloads;
+
+  @Option(
+      names = "--capture-max-size",
+      paramLabel = "SIZE",
+      description = "Rotate the capture file at this size: 512KiB, 100MiB, 1GiB (default 100MiB).")
+  String captureMaxSize;
+
+  @Option(
+      names = "--capture-keep",
+      paramLabel = "N",
+      description = "Rotated capture files kept, compressed; older ones are deleted (default 10).")
+  Integer captureKeep;
 
   @Option(
       names = "--no-compressed-observation",
@@ -136,6 +157,15 @@ public final class ProxyCommand implements Callable<Integer> {
     p.add("upstream: " + quote(upstream));
     if (capture != null) {
       p.add("capture: " + quote(capture.toString()));
+    }
+    if (capturePayloads) {
+      p.add("capture_payloads: true");
+    }
+    if (captureMaxSize != null) {
+      p.add("capture_max_size: " + quote(captureMaxSize));
+    }
+    if (captureKeep != null) {
+      p.add("capture_keep: " + captureKeep);
     }
     p.add("compressed_observation: " + !noCompressedObservation);
     if (maxConnections != null) {

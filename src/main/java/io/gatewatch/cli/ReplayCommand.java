@@ -21,6 +21,7 @@ import io.gatewatch.server.AgentServer;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.TrackerSettings;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,8 +33,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,6 +50,9 @@ import picocli.CommandLine.Spec;
       "Run a capture (NDJSON, docs/capture-format.md) through gatewatch with the capture's own"
           + " timestamps and print the report: closes by code, resume success rate, reconnect"
           + " time, heartbeat RTT, policy violations.",
+      "Several files are read in the order given, as one capture: a rotated capture is"
+          + " replayed with 'replay eu-west.ndjson.*.gz eu-west.ndjson'. Compressed (gzip) files"
+          + " are read as they are.",
       "Bad lines are reported on stderr with their line number and skipped.",
       "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
           + " not be read."
@@ -58,8 +64,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "Capture file, or - for stdin.")
-  String file;
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "FILE",
+      description = "Capture files (gzip or not), or - for stdin.")
+  List<String> files;
 
   @Option(
       names = "--profile",
@@ -159,12 +168,15 @@ public final class ReplayCommand implements Callable<Integer> {
       }
     }
     try (AgentServer served = server) {
-      return replayFile(out, err, gatewayProfile, tracker, tally, exposition, served, telemetry);
+      return replayFiles(out, err, gatewayProfile, tracker, tally, exposition, served, telemetry);
     }
   }
 
-  /** Replays the file, prints the report, then serves its metrics when {@code server} is set. */
-  private int replayFile(
+  /**
+   * Replays the files in order, prints the report, then serves its metrics when {@code server} is
+   * set.
+   */
+  private int replayFiles(
       PrintWriter out,
       PrintWriter err,
       GatewayProfile gatewayProfile,
@@ -176,54 +188,61 @@ public final class ReplayCommand implements Callable<Integer> {
     CaptureTap tap = new CaptureTap(tracker);
     CaptureParser parser = new CaptureParser();
     LineCounts counts = new LineCounts();
-    try (InputStream in = "-".equals(file) ? System.in : Files.newInputStream(Path.of(file))) {
-      long size = "-".equals(file) ? -1 : Files.size(Path.of(file));
-      Progress progress = new Progress(err, size);
-      NdjsonLines.read(
-          in,
-          MAX_LINE_BYTES,
-          new NdjsonLines.Handler() {
-            @Override
-            public void line(long number, byte[] buf, int len) {
-              progress.update(number, len);
-              if (NdjsonLines.isBlank(buf, len)) {
-                return;
+    for (String file : files) {
+      String name = displayName(file);
+      try (InputStream in = open(file)) {
+        boolean plainFile = !"-".equals(file) && !(in instanceof GZIPInputStream);
+        long size = plainFile ? Files.size(Path.of(file)) : -1; // for progress: bytes as read
+        Progress progress = new Progress(err, size);
+        NdjsonLines.read(
+            in,
+            MAX_LINE_BYTES,
+            new NdjsonLines.Handler() {
+              @Override
+              public void line(long number, byte[] buf, int len) {
+                progress.update(number, len);
+                if (NdjsonLines.isBlank(buf, len)) {
+                  return;
+                }
+                try {
+                  tap.accept(parser.parse(Arrays.copyOf(buf, len)));
+                  counts.accepted++;
+                } catch (CaptureFormatException e) {
+                  reject(number, e.getMessage());
+                }
               }
-              try {
-                tap.accept(parser.parse(Arrays.copyOf(buf, len)));
-                counts.accepted++;
-              } catch (CaptureFormatException e) {
-                reject(number, e.getMessage());
+
+              @Override
+              public void tooLong(long number, long length) {
+                progress.update(number, 0);
+                reject(
+                    number, "line of " + length + " bytes is over the limit of " + MAX_LINE_BYTES);
               }
-            }
 
-            @Override
-            public void tooLong(long number, long length) {
-              progress.update(number, 0);
-              reject(number, "line of " + length + " bytes is over the limit of " + MAX_LINE_BYTES);
-            }
-
-            private void reject(long number, String why) {
-              counts.rejected++;
-              err.println(displayName() + ":" + number + ": " + why);
-            }
-          });
-      progress.done();
-    } catch (NoSuchFileException e) {
-      err.println("gatewatch replay: no such file: " + displayName());
-      return 1;
-    } catch (IOException e) {
-      Main.traceAtDebug("replay", e);
-      err.println(
-          "gatewatch replay: cannot read " + displayName() + ": " + ConfigException.describe(e));
-      return 1;
+              private void reject(long number, String why) {
+                counts.rejected++;
+                err.println(name + ":" + number + ": " + why);
+              }
+            });
+        progress.done();
+      } catch (NoSuchFileException e) {
+        err.println("gatewatch replay: no such file: " + name);
+        return 1;
+      } catch (IOException e) {
+        Main.traceAtDebug("replay", e);
+        err.println("gatewatch replay: cannot read " + name + ": " + ConfigException.describe(e));
+        return 1;
+      }
     }
 
     out.print(
         ReplayReport.format(
             String.format(
                 "gatewatch replay %s (profile %s): %d lines accepted, %d rejected",
-                displayName(), gatewayProfile.name(), counts.accepted, counts.rejected),
+                String.join(" ", files.stream().map(ReplayCommand::displayName).toList()),
+                gatewayProfile.name(),
+                counts.accepted,
+                counts.rejected),
             tally));
     if (metricsOut != null) {
       try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(metricsOut))) {
@@ -257,8 +276,20 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private String displayName() {
+  private static String displayName(String file) {
     return "-".equals(file) ? "<stdin>" : file;
+  }
+
+  /** The file's lines as written: a gzip file (a rotated capture) is decompressed on the way. */
+  private static InputStream open(String file) throws IOException {
+    InputStream raw =
+        new BufferedInputStream(
+            "-".equals(file) ? System.in : Files.newInputStream(Path.of(file)), 64 * 1024);
+    raw.mark(2);
+    int b1 = raw.read();
+    int b2 = raw.read();
+    raw.reset();
+    return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(raw, 64 * 1024) : raw;
   }
 
   private static final class LineCounts {

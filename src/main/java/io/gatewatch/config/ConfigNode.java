@@ -309,6 +309,16 @@ public final class ConfigNode {
     }
   }
 
+  /** A size in bytes, written with a binary unit: {@code 512KiB}, {@code 100MiB}, {@code 1GiB}. */
+  public long size() {
+    String text = scalar("a size");
+    try {
+      return Sizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(e.getMessage());
+    }
+  }
+
   /**
    * Fails on the first key of this mapping (in document order) that is not one of {@code allowed}:
    * {@code source: path.key (line N): unknown key; expected one of [a, b, c]}.

@@ -35,6 +35,9 @@ public final class OtelNames {
           Map.entry("gatewatch.connections.refused", "{connection}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
           Map.entry("gatewatch.ingest.lines", "{line}"),
+          Map.entry("gatewatch.capture.records", "{record}"),
+          Map.entry("gatewatch.capture.rotations", "{file}"),
+          Map.entry("gatewatch.capture.dropped", "{record}"),
           Map.entry("gatewatch.http.auth.failures", "{request}"));
 
   /** A name and its unit. */

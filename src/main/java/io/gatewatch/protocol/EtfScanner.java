@@ -40,8 +40,9 @@ import java.nio.charset.StandardCharsets;
  * their raw bytes (not validated as UTF-8 or Latin-1); a key that occurs twice, the last one
  * decides.
  *
- * <p>Scanning a frame that carries no session id allocates nothing; the only String created is a
- * READY's or Resume's session id. Thread-safe and never throws on any input.
+ * <p>Scanning a heartbeat, an ACK or an ordinary dispatch allocates nothing; the only Strings
+ * created are a READY's or Resume's session id and an Identify's {@code os}, {@code browser} and
+ * {@code device} properties. Thread-safe and never throws on any input.
  */
 public final class EtfScanner {
   /** The version byte that starts every term ({@code term_to_binary}'s first byte). */
@@ -77,6 +78,11 @@ public final class EtfScanner {
   private static final byte[] SEQ = ascii("seq");
   private static final byte[] TOKEN = ascii("token");
   private static final byte[] SHARD = ascii("shard");
+  private static final byte[] PROPERTIES = ascii("properties");
+  private static final byte[] OS = ascii("os");
+  private static final byte[] BROWSER = ascii("browser");
+  private static final byte[] DEVICE = ascii("device");
+  private static final byte[] CODE = ascii("code");
 
   private static final int KEY_OTHER = 0;
   private static final int KEY_OP = 1;
@@ -215,6 +221,7 @@ public final class EtfScanner {
       case 2:
       case 6:
       case 10:
+      case 12:
         if (dStart >= 0) {
           scanData(b, dStart, dEnd, out);
         }
@@ -314,6 +321,14 @@ public final class EtfScanner {
           token(b, vs, ve, out);
         } else if (equalsAscii(b, ns, ne, SHARD)) {
           shard(b, vs, ve, out);
+        } else if (equalsAscii(b, ns, ne, PROPERTIES)) {
+          properties(b, vs, ve, out);
+        }
+        break;
+      case 12: // Gateway Error
+        if (equalsAscii(b, ns, ne, CODE)) {
+          out.hasErrorCode = isLong(b, vs);
+          out.errorCode = out.hasErrorCode ? longValue(b, vs) : 0;
         }
         break;
       default:
@@ -321,7 +336,46 @@ public final class EtfScanner {
     }
   }
 
-  /** A session id: a string (see {@link #stringStart}) as a String; null for anything else. */
+  /**
+   * Identify's {@code properties}: the string values of {@code os}, {@code browser} and {@code
+   * device} (or {@code $os}, ...) at the top level of the map, as {@link FrameScanner} reads them.
+   */
+  private static void properties(byte[] b, int vs, int ve, ScannedFrame out) {
+    out.os = null;
+    out.browser = null;
+    out.device = null;
+    if ((b[vs] & 0xFF) != MAP_EXT) {
+      return;
+    }
+    long pairs = u32(b, vs + 1);
+    int p = vs + 5;
+    for (long i = 0; i < pairs; i++) {
+      int ke = skipTerm(b, p, ve);
+      int pe = ke < 0 ? -1 : skipTerm(b, ke, ve);
+      if (pe < 0) {
+        return;
+      }
+      int ns = textStart(b, p);
+      if (ns >= 0) {
+        if (ns < ke && b[ns] == '$') {
+          ns++;
+        }
+        if (equalsAscii(b, ns, ke, OS)) {
+          out.os = string(b, ke, pe);
+        } else if (equalsAscii(b, ns, ke, BROWSER)) {
+          out.browser = string(b, ke, pe);
+        } else if (equalsAscii(b, ns, ke, DEVICE)) {
+          out.device = string(b, ke, pe);
+        }
+      }
+      p = pe;
+    }
+  }
+
+  /**
+   * A session id or a property: a string (see {@link #stringStart}) as a String; null for anything
+   * else.
+   */
   private static String string(byte[] b, int vs, int ve) {
     int cs = stringStart(b, vs, ve);
     return cs < 0 ? null : new String(b, cs, ve - cs, StandardCharsets.UTF_8);

@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the envelope of one gateway frame ({@code op}, {@code s}, {@code t}) and the few {@code d}
- * fields the tracker needs, straight from the UTF-8 bytes, without building a tree.
+ * fields the tracker (and a metadata-only capture) needs, straight from the UTF-8 bytes, without
+ * building a tree.
  *
  * <h2>How</h2>
  *
@@ -15,12 +16,13 @@ import java.nio.charset.StandardCharsets;
  * {@code t} and the span of {@code d}'s value, which it skips (an iterative skip that validates
  * strings, escapes, nesting, commas and colons, eight bytes at a time inside strings). Key order
  * does not matter: the real gateway sends {@code d} first, Discord-style servers last. Only for the
- * opcodes whose {@code d} matters (Hello, READY, Identify, Resume, Invalid Session, Heartbeat) does
- * a second, targeted pass look at the top-level members of {@code d}; members nested deeper (a
- * {@code session_id} inside READY's guild list, say) are skipped, never matched.
+ * opcodes whose {@code d} matters (Hello, READY, Identify, Resume, Invalid Session, Heartbeat,
+ * Gateway Error) does a second, targeted pass look at the top-level members of {@code d}; members
+ * nested deeper (a {@code session_id} inside READY's guild list, say) are skipped, never matched.
  *
- * <p>Scanning a frame that carries no {@code session_id} (heartbeats, ACKs, ordinary dispatches,
- * Identify) allocates nothing. The only String created is a READY's or Resume's session id.
+ * <p>Scanning a heartbeat, an ACK or an ordinary dispatch allocates nothing. The only Strings
+ * created are a READY's or Resume's session id and an Identify's {@code os}, {@code browser} and
+ * {@code device} properties.
  *
  * <h2>What counts as malformed</h2>
  *
@@ -84,6 +86,11 @@ public final class FrameScanner {
   private static final byte[] SEQ = ascii("seq");
   private static final byte[] TOKEN = ascii("token");
   private static final byte[] SHARD = ascii("shard");
+  private static final byte[] PROPERTIES = ascii("properties");
+  private static final byte[] OS = ascii("os");
+  private static final byte[] BROWSER = ascii("browser");
+  private static final byte[] DEVICE = ascii("device");
+  private static final byte[] CODE = ascii("code");
   private static final byte[] LONG_MAX = ascii("9223372036854775807");
   private static final byte[] LONG_MIN_DIGITS = ascii("9223372036854775808");
 
@@ -310,6 +317,7 @@ public final class FrameScanner {
       case 2:
       case 6:
       case 10:
+      case 12:
         return dStart < 0 || scanData(b, dStart, dEnd, out);
       default:
         return true;
@@ -362,7 +370,7 @@ public final class FrameScanner {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The second pass: top-level members of d, for Hello, READY, Identify and Resume
+  // The second pass: top-level members of d, for Hello, READY, Identify, Resume and Gateway Error
 
   /**
    * Reads the fields of {@code out.op} from the top-level members of the object {@code b[ds, de)}
@@ -444,10 +452,67 @@ public final class FrameScanner {
           token(b, vs, ve, string, out);
         } else if (equalsAscii(b, ks, ke, SHARD)) {
           shard(b, vs, ve, out);
+        } else if (equalsAscii(b, ks, ke, PROPERTIES)) {
+          properties(b, vs, ve, out);
+        }
+        break;
+      case 12: // Gateway Error
+        if (equalsAscii(b, ks, ke, CODE)) {
+          out.hasErrorCode = isJsonLong(b, vs, ve);
+          out.errorCode = out.hasErrorCode ? parseJsonLong(b, vs, ve) : 0;
         }
         break;
       default:
         break;
+    }
+  }
+
+  /**
+   * Identify's {@code properties}: the string members {@code os}, {@code browser} and {@code
+   * device} at its top level ({@code $os}, ... as older clients spell them); Identify is rare, so
+   * decoding them here costs nothing on the hot path. The object was validated by the first pass.
+   */
+  private static void properties(byte[] b, int vs, int ve, ScannedFrame out) {
+    out.os = null;
+    out.browser = null;
+    out.device = null;
+    if (b[vs] != '{') {
+      return;
+    }
+    final long[] nest = out.nesting;
+    int p = skipWs(b, vs + 1, ve);
+    while (p < ve && b[p] == '"') {
+      int ks = p + 1;
+      int afterKey = skipString(b, ks, ve);
+      if (afterKey < 0) {
+        return;
+      }
+      int ke = afterKey - 1;
+      if (ke > ks && b[ks] == '$') {
+        ks++;
+      }
+      p = skipWs(b, afterKey, ve);
+      if (p >= ve || b[p] != ':') {
+        return;
+      }
+      int s = skipWs(b, p + 1, ve);
+      int e = skipValue(b, s, ve, nest);
+      if (e < 0) {
+        return;
+      }
+      String value = b[s] == '"' ? decodeString(b, s + 1, e - 1) : null;
+      if (equalsAscii(b, ks, ke, OS)) {
+        out.os = value;
+      } else if (equalsAscii(b, ks, ke, BROWSER)) {
+        out.browser = value;
+      } else if (equalsAscii(b, ks, ke, DEVICE)) {
+        out.device = value;
+      }
+      p = skipWs(b, e, ve);
+      if (p >= ve || b[p] != ',') {
+        return;
+      }
+      p = skipWs(b, p + 1, ve);
     }
   }
 

@@ -54,6 +54,11 @@ public final class ScannedFrame {
   int invalidSessionResumable;
   HeartbeatData heartbeatData;
   long heartbeatSeq;
+  String os;
+  String browser;
+  String device;
+  boolean hasErrorCode;
+  long errorCode;
 
   /** Deepest nesting {@link FrameScanner} accepts inside a frame; deeper frames are malformed. */
   static final int MAX_NESTING = 1024;
@@ -91,6 +96,11 @@ public final class ScannedFrame {
     invalidSessionResumable = -1;
     heartbeatData = HeartbeatData.ABSENT;
     heartbeatSeq = 0;
+    os = null;
+    browser = null;
+    device = null;
+    hasErrorCode = false;
+    errorCode = 0;
   }
 
   /** True when the payload is not an object (an ETF map) with an integer {@code op}. */
@@ -196,6 +206,34 @@ public final class ScannedFrame {
   /** Heartbeat's {@code d} when {@link #heartbeatData()} is INTEGER. */
   public long heartbeatSeq() {
     return heartbeatSeq;
+  }
+
+  /**
+   * Identify's {@code properties.os} ({@code $os} in older clients), or null when absent or not a
+   * string. Names the client's platform, never its user: kept for client attribution.
+   */
+  public String os() {
+    return os;
+  }
+
+  /** Identify's {@code properties.browser} ({@code $browser}), or null: the client library. */
+  public String browser() {
+    return browser;
+  }
+
+  /** Identify's {@code properties.device} ({@code $device}), or null. */
+  public String device() {
+    return device;
+  }
+
+  /** True when a Gateway Error (op 12) carried an integer {@code code}. */
+  public boolean hasErrorCode() {
+    return hasErrorCode;
+  }
+
+  /** Gateway Error's {@code code}; meaningful when {@link #hasErrorCode()}. */
+  public long errorCode() {
+    return errorCode;
   }
 
   /** The bytes last scanned (the scanner's own copy for text input); valid until the next scan. */

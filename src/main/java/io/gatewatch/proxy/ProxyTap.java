@@ -1,11 +1,13 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.capture.CaptureEvent;
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.compress.InboundDecoder;
 import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
@@ -131,7 +133,7 @@ public final class ProxyTap implements RelayObserver {
   }
 
   /** One relayed socket: a message being joined per direction, a decoder per direction. */
-  private final class Socket implements SocketListener {
+  private final class Socket implements SocketListener, Connection.FrameSink {
     private final String id;
     private final Connection conn;
     private final Pending fromClient;
@@ -163,7 +165,7 @@ public final class ProxyTap implements RelayObserver {
         boolean overflow = p.overflow;
         p.reset();
         if (overflow) {
-          conn.frameNotRead(clock.nowNanos(), from, len, true);
+          notRead(clock.nowNanos(), from, len, true);
           return;
         }
         message(from, text, buf, len, p);
@@ -179,24 +181,46 @@ public final class ProxyTap implements RelayObserver {
       InboundDecoder d = p.decoder();
       switch (d.decode(buf, len)) {
         case PAYLOAD -> observe(now, from, conn.encoding(), d.takePayload(), d.payloadLength());
-        case UNOBSERVED -> conn.frameNotRead(now, from, len, false);
-        case UNDECODABLE -> conn.frameNotRead(now, from, len, true);
+        case UNOBSERVED -> notRead(now, from, len, false);
+        case UNDECODABLE -> notRead(now, from, len, true);
         case INCOMPLETE -> {} // the rest of the message follows
       }
     }
 
     private void observe(long now, Direction from, Encoding encoding, byte[] buf, int len) {
-      conn.frame(now, from, encoding, buf, 0, len, -1);
-      if (capture != null) {
-        capture.frame(id, now, from, encoding, buf, 0, len);
+      // The capture gets the frame from inside the tracker's call, as the tracker read it; a
+      // socket the tracker no longer follows (evicted) is left out of the capture too.
+      conn.frame(now, from, encoding, buf, 0, len, -1, capture == null ? null : this);
+    }
+
+    @Override
+    public void read(
+        long nanos,
+        Direction from,
+        Encoding encoding,
+        byte[] buf,
+        int off,
+        int len,
+        ScannedFrame read,
+        int size) {
+      capture.frame(id, nanos, from, encoding, buf, off, len, read, size);
+    }
+
+    private void notRead(long now, Direction from, int len, boolean undecodable) {
+      if (conn.frameNotRead(now, from, len, undecodable) && capture != null) {
+        capture.frameNotRead(
+            id,
+            now,
+            from,
+            len,
+            undecodable ? CaptureEvent.Unread.UNDECODABLE : CaptureEvent.Unread.UNOBSERVED);
       }
     }
 
     @Override
     public void closed(int code, String reason, Initiator by) {
       long now = clock.nowNanos();
-      conn.close(now, code, by);
-      if (capture != null) {
+      if (conn.close(now, code, by) && capture != null) {
         capture.close(id, now, by == Initiator.NONE ? 1006 : code, reason, by);
       }
       fromClient.release();

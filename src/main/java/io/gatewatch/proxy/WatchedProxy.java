@@ -9,8 +9,9 @@ import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +21,6 @@ import java.util.concurrent.TimeUnit;
  * the operator's gateway name, and the capture when one is asked for. Started and stopped as one.
  */
 public final class WatchedProxy implements AutoCloseable {
-  private static final int CAPTURE_QUEUE_LINES = 65_536;
-
   private final GatewayProxy proxy;
   private final CaptureWriter capture;
   private final ConnectionTracker tracker;
@@ -47,7 +46,7 @@ public final class WatchedProxy implements AutoCloseable {
   /**
    * Starts relaying and watching.
    *
-   * @param capture the capture file (appended to), or null for none
+   * @param capture the capture (its file appended to), or null for none
    * @param also receives the tracker's signals after the metrics (a report's tally), or {@link
    *     Signals#NONE}
    * @throws IOException when the listener cannot bind or the capture cannot be opened
@@ -58,7 +57,7 @@ public final class WatchedProxy implements AutoCloseable {
       TrackerSettings trackerSettings,
       String gateway,
       ProxySettings settings,
-      Path capture,
+      CaptureWriter.Settings capture,
       boolean compressedObservation,
       EventClock clock,
       Signals also)
@@ -67,8 +66,10 @@ public final class WatchedProxy implements AutoCloseable {
     CaptureWriter writer =
         capture == null
             ? null
-            : new CaptureWriter(
-                capture, new TokenRedactor(watches.fingerprinter()), CAPTURE_QUEUE_LINES);
+            : new CaptureWriter(capture, new TokenRedactor(watches.fingerprinter()));
+    if (writer != null) {
+      captureMetrics(writer, gateway, watches.registry());
+    }
     ProxyTap tap =
         new ProxyTap(
             tracker,
@@ -87,6 +88,32 @@ public final class WatchedProxy implements AutoCloseable {
       throw e;
     }
     return new WatchedProxy(proxy, writer, tracker, clock);
+  }
+
+  /** {@code gatewatch_capture_*}: what the capture wrote, rotated and dropped. */
+  private static void captureMetrics(CaptureWriter w, String gateway, MeterRegistry registry) {
+    FunctionCounter.builder("gatewatch.capture.written", w, CaptureWriter::bytes)
+        .description("Bytes written to capture files, before rotated files are compressed")
+        .baseUnit("bytes")
+        .tag("gateway", gateway)
+        .register(registry);
+    FunctionCounter.builder("gatewatch.capture.records", w, CaptureWriter::records)
+        .description("Capture records (lines) written")
+        .tag("gateway", gateway)
+        .register(registry);
+    FunctionCounter.builder("gatewatch.capture.rotations", w, CaptureWriter::rotations)
+        .description("Capture files rotated (then compressed, the oldest beyond keep deleted)")
+        .tag("gateway", gateway)
+        .register(registry);
+    for (CaptureWriter.Dropped why : CaptureWriter.Dropped.values()) {
+      FunctionCounter.builder("gatewatch.capture.dropped", w, c -> c.dropped(why))
+          .description(
+              "Capture records not written: queue_full (the writer fell behind) or"
+                  + " stopped (a write failed, the capture stopped)")
+          .tag("gateway", gateway)
+          .tag("reason", why.label())
+          .register(registry);
+    }
   }
 
   public GatewayProxy proxy() {

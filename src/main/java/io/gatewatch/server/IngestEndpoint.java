@@ -283,8 +283,8 @@ public final class IngestEndpoint implements HttpHandler {
 
   /** The event with every token in its payload reduced to a fingerprint, its live size kept. */
   private CaptureEvent redacted(CaptureEvent e) {
-    if (e.type() != CaptureEvent.Type.FRAME) {
-      return e;
+    if (e.type() != CaptureEvent.Type.FRAME || e.payload() == null) {
+      return e; // an unread frame has no payload
     }
     byte[] payload = e.payload();
     boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
@@ -305,6 +305,7 @@ public final class IngestEndpoint implements HttpHandler {
         clean,
         e.binary(),
         e.size() >= 0 ? e.size() : payload.length,
+        e.unread(),
         e.code(),
         e.reason(),
         e.by());

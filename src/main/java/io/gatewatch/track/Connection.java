@@ -117,14 +117,61 @@ public final class Connection {
    */
   public void frame(
       long nanos, Direction from, Encoding encoding, byte[] buf, int off, int len, int size) {
+    frame(nanos, from, encoding, buf, off, len, size, null);
+  }
+
+  /**
+   * Receives each frame as the tracker read it, on the caller's thread while the socket's lock is
+   * held (so a socket's frames arrive in order): a capture writes what the tracker needs from here.
+   */
+  @FunctionalInterface
+  public interface FrameSink {
+    /**
+     * @param encoding what the bytes are in (JSON text, or the socket's binary encoding)
+     * @param buf the frame's bytes as given ({@code len} bytes from {@code off}); valid only during
+     *     the call
+     * @param read what the scanner read from them; valid only during the call
+     * @param size the size the tracker counted
+     */
+    void read(
+        long nanos,
+        Direction from,
+        Encoding encoding,
+        byte[] buf,
+        int off,
+        int len,
+        ScannedFrame read,
+        int size);
+  }
+
+  /**
+   * One frame as above, handed after the tracker's own work to {@code sink} (null for none).
+   *
+   * @return false when the socket had already ended (closed or evicted): the frame was ignored and
+   *     the sink not called
+   */
+  public boolean frame(
+      long nanos,
+      Direction from,
+      Encoding encoding,
+      byte[] buf,
+      int off,
+      int len,
+      int size,
+      FrameSink sink) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
-        return;
+        return false;
       }
       lastEventAt = nanos;
       boolean ok = tracker.scanner().scan(encoding, buf, off, len, frame);
-      onFrame(nanos, from, ok, size >= 0 ? size : frame.size());
+      int counted = size >= 0 ? size : frame.size();
+      onFrame(nanos, from, ok, counted);
+      if (sink != null) {
+        sink.read(nanos, from, encoding, buf, off, len, frame, counted);
+      }
+      return true;
     }
   }
 
@@ -145,12 +192,14 @@ public final class Connection {
    * A frame that went by without being read: compressed while compressed observation is off ({@code
    * undecodable} false: counted as unobserved), or compressed bytes that did not decompress ({@code
    * undecodable} true: a decode error). Its direction and size still count.
+   *
+   * @return false when the socket had already ended and the frame was ignored
    */
-  public void frameNotRead(long nanos, Direction from, int sizeBytes, boolean undecodable) {
+  public boolean frameNotRead(long nanos, Direction from, int sizeBytes, boolean undecodable) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
-        return;
+        return false;
       }
       lastEventAt = nanos;
       signals.frame(from, ScannedFrame.NO_OP, sizeBytes);
@@ -159,6 +208,7 @@ public final class Connection {
       } else {
         signals.frameUnobserved();
       }
+      return true;
     }
   }
 
@@ -167,12 +217,13 @@ public final class Connection {
    *
    * @param code the close code; ignored (recorded as 1006) when {@code by} is {@link
    *     Initiator#NONE}, since no close frame was seen
+   * @return false when the socket had already ended (closed or evicted) and this close was ignored
    */
-  public void close(long nanos, int code, Initiator by) {
+  public boolean close(long nanos, int code, Initiator by) {
     tracker.advance(nanos);
     synchronized (this) {
       if (ended) {
-        return;
+        return false;
       }
       ended = true;
       lastEventAt = nanos;
@@ -199,6 +250,7 @@ public final class Connection {
       signals.connectionClosed(code, known, by);
       tracker.correlator().socketEnded(this, nanos, code, known);
       tracker.remove(this);
+      return true;
     }
   }
 

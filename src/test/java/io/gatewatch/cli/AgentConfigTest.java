@@ -49,7 +49,10 @@ class AgentConfigTest {
     assertThat(eu.gateway()).isEqualTo("eu-west");
     assertThat(eu.upstream().toString()).isEqualTo("wss://gateway.example.com"); // normalized
     assertThat(eu.compressedObservation()).isFalse();
-    assertThat(eu.capture().toString()).isEqualTo("/tmp/eu.ndjson");
+    assertThat(eu.capture().file().toString()).isEqualTo("/tmp/eu.ndjson");
+    assertThat(eu.capture().payloads()).isFalse(); // metadata only unless asked
+    assertThat(eu.capture().maxFileBytes()).isEqualTo(100L << 20);
+    assertThat(eu.capture().keep()).isEqualTo(10);
     AgentConfig.ProxyConfig us = c.proxies().get(1);
     assertThat(us.compressedObservation()).isTrue();
     assertThat(us.settings().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
@@ -80,6 +83,57 @@ class AgentConfigTest {
     assertThat(c.httpListen().getPort()).isEqualTo(9999);
     assertThat(AgentConfig.envName("proxies[0].upstream"))
         .isEqualTo("GATEWATCH_PROXIES_0_UPSTREAM");
+  }
+
+  @Test
+  void aCapturesContentAndDiskBoundAreSettings() {
+    String yaml =
+        GOOD.replace(
+            "capture: /tmp/eu.ndjson",
+            "capture: /tmp/eu.ndjson\n    capture_payloads: true\n    capture_max_size: 512MiB\n"
+                + "    capture_keep: 0");
+    AgentConfig.ProxyConfig eu = read(yaml, Map.of()).proxies().get(0);
+    assertThat(eu.capture().payloads()).isTrue();
+    assertThat(eu.capture().maxFileBytes()).isEqualTo(512L << 20);
+    assertThat(eu.capture().keep()).isZero();
+    assertThat(read(GOOD, Map.of()).proxies().get(1).capture()).isNull();
+
+    AgentConfig.ProxyConfig env =
+        read(
+                yaml,
+                Map.of(
+                    "GATEWATCH_PROXIES_0_CAPTURE_MAX_SIZE", "1GiB",
+                    "GATEWATCH_PROXIES_0_CAPTURE_KEEP", "3",
+                    "GATEWATCH_PROXIES_0_CAPTURE_PAYLOADS", "false"))
+            .proxies()
+            .get(0);
+    assertThat(env.capture().maxFileBytes()).isEqualTo(1L << 30);
+    assertThat(env.capture().keep()).isEqualTo(3);
+    assertThat(env.capture().payloads()).isFalse();
+
+    assertThatThrownBy(() -> read(yaml.replace("512MiB", "512MB"), Map.of()))
+        .hasMessage(
+            "agent.yaml: proxies[0].capture_max_size (line 12): expected a size such as 512KiB,"
+                + " 100MiB or 1GiB, got \"512MB\"");
+    assertThatThrownBy(() -> read(yaml.replace("512MiB", "100"), Map.of()))
+        .hasMessage(
+            "agent.yaml: proxies[0].capture_max_size (line 12): \"100\" has no unit; add one, e.g."
+                + " 100MiB (units: B, KiB, MiB, GiB, TiB)");
+    assertThatThrownBy(() -> read(yaml.replace("512MiB", "512B"), Map.of()))
+        .hasMessage("agent.yaml: proxies[0].capture_max_size (line 12): must be at least 1KiB");
+    assertThatThrownBy(() -> read(yaml, Map.of("GATEWATCH_PROXIES_0_CAPTURE_MAX_SIZE", "big")))
+        .hasMessage(
+            "agent.yaml: proxies[0].capture_max_size (line 12): GATEWATCH_PROXIES_0_CAPTURE_MAX_SIZE:"
+                + " expected a size such as 512KiB, 100MiB or 1GiB, got \"big\"");
+    assertThatThrownBy(() -> read(yaml.replace("capture_keep: 0", "capture_keep: -1"), Map.of()))
+        .hasMessage("agent.yaml: proxies[0].capture_keep (line 13): must not be negative");
+    assertThatThrownBy(
+            () ->
+                read(
+                    GOOD.replace("idle_timeout: 90s", "idle_timeout: 90s\n    capture_keep: 2"),
+                    Map.of()))
+        .hasMessage(
+            "agent.yaml: proxies[1].capture_keep (line 16): needs capture (the file to write)");
   }
 
   @Test

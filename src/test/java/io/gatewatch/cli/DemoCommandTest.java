@@ -31,7 +31,8 @@ class DemoCommandTest {
    * Catalogue metrics the demo cannot produce: the probe's own (issue 5), the proxy's failures (its
    * upstream is healthy and its observation does not fail), unobserved frames (the demo speaks
    * plain JSON), evictions (its state never fills up) and refused connections (the fleet is far
-   * under the proxy's limit, and its endpoints ask for no credentials).
+   * under the proxy's limit, and its endpoints ask for no credentials), and its capture's rotations
+   * and drops (it writes far less than 100 MiB, and fast enough).
    */
   static final Set<String> NOT_FROM_THE_DEMO =
       Set.of(
@@ -40,7 +41,9 @@ class DemoCommandTest {
           "gatewatch_frames_unobserved_total",
           "gatewatch_evictions_total",
           "gatewatch_connections_refused_total",
-          "gatewatch_http_auth_failures_total");
+          "gatewatch_http_auth_failures_total",
+          "gatewatch_capture_rotations_total",
+          "gatewatch_capture_dropped_total");
 
   /** Starts the demo on free ports, writing its final metrics to {@code prom}. */
   private static CompletableFuture<Integer> demo(
@@ -94,9 +97,11 @@ class DemoCommandTest {
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
+    Path capture = dir.resolve("demo.ndjson");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CompletableFuture<Integer> run = demo(prom, out, err, "--duration", "35s");
+    CompletableFuture<Integer> run =
+        demo(prom, out, err, "--duration", "35s", "--capture", capture.toString());
 
     // A newcomer posts the bundled capture to the demo's open ingest endpoint.
     Pattern ingestAt = Pattern.compile("ingest +POST (http://\\S+/v1/capture)");
@@ -143,6 +148,15 @@ class DemoCommandTest {
                 l.startsWith("gateway_connections_opened_total{")
                     && l.contains("source=\"ingest\"")
                     && value(l) > 0);
+    // The capture replays cleanly.
+    StringWriter replayed = new StringWriter();
+    assertThat(
+            new CommandLine(new Main())
+                .setOut(new PrintWriter(replayed, true))
+                .setErr(new PrintWriter(replayed, true))
+                .execute("replay", capture.toString()))
+        .as(replayed.toString())
+        .isZero();
     // The violations of every behaviour in the mix.
     for (String rule :
         List.of(

@@ -104,6 +104,56 @@ class ReplayCommandTest {
   }
 
   @Test
+  void aRotatedCaptureReplaysAsOneFromItsFilesInOrder(@TempDir Path dir) throws Exception {
+    // the sample cut in three, the older two parts compressed as rotation leaves them
+    List<String> lines = Files.readAllLines(SAMPLE);
+    Path first = dir.resolve("c.ndjson.20241128T103000.000Z.gz");
+    Path second = dir.resolve("c.ndjson.20241128T103100.000Z.gz");
+    Path active = dir.resolve("c.ndjson");
+    gzip(first, lines.subList(0, 50));
+    gzip(second, lines.subList(50, 100));
+    Files.write(active, lines.subList(100, lines.size()));
+    Path whole = dir.resolve("whole.prom");
+    Path parts = dir.resolve("parts.prom");
+
+    Run one = run("replay", SAMPLE.toString(), "--metrics-out", whole.toString());
+    Run three =
+        run(
+            "replay",
+            first.toString(),
+            second.toString(),
+            active.toString(),
+            "--metrics-out",
+            parts.toString());
+
+    assertThat(three.exit()).as(three.err()).isZero();
+    assertThat(three.out())
+        .startsWith(
+            "gatewatch replay "
+                + first
+                + " "
+                + second
+                + " "
+                + active
+                + " (profile fluxer-seed):"
+                + " 147 lines accepted, 0 rejected")
+        .endsWith(one.out().substring(one.out().indexOf('\n')));
+    assertThat(gatewayLines(parts)).isEqualTo(gatewayLines(whole)).isNotEmpty();
+  }
+
+  static void gzip(Path file, List<String> lines) throws Exception {
+    try (java.io.OutputStream out =
+        new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write(
+          (String.join("\n", lines) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  static List<String> gatewayLines(Path prom) throws Exception {
+    return Files.readAllLines(prom).stream().filter(l -> l.startsWith("gateway")).toList();
+  }
+
+  @Test
   void theGatewayLabelIsTheOperatorsName() {
     Run r = run("replay", SAMPLE.toString(), "--gateway", "eu-west-1");
     assertThat(r.exit()).isZero();

@@ -200,6 +200,46 @@ class RunCommandTest {
         .isEqualTo("gatewatch proxy: --upstream: not a ws:// or wss:// URL\n");
   }
 
+  @Test
+  void captureFlagErrorsNameTheFlag(@TempDir Path dir) {
+    String capture = dir.resolve("c.ndjson").toString();
+    String[][] cases = {
+      {"--capture", capture, "--capture-max-size", "10MB"},
+      {"--capture", capture, "--capture-keep", "-2"},
+      {"--capture-keep", "2"},
+      {"--capture", dir.resolve("no/such/dir/c.ndjson").toString()},
+      {"--capture", dir.toString()},
+    };
+    String[] expected = {
+      "gatewatch proxy: --capture-max-size: expected a size such as 512KiB, 100MiB or 1GiB, got"
+          + " \"10MB\"\n",
+      "gatewatch proxy: --capture-keep: must not be negative\n",
+      "gatewatch proxy: --capture-keep: needs capture (the file to write)\n",
+      "gatewatch proxy: --capture: no such directory: " + dir.resolve("no/such/dir") + "\n",
+      "gatewatch proxy: --capture: is a directory; name a file in it\n",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      StringWriter err = new StringWriter();
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "proxy",
+                  "--upstream",
+                  "ws://127.0.0.1:1",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--metrics-listen",
+                  "127.0.0.1:0"));
+      args.addAll(List.of(cases[i]));
+      int exit =
+          new CommandLine(new Main())
+              .setErr(new PrintWriter(err, true))
+              .execute(args.toArray(String[]::new));
+      assertThat(err.toString()).isEqualTo(expected[i]);
+      assertThat(exit).isEqualTo(2);
+    }
+  }
+
   static String scrape(String url) throws Exception {
     return HttpClient.newHttpClient()
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())

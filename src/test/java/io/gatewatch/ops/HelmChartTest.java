@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.cli.AgentConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +37,7 @@ class HelmChartTest {
   private static final Path CHART = Path.of("helm/gatewatch");
   private static final String KUBE_VERSION = "1.30.0";
   private static final String SECRETS_DIR = "/var/run/secrets/gatewatch";
+  private static final String CAPTURES_DIR = "/var/lib/gatewatch/captures";
   private static final Map<String, List<Map<String, Object>>> RENDERED = new LinkedHashMap<>();
 
   @BeforeAll
@@ -370,6 +372,18 @@ class HelmChartTest {
     assertThat(config("all", "gw-gatewatch-probe", tmp).httpAuth().required()).isTrue();
     assertThat(proxy.httpAuth().required()).isFalse();
     assertThat(proxy.httpTls()).isNull();
+    // captures: one file per gateway in the captures volume, with the chart's bound
+    CaptureWriter.Settings usCapture = proxy.proxies().get(1).capture();
+    assertThat(usCapture.file().getFileName().toString()).isEqualTo("us-east.ndjson");
+    assertThat(usCapture.payloads()).isTrue();
+    assertThat(usCapture.maxFileBytes()).isEqualTo(1L << 30);
+    assertThat(usCapture.keep()).isEqualTo(4);
+    CaptureWriter.Settings euCapture = all.proxies().get(0).capture();
+    assertThat(euCapture.file().getFileName().toString()).isEqualTo("eu-west.ndjson");
+    assertThat(euCapture.payloads()).isFalse(); // metadata only unless asked
+    assertThat(euCapture.maxFileBytes()).isEqualTo(100L << 20);
+    assertThat(euCapture.keep()).isEqualTo(10);
+    assertThat(config("defaults", "gw-gatewatch", tmp).proxies()).isEmpty();
     Map<String, Object> endpoint =
         map(list(path(objects("all", "ServiceMonitor").get(0), "spec", "endpoints")).get(0));
     assertThat(endpoint)
@@ -384,7 +398,66 @@ class HelmChartTest {
                 Map.of("name", "gatewatch-http-token", "key", "token")));
   }
 
+  @Test
+  void capturesGetAVolumeSizedToTheirBoundOnlyWhenAsked() {
+    // all: one gateway, defaults (keep 10, 100 MiB): an emptyDir of (10 + 2) x 100 Mi
+    Map<String, Object> all = podSpec("all", "gw-gatewatch");
+    assertThat(volume(all, "captures"))
+        .isEqualTo(Map.of("name", "captures", "emptyDir", Map.of("sizeLimit", "1200Mi")));
+    assertThat(mount(all, "captures"))
+        .isEqualTo(Map.of("name", "captures", "mountPath", CAPTURES_DIR));
+    // proxy: an existing claim, each pod in a directory of its own name
+    Map<String, Object> proxy = podSpec("proxy", "gw-gatewatch");
+    assertThat(volume(proxy, "captures"))
+        .isEqualTo(
+            Map.of(
+                "name",
+                "captures",
+                "persistentVolumeClaim",
+                Map.of("claimName", "gatewatch-captures")));
+    assertThat(mount(proxy, "captures"))
+        .isEqualTo(
+            Map.of("name", "captures", "mountPath", CAPTURES_DIR, "subPathExpr", "$(POD_NAME)"));
+    assertThat(list(map(list(proxy.get("containers")).get(0)).get("env")))
+        .contains(
+            Map.of(
+                "name",
+                "POD_NAME",
+                "valueFrom",
+                Map.of("fieldRef", Map.of("fieldPath", "metadata.name"))));
+    // off by default, and never on the probe
+    assertThat(volume(podSpec("defaults", "gw-gatewatch"), "captures")).isNull();
+    assertThat(volume(podSpec("all", "gw-gatewatch-probe"), "captures")).isNull();
+  }
+
   // ---- helpers ----
+
+  private static Map<String, Object> podSpec(String scenario, String deployment) {
+    for (Map<String, Object> d : objects(scenario, "Deployment")) {
+      if (name(d).equals(deployment)) {
+        return map(path(d, "spec", "template", "spec"));
+      }
+    }
+    throw new AssertionError("no Deployment " + deployment + " in " + scenario);
+  }
+
+  private static Map<String, Object> volume(Map<String, Object> pod, String name) {
+    for (Object v : list(pod.get("volumes"))) {
+      if (name.equals(map(v).get("name"))) {
+        return map(v);
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Object> mount(Map<String, Object> pod, String name) {
+    for (Object m : list(map(list(pod.get("containers")).get(0)).get("volumeMounts"))) {
+      if (name.equals(map(m).get("name"))) {
+        return map(m);
+      }
+    }
+    return null;
+  }
 
   private static AgentConfig config(String scenario, String configMap, Path tmp)
       throws IOException {
@@ -410,9 +483,12 @@ class HelmChartTest {
     Files.createDirectories(secrets.resolve("http-tls"));
     Files.writeString(secrets.resolve("http-tls").resolve("tls.crt"), "pem");
     Files.writeString(secrets.resolve("http-tls").resolve("tls.key"), "pem");
+    Path captures = Files.createDirectories(tmp.resolve(name + "-captures"));
     String text = (String) map(configMap.get("data")).get("config.yaml");
     Path file = tmp.resolve(name + ".yaml");
-    Files.writeString(file, text.replace(SECRETS_DIR, secrets.toString()));
+    Files.writeString(
+        file,
+        text.replace(SECRETS_DIR, secrets.toString()).replace(CAPTURES_DIR, captures.toString()));
     return AgentConfig.load(file, Map.of());
   }
 

@@ -55,7 +55,11 @@ class EtfScannerTest {
           "{\"op\":2147483648}",
           "{\"op\":-1}",
           "{\"op\":\"1\"}",
-          "{\"d\":{}}");
+          "{\"d\":{}}",
+          "{\"op\":2,\"d\":{\"token\":\"t\",\"properties\":{\"$os\":\"linux\",\"$browser\":\"disco\","
+              + "\"$device\":\"disco\",\"extra\":{\"os\":\"no\"}}}}",
+          "{\"op\":2,\"d\":{\"properties\":{\"os\":1,\"browser\":null,\"device\":\"d\"}}}",
+          "{\"op\":12,\"d\":{\"code\":4008,\"message\":\"slow down\"}}");
 
   static List<Object[]> framesInEverySpelling() {
     List<Object[]> out = new java.util.ArrayList<>();
@@ -113,7 +117,12 @@ class EtfScannerTest {
         s.shardCount(),
         s.invalidSessionResumable(),
         s.heartbeatData(),
-        s.heartbeatSeq());
+        s.heartbeatSeq(),
+        s.os(),
+        s.browser(),
+        s.device(),
+        s.hasErrorCode(),
+        s.errorCode());
   }
 
   @Test

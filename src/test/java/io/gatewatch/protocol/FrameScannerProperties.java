@@ -31,7 +31,7 @@ import net.jqwik.api.constraints.Size;
  * Generated frames checked against Jackson databind reading the same bytes, and arbitrary input
  * checked never to throw.
  */
-class FrameScannerProperties {
+public class FrameScannerProperties {
   static final ObjectMapper MAPPER =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final TokenFingerprinter FINGERPRINTER = FrameScannerTest.FINGERPRINTER;
@@ -90,6 +90,8 @@ class FrameScannerProperties {
     int shardCount = -1;
     int resumable = -1;
     HeartbeatData heartbeat = HeartbeatData.ABSENT;
+    String[] properties = new String[3];
+    JsonNode errorCode = null;
     switch (opcode) {
       case 0:
         sessionId = event == Event.READY ? text(fields.get("session_id")) : null;
@@ -114,6 +116,22 @@ class FrameScannerProperties {
           shardId = shard.get(0).intValue();
           shardCount = shard.get(1).intValue();
         }
+        JsonNode props = fields.get("properties");
+        if (props != null && props.isObject()) {
+          String[] names = {"os", "browser", "device"};
+          for (int i = 0; i < 3; i++) {
+            // a key written twice ("os" and "$os"): the later one in the text wins
+            for (var it = props.fields(); it.hasNext(); ) {
+              var e = it.next();
+              if (e.getKey().equals(names[i]) || e.getKey().equals("$" + names[i])) {
+                properties[i] = text(e.getValue());
+              }
+            }
+          }
+        }
+        break;
+      case 12:
+        errorCode = isLong(fields.get("code")) ? fields.get("code") : null;
         break;
       case 6:
         sessionId = text(fields.get("session_id"));
@@ -138,6 +156,9 @@ class FrameScannerProperties {
     assertThat(f.shardCount()).isEqualTo(shardCount);
     assertThat(f.invalidSessionResumable()).isEqualTo(resumable);
     assertThat(f.heartbeatData()).isEqualTo(heartbeat);
+    assertThat(new String[] {f.os(), f.browser(), f.device()}).isEqualTo(properties);
+    assertThat(f.hasErrorCode()).isEqualTo(errorCode != null);
+    assertThat(f.errorCode()).isEqualTo(errorCode != null ? errorCode.longValue() : 0);
     assertThat(f.hasToken()).isEqualTo(token != null);
     if (token != null) {
       int len = f.tokenEnd() - f.tokenStart();
@@ -339,11 +360,12 @@ class FrameScannerProperties {
   /** A member of an object: its raw key (with quotes) and its serialised text. */
   record Member(String key, String text) {}
 
+  /** Frames of every shape: also the corpus of the capture's metadata-record property. */
   @Provide
-  Arbitrary<String> frames() {
+  public Arbitrary<String> frames() {
     Arbitrary<String> validOp =
         Arbitraries.frequencyOf(
-            Tuple.of(6, Arbitraries.of(0, 1, 2, 6, 9, 10, 11, 7).map(String::valueOf)),
+            Tuple.of(6, Arbitraries.of(0, 1, 2, 6, 9, 10, 11, 7, 12).map(String::valueOf)),
             Tuple.of(1, Arbitraries.integers().between(0, Integer.MAX_VALUE).map(String::valueOf)));
     Arbitrary<String> invalidOp =
         Arbitraries.of(
@@ -407,7 +429,7 @@ class FrameScannerProperties {
         Tuple.of(
             3,
             envelope(
-                Arbitraries.of("2", "6", "10").optional(1.0),
+                Arbitraries.of("2", "6", "10", "12").optional(1.0),
                 seq.optional(0.2),
                 event.optional(0.2),
                 fieldsObject().optional(0.95))),
@@ -511,17 +533,42 @@ class FrameScannerProperties {
             member(Arbitraries.just("\"seq\""), integer).optional(0.6),
             member(Arbitraries.just("\"token\""), token).optional(0.6),
             member(Arbitraries.just("\"shard\""), shard).optional(0.6),
+            member(Arbitraries.just("\"properties\""), properties()).optional(0.6),
+            member(Arbitraries.just("\"code\""), integer).optional(0.4),
             member(key(), value(3)).list().ofMaxSize(4))
         .as(
-            (a, b, c, d, e, rest) -> {
+            (a, b, c, d, e, f, g, rest) -> {
               List<Member> all = new ArrayList<>(rest);
-              for (Optional<Member> m : List.of(a, b, c, d, e)) {
+              for (Optional<Member> m : List.of(a, b, c, d, e, f, g)) {
                 m.ifPresent(all::add);
               }
               return unique(all);
             })
         .flatMap(Arbitraries::shuffle)
         .flatMap(list -> ws().map(w -> object(list, w)));
+  }
+
+  /** Identify's properties: os, browser, device in either spelling, among decoys; or not one. */
+  static Arbitrary<String> properties() {
+    Arbitrary<String> string =
+        Arbitraries.frequencyOf(Tuple.of(5, jsonString()), Tuple.of(1, value(1)));
+    Arbitrary<String> object =
+        Combinators.combine(
+                member(Arbitraries.of("\"os\"", "\"$os\""), string).optional(0.7),
+                member(Arbitraries.of("\"browser\"", "\"$browser\""), string).optional(0.7),
+                member(Arbitraries.of("\"device\"", "\"$device\""), string).optional(0.7),
+                member(key(), value(2)).list().ofMaxSize(3))
+            .as(
+                (a, b, c, rest) -> {
+                  List<Member> all = new ArrayList<>(rest);
+                  for (Optional<Member> m : List.of(a, b, c)) {
+                    m.ifPresent(all::add);
+                  }
+                  return unique(all);
+                })
+            .flatMap(Arbitraries::shuffle)
+            .flatMap(list -> ws().map(w -> object(list, w)));
+    return Arbitraries.frequencyOf(Tuple.of(5, object), Tuple.of(1, value(2)));
   }
 
   static List<Member> unique(List<Member> members) {

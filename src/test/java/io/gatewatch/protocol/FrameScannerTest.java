@@ -43,7 +43,12 @@ class FrameScannerTest {
       int shardCount,
       int invalidSessionResumable,
       HeartbeatData heartbeatData,
-      long heartbeatSeq) {
+      long heartbeatSeq,
+      String os,
+      String browser,
+      String device,
+      boolean hasErrorCode,
+      long errorCode) {
 
     static Snapshot of(ScannedFrame f) {
       String token =
@@ -69,7 +74,12 @@ class FrameScannerTest {
           f.shardCount(),
           f.invalidSessionResumable(),
           f.heartbeatData(),
-          f.heartbeatSeq());
+          f.heartbeatSeq(),
+          f.os(),
+          f.browser(),
+          f.device(),
+          f.hasErrorCode(),
+          f.errorCode());
     }
   }
 
@@ -119,7 +129,12 @@ class FrameScannerTest {
                   first.shardCount(),
                   first.invalidSessionResumable(),
                   first.heartbeatData(),
-                  first.heartbeatSeq()));
+                  first.heartbeatSeq(),
+                  first.os(),
+                  first.browser(),
+                  first.device(),
+                  first.hasErrorCode(),
+                  first.errorCode()));
     }
     return first;
   }
@@ -149,6 +164,11 @@ class FrameScannerTest {
                 -1,
                 -1,
                 HeartbeatData.ABSENT,
+                0,
+                null,
+                null,
+                null,
+                false,
                 0));
   }
 
@@ -217,6 +237,11 @@ class FrameScannerTest {
                 -1,
                 -1,
                 HeartbeatData.ABSENT,
+                0,
+                null,
+                null,
+                null,
+                false,
                 0));
   }
 
@@ -479,8 +504,53 @@ class FrameScannerTest {
                   -1,
                   -1,
                   HeartbeatData.ABSENT,
+                  0,
+                  null,
+                  null,
+                  null,
+                  false,
                   0));
     }
+
+    @Test
+    void propertiesInEveryOrderAndBothSpellings() {
+      ScannedFrame f =
+          scanOrders(
+              "{\"op\":2,\"d\":{\"token\":\"t\",\"properties\":{\"os\":\"linux\","
+                  + "\"browser\":\"fluxer\\u002ejs\",\"device\":\"x\",\"extra\":{\"os\":\"no\"}}}}",
+              "{\"d\":{\"properties\":{ \"extra\" : [1,{\"device\":\"no\"}], \"$device\" : \"x\","
+                  + " \"$browser\":\"fluxer.js\",\"$os\":\"linux\"},\"token\":\"t\"},\"op\":2}");
+      assertThat(f.os()).isEqualTo("linux");
+      assertThat(f.browser()).isEqualTo("fluxer.js");
+      assertThat(f.device()).isEqualTo("x");
+    }
+
+    @Test
+    void propertiesThatAreNotStringsAreAbsent() {
+      ScannedFrame f =
+          scan(
+              "{\"op\":2,\"d\":{\"properties\":{\"os\":1,\"browser\":null,\"device\":{}},"
+                  + "\"os\":\"top-level, not a property\"}}");
+      assertThat(f.malformed()).isFalse();
+      assertThat(f.os()).isNull();
+      assertThat(f.browser()).isNull();
+      assertThat(f.device()).isNull();
+      assertThat(scan("{\"op\":2,\"d\":{\"properties\":[\"os\",\"linux\"]}}").os()).isNull();
+      assertThat(scan("{\"op\":3,\"d\":{\"properties\":{\"os\":\"linux\"}}}").os()).isNull();
+    }
+  }
+
+  @Test
+  void gatewayErrorCode() {
+    ScannedFrame f =
+        scanOrders(
+            "{\"op\":12,\"d\":{\"code\":4008,\"message\":\"free text\"}}",
+            "{\"d\":{\"message\":\"free text\",\"code\":4008},\"op\":12}");
+    assertThat(f.hasErrorCode()).isTrue();
+    assertThat(f.errorCode()).isEqualTo(4008);
+    assertThat(scan("{\"op\":12,\"d\":{\"code\":\"RATE_LIMITED\"}}").hasErrorCode()).isFalse();
+    assertThat(scan("{\"op\":12}").hasErrorCode()).isFalse();
+    assertThat(scan("{\"op\":11,\"d\":{\"code\":1}}").hasErrorCode()).isFalse();
   }
 
   @Test

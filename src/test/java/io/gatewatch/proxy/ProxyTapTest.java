@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The proxy's tap, fed relayed frames directly: joining, zstd, capture and its replay. */
 class ProxyTapTest {
@@ -313,10 +315,12 @@ class ProxyTapTest {
   }
 
   @Test
-  void anEtfCaptureHoldsBase64TermsWithoutTheTokenAndReplaysTheSame(@TempDir Path dir)
+  void anEtfCaptureWithPayloadsHoldsBase64TermsWithoutTheTokenAndReplaysTheSame(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("etf.ndjson");
-    try (CaptureWriter capture = new CaptureWriter(file, new TokenRedactor(FP), 10_000)) {
+    try (CaptureWriter capture =
+        new CaptureWriter(
+            CaptureWriter.Settings.of(file).withPayloads(true), new TokenRedactor(FP))) {
       RelayObserver.SocketListener s =
           tap(capture, true).opened("/?v=10&encoding=etf&compress=zlib-stream");
       try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor()) {
@@ -362,12 +366,83 @@ class ProxyTapTest {
   }
 
   @Test
-  void theCaptureReplaysToTheSameMetricsAndHoldsNoToken(@TempDir Path dir) throws Exception {
+  void anEtfSocketsMetadataCaptureIsTheSameJsonAndReplaysTheSame(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("etf-metadata.ndjson");
+    String identify =
+        "{\"op\":2,\"d\":{\"token\":\""
+            + TOKEN
+            + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"erlpack\",\"device\":\"x\"},"
+            + "\"presence\":{\"status\":\"online\"}}}";
+    String message =
+        "{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"content\":\"hello alice\"}}";
+    try (CaptureWriter capture =
+        new CaptureWriter(CaptureWriter.Settings.of(file), new TokenRedactor(FP))) {
+      RelayObserver.SocketListener s =
+          tap(capture, true).opened("/?v=10&encoding=etf&compress=zlib-stream");
+      try (ZlibCodec.StreamCompressor server = new ZlibCodec.StreamCompressor()) {
+        at(0);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.hello()))), false, true);
+        s.frame(Direction.CLIENT, bytes(term(identify)), false, true);
+        at(50);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.ready("abc")))), false, true);
+        s.frame(Direction.SERVER, bytes(server.compress(term(message))), false, true);
+        at(1000);
+        s.frame(Direction.CLIENT, bytes(term(Frames.heartbeat(1L))), false, true);
+        at(1042);
+        s.frame(Direction.SERVER, bytes(server.compress(term(Frames.ack()))), false, true);
+      }
+      at(2000);
+      s.closed(4009, "Session timed out", Initiator.SERVER);
+    }
+    List<String> lines = Files.readAllLines(file);
+    String fp = TokenFingerprinter.redacted(FP.fingerprint(TOKEN));
+    // the records are the JSON ones, whatever the wire: no base64, no content
+    assertThat(lines.subList(1, 7))
+        .extracting(l -> l.replaceAll(".*\"frame\":", ""))
+        .containsExactly(
+            "{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}}",
+            "{\"op\":2,\"d\":{\"token\":\""
+                + fp
+                + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"erlpack\",\"device\":\"x\"}}}}",
+            "{\"op\":0,\"s\":1,\"t\":\"READY\",\"d\":{\"session_id\":\"abc\"}}}",
+            "{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\"}}",
+            "{\"op\":1,\"d\":1}}",
+            "{\"op\":11}}");
+    assertThat(String.join("\n", lines))
+        .doesNotContain(TOKEN)
+        .doesNotContain("frame_b64")
+        .doesNotContain("alice")
+        .doesNotContain("online");
+
+    Watches replayed = new Watches(FP);
+    ConnectionTracker t2 =
+        replayed.add(PROFILE, TrackerSettings.DEFAULTS, Source.PROXY, "g", new Tally());
+    CaptureTap replay = new CaptureTap(t2);
+    CaptureParser parser = new CaptureParser();
+    for (String line : lines) {
+      replay.accept(parser.parse(utf8(line)));
+    }
+    assertThat(gatewaySeries(replayed)).isEqualTo(gatewaySeries(watches)).isNotEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void theCaptureReplaysToTheSameMetricsAndHoldsNoToken(boolean payloads, @TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("proxy.ndjson");
-    try (CaptureWriter capture = new CaptureWriter(file, new TokenRedactor(FP), 10_000)) {
+    try (CaptureWriter capture =
+        new CaptureWriter(
+            CaptureWriter.Settings.of(file).withPayloads(payloads), new TokenRedactor(FP))) {
       ProxyTap tap = tap(capture, true);
       RelayObserver.SocketListener a = tap.opened("/?v=1&encoding=json");
       session(a, 0);
+      at(1100);
+      a.frame(
+          Direction.SERVER,
+          text("{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"content\":\"hello alice\"}}"),
+          true,
+          true);
       at(5000);
       a.closed(4000, "Session drain requested; reconnect to continue", Initiator.SERVER);
       RelayObserver.SocketListener b = tap.opened("/?v=1&encoding=json");
@@ -382,13 +457,19 @@ class ProxyTapTest {
       at(5480);
       b.frame(Direction.SERVER, text("{\"op\":0,\"s\":2,\"t\":\"RESUMED\",\"d\":{}}"), true, true);
       b.frame(Direction.CLIENT, text("{\"op\":2,\"d\":{\"token\":\"" + TOKEN + "\""), true, true);
+      b.frame(Direction.SERVER, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}), false, true);
       at(6000);
       b.closed(1006, "", Initiator.NONE);
     }
     String captured = Files.readString(file);
     assertThat(captured).doesNotContain(TOKEN).contains("<redacted:");
+    if (payloads) {
+      assertThat(captured).contains("hello alice");
+    } else {
+      assertThat(captured).doesNotContain("hello alice").doesNotContain("content");
+    }
 
-    // Replay the capture into a second agent: the gateway_* series must be the same.
+    // Replay the capture into a second agent: the same series, line for line.
     Watches replayed = new Watches(FP);
     ConnectionTracker t2 =
         replayed.add(PROFILE, TrackerSettings.DEFAULTS, Source.PROXY, "g", new Tally());
@@ -398,13 +479,20 @@ class ProxyTapTest {
       replay.accept(parser.parse(line.getBytes(StandardCharsets.UTF_8)));
     }
     assertThat(gatewaySeries(replayed)).isEqualTo(gatewaySeries(watches)).isNotEmpty();
+    assertThat(gatewaySeries(watches))
+        .contains(
+            // the truncated Identify and the binary frame: not read, counted, replayed alike
+            "gatewatch_decode_errors_total{source=\"proxy\"} 2.0",
+            "gateway_frames_total{from=\"server\",gateway=\"g\",op=\"other\",source=\"proxy\"} 1.0");
     assertThat(tally.reconnects()).containsExactly(480_000_000L);
   }
 
   static List<String> gatewaySeries(Watches w) {
     List<String> out = new ArrayList<>();
     for (String l : w.registry().scrape().split("\n")) {
-      if (l.startsWith("gateway_")
+      if ((l.startsWith("gateway_")
+              || l.startsWith("gatewatch_decode_errors_total")
+              || l.startsWith("gatewatch_frames_unobserved_total"))
           && !l.startsWith("gateway_heartbeat_rtt_seconds_max")
           && !l.startsWith("gateway_reconnect_duration_seconds_max")) {
         out.add(l);

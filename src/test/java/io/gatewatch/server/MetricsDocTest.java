@@ -26,7 +26,7 @@ public class MetricsDocTest {
 
   public record Doc(String type, Set<String> labels, String exposedBy) {}
 
-  record Family(String type, Set<String> labels) {}
+  public record Family(String type, Set<String> labels) {}
 
   private static final String JVM_SECTION = "## JVM and process metrics";
   private static final Pattern JVM_ROW =
@@ -74,7 +74,7 @@ public class MetricsDocTest {
   }
 
   /** Families of a Prometheus text exposition: type from # TYPE, labels from the samples. */
-  static Map<String, Family> exposed(String text) {
+  public static Map<String, Family> exposed(String text) {
     Map<String, String> types = new LinkedHashMap<>();
     Map<String, Set<String>> labels = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
@@ -112,7 +112,7 @@ public class MetricsDocTest {
 
     Map<String, Doc> doc = documented();
     Map<String, Family> exposed = exposed(Files.readString(prom));
-    assertThat(doc).hasSize(27);
+    assertThat(doc).hasSize(31);
     Set<String> jvm = documentedJvm();
     assertThat(jvm).contains("jvm_memory_used_bytes", "process_uptime_seconds");
 
