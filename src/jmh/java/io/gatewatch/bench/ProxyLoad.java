@@ -810,18 +810,24 @@ public final class ProxyLoad {
       Thread.sleep(2000);
       long[] after = heapAndRss(proxies);
       IdleResult res = new IdleResult(v, ready, before[0], after[0], before[1], after[1]);
+      String heap =
+          before[0] < 0
+              ? "no Java heap"
+              : String.format(
+                  Locale.ROOT,
+                  "proxy heap (sum) %.1f MiB -> %.1f MiB: %d bytes per connection",
+                  before[0] / 1048576.0,
+                  after[0] / 1048576.0,
+                  res.perConnection());
       System.out.printf(
           Locale.ROOT,
-          "  %-14s %d idle connections ready (in %d ms) over %d proxy process(es); proxy heap"
-              + " (sum) %.1f MiB -> %.1f MiB: %d bytes per connection; RSS (sum) %.1f MiB ->"
-              + " %.1f MiB: %d bytes per connection%n",
+          "  %-14s %d idle connections ready (in %d ms) over %d proxy process(es); %s; RSS (sum)"
+              + " %.1f MiB -> %.1f MiB: %d bytes per connection%n",
           v.label,
           ready,
           openMs,
           nodes,
-          before[0] / 1048576.0,
-          after[0] / 1048576.0,
-          res.perConnection(),
+          heap,
           before[1] / 1048576.0,
           after[1] / 1048576.0,
           res.rssPerConnection());

@@ -1,6 +1,5 @@
 package io.gatewatch.proxy;
 
-import io.gatewatch.config.ConfigException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -187,7 +186,7 @@ public final class GatewayProxy implements AutoCloseable {
               + ":"
               + settings.listen().getPort()
               + ": "
-              + ConfigException.describe(e),
+              + Transport.describe(e),
           e);
     }
     LOG.info(

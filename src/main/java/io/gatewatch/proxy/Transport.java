@@ -1,5 +1,6 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.config.ConfigException;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -15,6 +16,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.Errors;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The proxy's Netty transport: the native epoll one on Linux (x86-64) when its library loads, Java
@@ -37,6 +40,10 @@ record Transport(
           EpollSocketChannel.class,
           EpollDatagramChannel.class);
 
+  /** epoll's wording of a failed system call: the call, the error number, the system's text. */
+  private static final Pattern NATIVE_MESSAGE =
+      Pattern.compile("\\w+\\(\\.\\.\\) failed with error\\(-\\d+\\): (.+)", Pattern.DOTALL);
+
   static final Transport NIO =
       new Transport(
           "nio",
@@ -48,6 +55,17 @@ record Transport(
   /** epoll when it is available here, NIO otherwise. */
   static Transport best() {
     return Epoll.isAvailable() ? EPOLL : NIO;
+  }
+
+  /**
+   * A failure in the system's own words, as NIO reports it ({@code Address already in use}):
+   * epoll's messages carry the call and the error number before them ({@code bind(..) failed with
+   * error(-98): Address already in use}).
+   */
+  static String describe(Throwable e) {
+    String reason = ConfigException.describe(e);
+    Matcher m = NATIVE_MESSAGE.matcher(reason);
+    return m.matches() ? m.group(1) : reason;
   }
 
   /**

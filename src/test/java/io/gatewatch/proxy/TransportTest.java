@@ -37,6 +37,18 @@ class TransportTest {
   }
 
   @Test
+  void failuresAreToldInTheSystemsWordsOnBoth() {
+    assertThat(
+            Transport.describe(
+                new IOException("bind(..) failed with error(-98): Address already in use")))
+        .isEqualTo("Address already in use");
+    assertThat(Transport.describe(new java.net.BindException("Address already in use")))
+        .isEqualTo("Address already in use");
+    assertThat(Transport.describe(new IOException("connection closed")))
+        .isEqualTo("connection closed");
+  }
+
+  @Test
   void aRefusedConnectIsUnreachableOnBoth() {
     String refused = "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1";
     assertThat(Relay.classify(new ConnectException(refused))).isEqualTo(UpstreamError.UNREACHABLE);
