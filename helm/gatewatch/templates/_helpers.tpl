@@ -145,6 +145,20 @@ ingest:
   token_file: {{ include "gatewatch.secretsDir" . }}/ingest/{{ .Values.ingest.auth.key }}
   {{- end }}
 {{- end }}
+{{- with .Values.correlation.redis.url }}
+correlation:
+  url: {{ . | quote }}
+  key_prefix: {{ $.Values.correlation.redis.keyPrefix | quote }}
+  timeout: {{ $.Values.correlation.redis.timeout }}
+  {{- if $.Values.correlation.redis.existingSecret }}
+  password_file: {{ include "gatewatch.secretsDir" $ }}/redis/{{ $.Values.correlation.redis.key }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Whether the agent's replicas may see one client's sockets without sharing their state. */}}
+{{- define "gatewatch.correlationMissing" -}}
+{{- if and .Values.proxy.enabled (not .Values.correlation.redis.url) (or (gt (int .Values.proxy.replicas) 1) .Values.proxy.autoscaling.enabled) }}true{{ end }}
 {{- end }}
 
 {{/* The probe's `gatewatch run --config` file. */}}
@@ -254,6 +268,11 @@ containers:
         mountPath: {{ include "gatewatch.secretsDir" $root }}/http-tls
         readOnly: true
       {{- end }}
+      {{- if and .proxies $root.Values.correlation.redis.url $root.Values.correlation.redis.existingSecret }}
+      - name: redis
+        mountPath: {{ include "gatewatch.secretsDir" $root }}/redis
+        readOnly: true
+      {{- end }}
 volumes:
   - name: config
     configMap:
@@ -300,6 +319,14 @@ volumes:
           path: tls.crt
         - key: tls.key
           path: tls.key
+  {{- end }}
+  {{- if and .proxies $root.Values.correlation.redis.url $root.Values.correlation.redis.existingSecret }}
+  - name: redis
+    secret:
+      secretName: {{ $root.Values.correlation.redis.existingSecret }}
+      items:
+        - key: {{ $root.Values.correlation.redis.key }}
+          path: {{ $root.Values.correlation.redis.key }}
   {{- end }}
 {{- with $root.Values.nodeSelector }}
 nodeSelector:

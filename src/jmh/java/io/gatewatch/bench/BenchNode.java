@@ -1,5 +1,7 @@
 package io.gatewatch.bench;
 
+import io.gatewatch.correlation.CorrelationSettings;
+import io.gatewatch.correlation.RedisCorrelation;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.export.Telemetry;
@@ -27,6 +29,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +45,7 @@ import java.util.List;
  * <pre>
  * BenchNode sim &lt;expected sockets&gt; &lt;dispatches/s per session&gt; &lt;MIN..MAX bytes&gt;
  * BenchNode bare|observed &lt;upstream url&gt; &lt;expected sockets&gt; [scrape]
+ * BenchNode correlated &lt;upstream url&gt; &lt;expected sockets&gt; &lt;redis url&gt;
  * </pre>
  */
 public final class BenchNode {
@@ -75,7 +79,7 @@ public final class BenchNode {
         open.add(sim);
         ready = "READY " + sim.port();
       }
-      case "bare", "observed" -> {
+      case "bare", "observed", "correlated" -> {
         int expected = Integer.parseInt(args[2]);
         ProxySettings settings =
             ProxySettings.builder(args[1])
@@ -93,6 +97,23 @@ public final class BenchNode {
           Telemetry telemetry =
               Telemetry.start(OtlpSettings.off(), new ActivityLog(Duration.ofSeconds(60)).start());
           Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
+          if (args[0].equals("correlated")) {
+            // as AgentRunner does with correlation: configured: Redis answers before clients come
+            RedisCorrelation correlation =
+                new RedisCorrelation(
+                    new CorrelationSettings(
+                        URI.create(args[3]),
+                        null,
+                        null,
+                        CorrelationSettings.DEFAULT_KEY_PREFIX,
+                        CorrelationSettings.DEFAULT_TIMEOUT),
+                    TrackerSettings.DEFAULTS.linkWindow(),
+                    watches.registry(),
+                    watches.fingerprinter());
+            watches.shareThrough(correlation);
+            correlation.awaitSalt(Duration.ofSeconds(10));
+            open.add(correlation);
+          }
           GatewayProfile profile = ProfileLoader.defaultProfile();
           WatchedProxy p =
               WatchedProxy.start(

@@ -164,6 +164,23 @@ public final class BenchReport {
           "(info)",
           null);
     }
+    for (String[] c :
+        new String[][] {
+          {"socketEnd", "a session socket's end"},
+          {"resumeLookup", "an Identify or Resume (lookup)"},
+          {"endAndClaim", "an end and READY/RESUMED claiming it (two calls)"},
+        }) {
+      Double t = ns.get("CorrelationBenchmark." + c[0]);
+      if (t != null) {
+        row(
+            "Redis correlation, answer to " + c[1] + ", loopback (JMH; the relay never waits)",
+            String.format(Locale.ROOT, "%.1f us", t / 1e3),
+            "-",
+            "-",
+            "(info)",
+            null);
+      }
+    }
     if (proxy.containsKey("sat.fps.bare")) {
       ratio(
           "proxy saturated throughput, frames/s ("
@@ -213,6 +230,26 @@ public final class BenchReport {
               Locale.ROOT, "(rounds %s)", proxy.getProperty("load.p99.diff_ms.rounds", "?")),
           "(info)",
           null);
+      if (proxy.containsKey("load.p99.correlated")) {
+        ratio(
+            "proxy offered load delivered with Redis correlation on vs off, frames/s ("
+                + conns
+                + ")",
+            "load.fps.correlated",
+            "load.fps.observed",
+            "load.ratio.fps_correlation",
+            "%,.0f",
+            ">= 0.95x",
+            x -> x >= 0.95);
+        ratio(
+            "proxy heartbeat RTT p99 with Redis correlation on vs off, ms (" + conns + ")",
+            "load.p99.correlated",
+            "load.p99.observed",
+            "load.ratio.p99_correlation",
+            "%.3f",
+            "<= 1.05x",
+            x -> x <= 1.05);
+      }
       ratio(
           "agent RTT p99 with /metrics scraped every 1 s ("
               + proxy.getProperty("scrape.series")

@@ -72,16 +72,23 @@ import java.util.function.ToDoubleFunction;
  *
  * <ol>
  *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
- *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed, and
- *       observed with /metrics scraped every second run side by side (one fleet and one proxy JVM
- *       each, one simulator), so that every round measures the three in the same window; medians of
- *       the rounds and of the per-round ratios are reported.
- *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
- *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
- *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
- *       sockets per relayed connection, N = 10,000 is split over two proxy processes when the
- *       open-file limit is 20,000.
+ *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed,
+ *       observed with /metrics scraped every second, and observed with Redis correlation on (a
+ *       redis-server started here), and nginx (with {@code --nginx}) run side by side (one fleet
+ *       and one proxy process each, one simulator), so that every round measures them in the same
+ *       window; medians of the rounds and of the per-round ratios are reported, with each proxy's
+ *       CPU seconds per million relayed frames.
+ *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains (the bare
+ *       relay, the observed proxy and nginx, one after the other).
+ *   <li>Memory per idle connection: N Identified idle clients per variant, the proxy processes'
+ *       used heap (after GC) and resident memory before and after, divided by N. Only the proxies
+ *       are counted; with 2 sockets per relayed connection, N = 10,000 is split over two proxy
+ *       processes (two nginx instances for nginx) when the open-file limit is 20,000.
  * </ol>
+ *
+ * <p>Every proxy under test is pinned with {@code taskset -c} to {@code --proxy-cpus} and runs as
+ * many event loops (nginx: worker processes) as that list has CPUs; each is measured once its JIT
+ * compilers are quiet.
  *
  * <pre>
  * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 1000 --idle 10000
@@ -93,6 +100,7 @@ public final class ProxyLoad {
     BARE("bare relay"),
     OBSERVED("observed proxy"),
     SCRAPED("observed + /metrics 1/s"),
+    CORRELATED("observed + Redis correlation"),
     /** nginx, as operators run it in front of a WebSocket gateway (only with --nginx). */
     NGINX("nginx"),
     /** An experiment (only with --ab): the bare relay with other JVM options, side by side. */
@@ -106,7 +114,7 @@ public final class ProxyLoad {
   }
 
   // ---- options ----
-  /** Offered load: clients per variant (three variants run side by side). */
+  /** Offered load: clients per variant (the variants run side by side). */
   private int connections = 1000;
 
   private int periodMs = 500;
@@ -437,6 +445,10 @@ public final class ProxyLoad {
       return new Node(
           true, abJavaOpts, "bare", "ws://127.0.0.1:" + sim.port, Integer.toString(expected));
     }
+    if (v == Variant.CORRELATED) {
+      return new Node(
+          true, "correlated", "ws://127.0.0.1:" + sim.port, Integer.toString(expected), redisUrl());
+    }
     return new Node(
         true,
         v == Variant.BARE ? "bare" : "observed",
@@ -455,7 +467,7 @@ public final class ProxyLoad {
   /** The proxies measured alone (saturation, memory): the bare relay, gatewatch, nginx. */
   private List<Variant> proxyVariants() {
     return loadVariants().stream()
-        .filter(v -> v != Variant.SCRAPED)
+        .filter(v -> v != Variant.SCRAPED && v != Variant.CORRELATED)
         .filter(v -> only == null || only.contains(v))
         .toList();
   }
@@ -506,6 +518,37 @@ public final class ProxyLoad {
     }
     return (System.nanoTime() - t0) / 1e9;
   }
+
+  /** The redis-server the correlated proxy shares its state through, started on first use. */
+  private String redisUrl() throws IOException {
+    if (redis == null) {
+      int port;
+      try (java.net.ServerSocket s =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      redis =
+          new ProcessBuilder(
+                  CorrelationBenchmark.redisServer(),
+                  "--port",
+                  Integer.toString(port),
+                  "--bind",
+                  "127.0.0.1",
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      redisPort = port;
+      Runtime.getRuntime().addShutdownHook(new Thread(redis::destroy));
+    }
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  private Process redis;
+  private int redisPort;
 
   /** The bare relay's observer: does nothing at all. */
   static final class BareObserver implements RelayObserver {
@@ -630,11 +673,11 @@ public final class ProxyLoad {
   }
 
   /**
-   * One round of offered load: the three variants run side by side, each proxy in its own JVM with
-   * its own fleet of {@code connections} clients, all on one simulator and measured in the same
-   * window. Whatever else stalls the machine (the client fleet's or the simulator's garbage
-   * collections, other processes) then delays all three alike, and the per-round ratios compare the
-   * proxies alone.
+   * One round of offered load: the variants run side by side, each proxy in its own JVM with its
+   * own fleet of {@code connections} clients, all on one simulator and measured in the same window.
+   * Whatever else stalls the machine (the client fleet's or the simulator's garbage collections,
+   * other processes) then delays all of them alike, and the per-round ratios compare the proxies
+   * alone.
    */
   private List<LoadResult> loadRound(int round) throws Exception {
     Map<Variant, ProxyProcess> proxies = new EnumMap<>(Variant.class);
@@ -1181,6 +1224,14 @@ public final class ProxyLoad {
           String.join(
               " ",
               Arrays.stream(diff).mapToObj(x -> String.format(Locale.ROOT, "%+.2f", x)).toList()));
+      putRatios(
+          m,
+          "load.ratio.fps_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::framesPerSec));
+      putRatios(
+          m,
+          "load.ratio.p99_correlation",
+          ratios(load, Variant.CORRELATED, Variant.OBSERVED, LoadResult::p99Ms));
       putRatios(
           m,
           "load.ratio.p99_scrape",

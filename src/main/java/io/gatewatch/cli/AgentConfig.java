@@ -6,6 +6,7 @@ import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.config.Sizes;
+import io.gatewatch.correlation.CorrelationSettings;
 import io.gatewatch.export.LogFormat;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.probe.ProbeSettings;
@@ -51,6 +52,7 @@ import java.util.regex.Pattern;
  * @param otlp OTLP export (off without an endpoint), the file's {@code otlp:} over OTEL_* variables
  * @param logFormat the file's {@code logging.format}, or null when it says nothing
  * @param activityEvery how often close and resume activity is summarised in the log
+ * @param correlation where the replicas share reconnect state ({@code correlation:}), or null
  */
 public record AgentConfig(
     InetSocketAddress httpListen,
@@ -63,7 +65,8 @@ public record AgentConfig(
     IngestConfig ingest,
     OtlpSettings otlp,
     LogFormat logFormat,
-    Duration activityEvery) {
+    Duration activityEvery,
+    CorrelationSettings correlation) {
 
   static final Duration DEFAULT_ACTIVITY_EVERY = Duration.ofSeconds(60);
 
@@ -109,7 +112,15 @@ public record AgentConfig(
   static AgentConfig read(ConfigNode root, Map<String, String> env) {
     Values v = new Values(env);
     root.rejectUnknownKeys(
-        "http", "profile", "tracker", "proxies", "probes", "ingest", "otlp", "logging");
+        "http",
+        "profile",
+        "tracker",
+        "proxies",
+        "probes",
+        "ingest",
+        "otlp",
+        "logging",
+        "correlation");
 
     ConfigNode listenNode = null;
     HttpAuth httpAuth = HttpAuth.NONE;
@@ -231,7 +242,68 @@ public record AgentConfig(
         ingest,
         otlp,
         logFormat,
-        activityEvery);
+        activityEvery,
+        correlation(root, v, env));
+  }
+
+  /** Settings of {@code correlation:} a variable may give when the file has no such section. */
+  private static final List<String> CORRELATION_KEYS =
+      List.of("url", "password_file", "password_env", "ca_file", "key_prefix", "timeout");
+
+  /**
+   * The {@code correlation:} section, or {@code GATEWATCH_CORRELATION_URL} (and its siblings) when
+   * the file has none; null when neither asks for it.
+   */
+  private static CorrelationSettings correlation(
+      ConfigNode root, Values v, Map<String, String> env) {
+    ConfigNode c;
+    if (root.find("correlation").isPresent()) {
+      c = root.get("correlation");
+    } else {
+      StringBuilder yaml = new StringBuilder("correlation:\n");
+      for (String k : CORRELATION_KEYS) {
+        if (env.containsKey(envName("correlation." + k))) {
+          yaml.append("  ").append(k).append(": \"\"\n"); // the variable gives the value
+        }
+      }
+      if (!env.containsKey("GATEWATCH_CORRELATION_URL")) {
+        return null;
+      }
+      c = ConfigNode.parse("environment", yaml.toString()).get("correlation");
+    }
+    c.rejectUnknownKeys(CORRELATION_KEYS.toArray(String[]::new));
+    ConfigNode urlNode = c.get("url");
+    URI url;
+    try {
+      url = CorrelationSettings.parseUrl(v.text(urlNode));
+    } catch (IllegalArgumentException e) {
+      throw urlNode.error(e.getMessage());
+    }
+    String password = null;
+    boolean file = c.find("password_file").isPresent();
+    if (file && c.find("password_env").isPresent()) {
+      throw c.get("password_env").error("give password_file or password_env, not both");
+    }
+    if (file || c.find("password_env").isPresent()) {
+      password = secret(c, "password_file", "password_env", v);
+    }
+    Path ca = c.find("ca_file").map(n -> readable(n, v)).orElse(null);
+    if (ca != null && !url.getScheme().equalsIgnoreCase("rediss")) {
+      throw c.get("ca_file").error("needs a rediss:// url (TLS)");
+    }
+    String prefix =
+        c.find("key_prefix").map(v::text).orElse(CorrelationSettings.DEFAULT_KEY_PREFIX);
+    if (prefix.isEmpty() || prefix.length() > 64) {
+      throw c.get("key_prefix").error("must be 1 to 64 characters");
+    }
+    Duration timeout =
+        c.find("timeout").map(v::duration).orElse(CorrelationSettings.DEFAULT_TIMEOUT);
+    if (timeout.isZero()
+        || timeout.isNegative()
+        || timeout.compareTo(CorrelationSettings.MAX_TIMEOUT) > 0) {
+      throw c.get("timeout").error("must be above 0 and at most 5s");
+    }
+    return new CorrelationSettings(url, password, ca, prefix, timeout);
   }
 
   private static ProbeConfig probe(ConfigNode p, Values v) {

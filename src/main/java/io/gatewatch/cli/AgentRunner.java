@@ -2,6 +2,7 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.Sizes;
+import io.gatewatch.correlation.RedisCorrelation;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
@@ -47,6 +48,10 @@ final class AgentRunner implements AutoCloseable {
   private final AgentServer server;
   private final AtomicBoolean ready;
   private final Telemetry telemetry;
+  private final RedisCorrelation correlation;
+
+  /** How long start-up waits for Redis (and the shared salt) before going on without it. */
+  private static final java.time.Duration CORRELATION_START_WAIT = java.time.Duration.ofSeconds(3);
 
   private AgentRunner(
       Watches watches,
@@ -55,8 +60,10 @@ final class AgentRunner implements AutoCloseable {
       SystemScheduler probeScheduler,
       AgentServer server,
       AtomicBoolean ready,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      RedisCorrelation correlation) {
     this.telemetry = telemetry;
+    this.correlation = correlation;
     this.watches = watches;
     this.proxies = proxies;
     this.probes = probes;
@@ -75,7 +82,11 @@ final class AgentRunner implements AutoCloseable {
     List<Probe> probes = new ArrayList<>();
     SystemScheduler probeScheduler = Scheduler.system();
     AtomicBoolean ready = new AtomicBoolean();
+    RedisCorrelation correlation = null;
     try {
+      if (config.correlation() != null) {
+        correlation = shareReconnectState(config, watches);
+      }
       for (AgentConfig.ProxyConfig p : config.proxies()) {
         try {
           proxies.add(
@@ -142,14 +153,44 @@ final class AgentRunner implements AutoCloseable {
             server.hostPort());
       }
       ready.set(true);
-      return new AgentRunner(watches, proxies, probes, probeScheduler, server, ready, telemetry);
+      return new AgentRunner(
+          watches, proxies, probes, probeScheduler, server, ready, telemetry, correlation);
     } catch (IOException | RuntimeException e) {
       probes.forEach(Probe::close);
       probeScheduler.close();
       proxies.forEach(WatchedProxy::close);
+      if (correlation != null) {
+        correlation.close();
+      }
       telemetry.close();
       throw e;
     }
+  }
+
+  /**
+   * Connects to the Redis server the replicas share and makes every tracker use it. Waits a few
+   * seconds for it (and the fingerprint salt the replicas agree on), then starts anyway: the agent
+   * relays and measures with its own state until Redis answers.
+   */
+  private static RedisCorrelation shareReconnectState(AgentConfig config, Watches watches) {
+    RedisCorrelation correlation =
+        new RedisCorrelation(
+            config.correlation(),
+            config.tracker().linkWindow(),
+            watches.registry(),
+            watches.fingerprinter());
+    watches.shareThrough(correlation);
+    try {
+      if (!correlation.awaitSalt(CORRELATION_START_WAIT)) {
+        log.warn(
+            "correlation: {} does not answer yet; relaying and measuring with local state, and"
+                + " sharing with the other replicas once it does",
+            config.correlation().describe());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return correlation;
   }
 
   /**
@@ -297,6 +338,11 @@ final class AgentRunner implements AutoCloseable {
     return server;
   }
 
+  /** The Redis session directory's connection, or null when reconnect state is not shared. */
+  RedisCorrelation correlation() {
+    return correlation;
+  }
+
   @Override
   public void close() {
     ready.set(false);
@@ -304,6 +350,9 @@ final class AgentRunner implements AutoCloseable {
     proxies.forEach(WatchedProxy::close);
     server.close();
     probeScheduler.close();
+    if (correlation != null) {
+      correlation.close(); // after the proxies: their last socket ends are stored
+    }
     telemetry.close(); // the last closes, then pending spans and metrics go out
   }
 }

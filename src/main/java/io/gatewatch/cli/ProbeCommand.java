@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,6 +52,8 @@ import picocli.CommandLine.Spec;
     footer = {"", Main.DURATIONS})
 public final class ProbeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(
       names = "--url",
@@ -235,7 +238,10 @@ public final class ProbeCommand implements Callable<Integer> {
             switch (path) {
               case "http.listen", "http" -> "--metrics-listen";
               case "probes[0]" -> "--token-file/--token-env";
-              default -> CommandLineConfig.flag(path, "probes[0].");
+              default ->
+                  CorrelationOptions.flag(path) != null
+                      ? CorrelationOptions.flag(path)
+                      : CommandLineConfig.flag(path, "probes[0].");
             });
   }
 
@@ -257,6 +263,7 @@ public final class ProbeCommand implements Callable<Integer> {
         + quote(profile)
         + "\nprobes:\n  - "
         + String.join("\n    ", p)
-        + "\n";
+        + "\n"
+        + correlation.yaml();
   }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Spec;
     footer = {"", Main.DURATIONS})
 public final class ProxyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin CorrelationOptions correlation;
 
   @Option(
       names = "--listen",
@@ -145,7 +148,10 @@ public final class ProxyCommand implements Callable<Integer> {
               case "proxies[0].tls.cert" -> "--tls-cert";
               case "proxies[0].tls.key" -> "--tls-key";
               case "proxies[0].tls" -> "--tls-cert/--tls-key";
-              default -> CommandLineConfig.flag(path, "proxies[0].");
+              default ->
+                  CorrelationOptions.flag(path) != null
+                      ? CorrelationOptions.flag(path)
+                      : CommandLineConfig.flag(path, "proxies[0].");
             });
   }
 
@@ -194,7 +200,8 @@ public final class ProxyCommand implements Callable<Integer> {
         + quote(profile)
         + "\nproxies:\n  - "
         + String.join("\n    ", p)
-        + "\n";
+        + "\n"
+        + correlation.yaml();
   }
 
   /** A YAML double-quoted scalar. */

@@ -3,8 +3,11 @@ package io.gatewatch.cli;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.Logging;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +27,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CorrelationOptions correlation;
+
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML file.")
   Path config;
 
@@ -31,7 +36,9 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentConfig loaded;
     try {
-      loaded = AgentConfig.load(config, System.getenv());
+      Map<String, String> env = new HashMap<>(System.getenv());
+      correlation.overrides(env); // the flags before the variables and the file
+      loaded = AgentConfig.load(config, env);
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());
       return 2;

@@ -32,6 +32,7 @@ public final class OtelNames {
           Map.entry("gatewatch.decode.errors", "{frame}"),
           Map.entry("gatewatch.frames.unobserved", "{frame}"),
           Map.entry("gatewatch.upstream.errors", "{error}"),
+          Map.entry("gatewatch.correlation.errors", "{error}"),
           Map.entry("gatewatch.connections.refused", "{connection}"),
           Map.entry("gatewatch.observer.errors", "{error}"),
           Map.entry("gatewatch.ingest.lines", "{line}"),

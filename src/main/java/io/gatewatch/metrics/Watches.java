@@ -4,6 +4,7 @@ import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
+import io.gatewatch.track.SessionDirectory;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -31,6 +32,7 @@ public final class Watches implements AutoCloseable {
   private final FrameScanner scanner;
   private final Set<String> names = new HashSet<>();
   private final TapObservers observers;
+  private volatile SessionDirectory.Factory directories = SessionDirectory.Factory.LOCAL;
 
   public Watches(TokenFingerprinter fingerprinter) {
     this(fingerprinter, TapObservers.NONE);
@@ -62,6 +64,14 @@ public final class Watches implements AutoCloseable {
   }
 
   /**
+   * Where the trackers added from now on share reconnect state with other agents' (the replicas
+   * behind one load balancer); by default they share nothing.
+   */
+  public void shareThrough(SessionDirectory.Factory directories) {
+    this.directories = directories;
+  }
+
+  /**
    * Starts watching one gateway from one source.
    *
    * @param also receives every signal after the metrics (a report's tally), or {@link Signals#NONE}
@@ -82,7 +92,11 @@ public final class Watches implements AutoCloseable {
     Signals first = observers.around(source, gateway, metrics);
     ConnectionTracker tracker =
         new ConnectionTracker(
-            profile, settings, scanner, also == Signals.NONE ? first : Signals.both(first, also));
+            profile,
+            settings,
+            scanner,
+            also == Signals.NONE ? first : Signals.both(first, also),
+            directories.forTap(source.label(), gateway));
     metrics.observe(tracker).bindTo(registry);
     agent.track(tracker);
     return tracker;

@@ -21,7 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * HEX value. Replaying a capture therefore links the reconnects of one client exactly as the live
  * agent did (given the capture was written with the same fingerprints).
  *
- * <p>Thread-safe: each thread uses its own {@link Mac}.
+ * <p>Thread-safe: each thread uses its own {@link Mac}. The salt can be replaced while in use
+ * ({@link #rekey}): replicas that share reconnect state agree on one at start-up.
  */
 public final class TokenFingerprinter {
   /** Fingerprints are below {@code 1L << FINGERPRINT_BITS}. */
@@ -33,16 +34,18 @@ public final class TokenFingerprinter {
   private static final int MAX_HEX_DIGITS = FINGERPRINT_BITS / 4;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  private final SecretKeySpec key;
+  private volatile SecretKeySpec key;
   private final ThreadLocal<State> state;
 
   /** Per-thread MAC and output buffer, so that fingerprinting allocates nothing. */
   private static final class State {
+    final SecretKeySpec key;
     final Mac mac;
     final byte[] digest;
 
-    State(Mac mac) {
-      this.mac = mac;
+    State(SecretKeySpec key) {
+      this.key = key;
+      this.mac = newMac(key);
       this.digest = new byte[mac.getMacLength()];
     }
   }
@@ -58,9 +61,26 @@ public final class TokenFingerprinter {
     }
     this.key = new SecretKeySpec(salt.clone(), ALGORITHM);
     // Fail fast here rather than on the first frame of some thread.
-    State first = new State(newMac(key));
-    this.state = ThreadLocal.withInitial(() -> new State(newMac(key)));
+    State first = new State(key);
+    this.state = ThreadLocal.withInitial(() -> new State(key));
     this.state.set(first);
+  }
+
+  /**
+   * Fingerprints from now on use {@code salt}; a token fingerprinted before and after differs.
+   *
+   * @throws IllegalArgumentException if {@code salt} is null or empty
+   */
+  public void rekey(byte[] salt) {
+    if (salt == null || salt.length == 0) {
+      throw new IllegalArgumentException("salt must not be empty");
+    }
+    this.key = new SecretKeySpec(salt.clone(), ALGORITHM);
+  }
+
+  /** The salt in use (a copy): a secret, never to be logged. */
+  public byte[] salt() {
+    return key.getEncoded();
   }
 
   /** A fingerprinter with a fresh 32-byte salt from {@link SecureRandom}. */
@@ -97,6 +117,10 @@ public final class TokenFingerprinter {
       return redacted;
     }
     State s = state.get();
+    if (s.key != key) {
+      s = new State(key);
+      state.set(s);
+    }
     s.mac.update(buf, off, len);
     try {
       s.mac.doFinal(s.digest, 0);

@@ -27,13 +27,27 @@ public final class ConnectionTracker {
   private final AtomicLong nextSweepAt = new AtomicLong(Long.MIN_VALUE);
   private final Object openLock = new Object();
 
+  /** A tracker alone: it shares nothing with other trackers. */
   public ConnectionTracker(
       GatewayProfile profile, TrackerSettings settings, FrameScanner scanner, Signals signals) {
+    this(profile, settings, scanner, signals, SessionDirectory.local());
+  }
+
+  /**
+   * A tracker that links reconnects with the other trackers of the same {@code directory} (the
+   * replicas of a proxy behind one load balancer).
+   */
+  public ConnectionTracker(
+      GatewayProfile profile,
+      TrackerSettings settings,
+      FrameScanner scanner,
+      Signals signals,
+      SessionDirectory directory) {
     this.profile = profile;
     this.settings = settings;
     this.signals = signals;
     this.scanner = scanner;
-    this.correlator = new Correlator(signals, settings, profile.policy());
+    this.correlator = new Correlator(signals, settings, profile, directory);
   }
 
   /**

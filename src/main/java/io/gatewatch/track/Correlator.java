@@ -3,6 +3,9 @@ package io.gatewatch.track;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Resumability;
+import io.gatewatch.track.SessionDirectory.Episode;
+import io.gatewatch.track.SessionDirectory.Facts;
+import io.gatewatch.track.SessionDirectory.Key;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -17,6 +20,13 @@ import java.util.Set;
  * fingerprint and shard (Identify), and measures reconnect episodes and the cross-socket policy
  * rules. One lock guards it all: its events (Identify, Resume, READY, a session socket's close) are
  * rare next to heartbeats and dispatches, which never reach it.
+ *
+ * <p>What other trackers of the same gateway saw (replicas behind one load balancer) comes from the
+ * {@link SessionDirectory}: every decision that needs it (a policy rule at Identify or Resume, the
+ * episode at READY or RESUMED, giving an episode up) is taken when the directory answers, from the
+ * values the event carried and the newer of the local and the shared facts. The local directory
+ * answers at once, so a tracker alone decides exactly as before; a remote one answers later on its
+ * own thread, or fails, and then the local facts decide.
  */
 final class Correlator {
 
@@ -40,8 +50,13 @@ final class Correlator {
     int attempts;
     ResumeOutcome lastResume;
 
-    /** The close of the latest socket of this client, whichever it was. */
+    /** The close of the latest socket of this client, whichever it was, and when. */
     CloseCode lastClose;
+
+    long lastCloseAt = -1;
+
+    /** {@link #sessionEndedAt} once the directory stored it (another tracker may claim it). */
+    long sharedEndAt = -1;
 
     long rateLimitedAt = -1;
   }
@@ -49,6 +64,8 @@ final class Correlator {
   private static final long FINGERPRINT_MASK = 0xFFFF_FFFF_FFFFL;
 
   private final Signals signals;
+  private final GatewayProfile profile;
+  private final SessionDirectory directory;
   private final long windowNanos;
   private final long backoffNanos;
   private final int maxClients;
@@ -58,10 +75,16 @@ final class Correlator {
   private final Map<Long, Long> authFailedAt = new HashMap<>();
   private long activeSessions;
 
-  Correlator(Signals signals, TrackerSettings settings, GatewayProfile.Policy policy) {
+  Correlator(
+      Signals signals,
+      TrackerSettings settings,
+      GatewayProfile profile,
+      SessionDirectory directory) {
     this.signals = signals;
+    this.profile = profile;
+    this.directory = directory;
     this.windowNanos = settings.linkWindow().toNanos();
-    this.backoffNanos = policy.rateLimitBackoff().toNanos();
+    this.backoffNanos = profile.policy().rateLimitBackoff().toNanos();
     this.maxClients = settings.maxClients();
   }
 
@@ -80,9 +103,7 @@ final class Correlator {
 
   synchronized void identified(
       Connection conn, long now, boolean hasToken, long fingerprint, int shardId) {
-    if (hasToken) {
-      checkFatalRetry(conn, fingerprint);
-    }
+    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, -1L) : -1;
     Client client = conn.client;
     if (client == null && hasToken) {
       client = byLinkKey.get(linkKey(fingerprint, shardId));
@@ -97,20 +118,16 @@ final class Correlator {
       index(client, linkKey(fingerprint, shardId));
     }
     client.identifying = conn;
-    attach(conn, client, now);
+    boolean joined = attach(conn, client, now);
+    check(conn, client, now, hasToken ? fingerprint : -1, fatalAt, false, joined);
   }
 
   synchronized void resumed(
       Connection conn, long now, String sessionId, boolean hasToken, long fingerprint) {
-    if (hasToken) {
-      checkFatalRetry(conn, fingerprint);
-    }
+    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, -1L) : -1;
     Client client = sessionId == null ? conn.client : bySession.get(sessionId);
     if (client == null) {
       client = conn.client != null ? conn.client : newClient(now);
-    }
-    if (client.lastClose != null && client.lastClose.resumable() == Resumability.FALSE) {
-      signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE);
     }
     if (sessionId != null && client.sessionId == null) {
       client.sessionId = sessionId;
@@ -119,12 +136,68 @@ final class Correlator {
     if (hasToken && !client.hasLinkKey) {
       index(client, linkKey(fingerprint, -1));
     }
-    attach(conn, client, now);
+    boolean joined = attach(conn, client, now);
+    check(conn, client, now, hasToken ? fingerprint : -1, fatalAt, true, joined);
+  }
+
+  /**
+   * The policy rules of an Identify or Resume, decided on the newer of the local and the shared
+   * facts: a retry after 4004, a Resume after a non-resumable close, a reconnect too soon after
+   * 4008.
+   */
+  private void check(
+      Connection conn,
+      Client client,
+      long now,
+      long fingerprint,
+      long localFatalAt,
+      boolean resume,
+      boolean joined) {
+    long localCloseAt = client.lastCloseAt;
+    CloseCode localClose = client.lastClose;
+    long localRateLimitedAt = client.rateLimitedAt;
+    directory
+        .lookup(key(client), fingerprint, joined)
+        .whenComplete(
+            (shared, error) -> {
+              Facts f = error == null && shared != null ? shared : Facts.NONE;
+              CloseCode lastClose =
+                  f.lastCloseAt() > localCloseAt
+                      ? profile.closeCode(f.lastCloseCode())
+                      : localClose;
+              checked(
+                  conn,
+                  Math.max(localFatalAt, f.authFailedAt()),
+                  resume ? lastClose : null,
+                  Math.max(localRateLimitedAt, f.rateLimitedAt()));
+            });
+  }
+
+  private synchronized void checked(
+      Connection conn, long fatalAt, CloseCode lastClose, long rateLimitedAt) {
+    // A retry is a socket opened after the refusal: shards of one bot identifying together with
+    // one token, whose sockets were all open before the first 4004 came back, are not retrying.
+    if (fatalAt >= 0 && conn.openedAt >= fatalAt && conn.openedAt - fatalAt <= windowNanos) {
+      signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
+    }
+    if (lastClose != null && lastClose.resumable() == Resumability.FALSE) {
+      signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE);
+    }
+    // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
+    if (!conn.backoffChecked && rateLimitedAt >= 0 && conn.openedAt >= rateLimitedAt) {
+      conn.backoffChecked = true;
+      if (conn.openedAt - rateLimitedAt < backoffNanos) {
+        signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
+      }
+    }
   }
 
   synchronized void resumeEnded(Connection conn, ResumeOutcome outcome) {
     if (conn.client != null) {
       conn.client.lastResume = outcome;
+      if (outcome != ResumeOutcome.SUCCESS) {
+        directory.resumeFailed(key(conn.client), outcome);
+      }
     }
   }
 
@@ -141,24 +214,19 @@ final class Correlator {
       episodeStart = conn.openedAt;
       signals.reconnectStarted();
     }
-    // an episode needs time to run forwards: events with earlier timestamps than the session's end
-    // (a capture posted twice, clocks of different ingest clients) make none
-    if (episodeStart >= 0 && now >= episodeStart) {
-      ReconnectEpisode episode =
-          new ReconnectEpisode(
-              episodeStart,
-              now,
-              client.endCode,
-              client.endClose,
-              via,
-              client.lastResume,
-              Math.max(1, client.attempts));
-      if (now - episodeStart <= windowNanos) {
-        signals.reconnected(episode);
-      } else {
-        signals.reconnectAbandoned(giveUp(client, episodeStart + windowNanos));
-      }
-    }
+    ReconnectEpisode local =
+        episodeStart < 0
+            ? null
+            : new ReconnectEpisode(
+                episodeStart,
+                now,
+                client.endCode,
+                client.endClose,
+                via,
+                client.lastResume,
+                client.attempts);
+    boolean localShared = episodeStart >= 0 && episodeStart == client.sharedEndAt;
+    Key before = key(client);
     if (sessionId != null && !sessionId.equals(client.sessionId)) {
       if (client.sessionId != null && bySession.get(client.sessionId) == client) {
         bySession.remove(client.sessionId);
@@ -171,14 +239,85 @@ final class Correlator {
       client.identifying = null;
     }
     client.sessionEndedAt = -1;
+    client.sharedEndAt = -1;
     client.attempts = 0;
     client.lastResume = null;
     client.lastClose = null;
+    client.lastCloseAt = -1;
     client.rateLimitedAt = -1;
     client.lastSeenAt = now;
     if (!conn.holdsSession) {
       conn.holdsSession = true;
       activeSessions++;
+    }
+    directory
+        .claim(before, key(client), now)
+        .whenComplete((shared, error) -> settle(local, localShared, shared, error, now, via));
+  }
+
+  /**
+   * Records the episode that READY or RESUMED at {@code now} ended: the shared one when it started
+   * no earlier than the local one (the client's last session socket may have been on another
+   * tracker), else the local one, unless the directory stored that and another tracker claimed it.
+   */
+  private void settle(
+      ReconnectEpisode local,
+      boolean localShared,
+      Episode shared,
+      Throwable error,
+      long now,
+      Via via) {
+    ReconnectEpisode episode = local;
+    boolean foreign = false;
+    if (error == null && shared != null) {
+      if (local == null || shared.endedAt() >= local.startNanos()) {
+        episode =
+            new ReconnectEpisode(
+                shared.endedAt(),
+                now,
+                shared.code(),
+                shared.code() < 0 ? null : profile.closeCode(shared.code()),
+                via,
+                local != null && local.lastResume() != null
+                    ? local.lastResume()
+                    : shared.lastResume(),
+                shared.attempts());
+        foreign = !shared.mine();
+      }
+    } else if (error == null && localShared && directory.shared()) {
+      episode = null; // stored, then claimed by another tracker: that one recorded it
+    }
+    if (episode == null) {
+      return;
+    }
+    // an episode needs time to run forwards: events with earlier timestamps than the session's end
+    // (a capture posted twice, clocks of different ingest clients or replicas) make none
+    if (now < episode.startNanos()) {
+      if (foreign) {
+        directory.clockSkew();
+      }
+      return;
+    }
+    if (now - episode.startNanos() <= windowNanos) {
+      signals.reconnected(
+          new ReconnectEpisode(
+              episode.startNanos(),
+              now,
+              episode.closeCode(),
+              episode.close(),
+              via,
+              episode.lastResume(),
+              Math.max(1, episode.attempts())));
+    } else {
+      signals.reconnectAbandoned(
+          new ReconnectEpisode(
+              episode.startNanos(),
+              episode.startNanos() + windowNanos,
+              episode.closeCode(),
+              episode.close(),
+              null,
+              episode.lastResume(),
+              episode.attempts()));
     }
   }
 
@@ -191,6 +330,7 @@ final class Correlator {
       client.endCode = -1;
       client.endClose = null;
       signals.reconnectStarted();
+      share(client, new SessionDirectory.SocketEnd(key(client), now, -1, false, true, -1));
     }
   }
 
@@ -201,10 +341,12 @@ final class Correlator {
     }
     client.lastSeenAt = now;
     client.lastClose = close;
+    client.lastCloseAt = now;
     if (client.identifying == conn) {
       client.identifying = null;
     }
-    if (conn.holdsSession) {
+    boolean held = conn.holdsSession;
+    if (held) {
       release(conn);
       client.sessionEndedAt = now;
       client.endCode = code;
@@ -216,15 +358,37 @@ final class Correlator {
     if (code == Connection.CLOSE_RATE_LIMITED) {
       client.rateLimitedAt = now;
     }
+    long authFailed = -1;
     // Only a refused Identify says the token is bad: a 4004 that answers a Resume may mean that the
     // token does not own that session (Fluxer), after which an Identify with it is the cure.
     if (code == Connection.CLOSE_AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
+      authFailed = client.linkKey & FINGERPRINT_MASK;
       if (authFailedAt.size() < maxClients) {
-        authFailedAt.put(client.linkKey & FINGERPRINT_MASK, now);
+        authFailedAt.put(authFailed, now);
       } else {
         signals.evicted(EvictionReason.CAPACITY); // the failure is not remembered
       }
     }
+    share(client, new SessionDirectory.SocketEnd(key(client), now, code, true, held, authFailed));
+  }
+
+  /** Stores a socket's end; a session's end, once stored, may be claimed by another tracker. */
+  private void share(Client client, SessionDirectory.SocketEnd end) {
+    if (end.key().isEmpty() && end.authFailedFingerprint() < 0) {
+      return;
+    }
+    directory
+        .ended(end)
+        .whenComplete(
+            (stored, error) -> {
+              if (error == null && Boolean.TRUE.equals(stored) && end.heldSession()) {
+                synchronized (this) {
+                  if (client.sessionEndedAt == end.at()) {
+                    client.sharedEndAt = end.at();
+                  }
+                }
+              }
+            });
   }
 
   /** A socket evicted without a close: its hold ends, but no episode is invented for it. */
@@ -245,23 +409,27 @@ final class Correlator {
     }
     for (Client c : expired) {
       if (c.sessionEndedAt >= 0) {
-        signals.reconnectAbandoned(giveUp(c, now));
+        boolean shared = c.sessionEndedAt == c.sharedEndAt;
+        Key key = key(c);
+        ReconnectEpisode episode = giveUp(c, now);
+        // given up by the tracker whose socket end started it, unless another one went on with it
+        directory
+            .release(key, episode.startNanos())
+            .whenComplete(
+                (mine, error) -> {
+                  if (error != null
+                      || Boolean.TRUE.equals(mine)
+                      || !shared
+                      || !directory.shared()) {
+                    signals.reconnectAbandoned(episode);
+                  }
+                });
       }
       forget(c);
       signals.evicted(EvictionReason.TTL);
     }
     authFailedAt.values().removeIf(at -> now - at > windowNanos);
-  }
-
-  /**
-   * A retry is a socket opened after the refusal: shards of one bot identifying together with one
-   * token, whose sockets were all open before the first 4004 came back, are not retrying.
-   */
-  private void checkFatalRetry(Connection conn, long fingerprint) {
-    Long at = authFailedAt.get(fingerprint);
-    if (at != null && conn.openedAt >= at && conn.openedAt - at <= windowNanos) {
-      signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
-    }
+    directory.expire(now);
   }
 
   /** Whether another live socket holds the client's session or is identifying for it. */
@@ -273,23 +441,24 @@ final class Correlator {
     return other != null && other != conn && !other.ended;
   }
 
-  private void attach(Connection conn, Client client, long now) {
-    if (conn.client != client) {
-      conn.client = client;
-      if (client.sessionEndedAt >= 0) {
-        client.attempts++;
-      }
-    }
+  /** Attaches the socket to the client; true when it joined it just now. */
+  private boolean attach(Connection conn, Client client, long now) {
     client.lastSeenAt = now;
-    // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
-    if (!conn.backoffChecked
-        && client.rateLimitedAt >= 0
-        && conn.openedAt >= client.rateLimitedAt) {
-      conn.backoffChecked = true;
-      if (conn.openedAt - client.rateLimitedAt < backoffNanos) {
-        signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
-      }
+    if (conn.client == client) {
+      return false;
     }
+    conn.client = client;
+    if (client.sessionEndedAt >= 0) {
+      client.attempts++;
+    }
+    return true;
+  }
+
+  /** The client as the directory knows it. */
+  private static Key key(Client c) {
+    return c.sessionId == null && !c.hasLinkKey
+        ? Key.NONE
+        : new Key(c.sessionId, c.hasLinkKey ? c.linkKey : SessionDirectory.NO_LINK);
   }
 
   private void release(Connection conn) {

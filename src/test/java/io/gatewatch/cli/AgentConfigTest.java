@@ -185,6 +185,79 @@ class AgentConfigTest {
   }
 
   @Test
+  void correlationReadsItsPasswordFromAFileOrTheEnvironmentAndNeverShowsIt(@TempDir Path dir)
+      throws Exception {
+    assertThat(read(GOOD, Map.of()).correlation()).isNull();
+    Path secret = dir.resolve("redis-password");
+    Files.writeString(secret, "hunter2-redis\n");
+    AgentConfig c =
+        read(
+            GOOD
+                + """
+                correlation:
+                  url: rediss://gw@redis.example.com:6380/3
+                  password_file: %s
+                  key_prefix: "gw1:"
+                  timeout: 20ms
+                """
+                    .formatted(secret),
+            Map.of());
+    assertThat(c.correlation().url()).hasToString("rediss://gw@redis.example.com:6380/3");
+    assertThat(c.correlation().tls()).isTrue();
+    assertThat(c.correlation().password()).isEqualTo("hunter2-redis");
+    assertThat(c.correlation().keyPrefix()).isEqualTo("gw1:");
+    assertThat(c.correlation().timeout()).isEqualTo(Duration.ofMillis(20));
+    assertThat(c.toString()).doesNotContain("hunter2");
+
+    // turned on by variables alone, as the Helm chart or a flag does
+    AgentConfig e =
+        read(
+            GOOD,
+            Map.of(
+                "GATEWATCH_CORRELATION_URL", "redis://127.0.0.1:6379",
+                "GATEWATCH_CORRELATION_PASSWORD_ENV", "REDIS_PW",
+                "REDIS_PW", "from-env"));
+    assertThat(e.correlation().url()).hasToString("redis://127.0.0.1:6379");
+    assertThat(e.correlation().password()).isEqualTo("from-env");
+    assertThat(e.correlation().keyPrefix()).isEqualTo("gatewatch:");
+    assertThat(e.correlation().timeout()).isEqualTo(Duration.ofMillis(50));
+  }
+
+  @Test
+  void correlationErrorsNameThePathAndNeverThePassword() {
+    String file = GOOD + "correlation:\n  url: %s\n";
+    assertThatThrownBy(() -> read(file.formatted("http://redis:6379"), Map.of()))
+        .hasMessage("agent.yaml: correlation.url (line 17): not a redis:// or rediss:// URL");
+    assertThatThrownBy(() -> read(file.formatted("redis://:hunter2@redis:6379"), Map.of()))
+        .hasMessage(
+            "agent.yaml: correlation.url (line 17): the URL holds a password; give it in a file or"
+                + " an environment variable instead")
+        .message()
+        .doesNotContain("hunter2");
+    assertThatThrownBy(() -> read(file.formatted("redis://redis:6379/x"), Map.of()))
+        .hasMessage(
+            "agent.yaml: correlation.url (line 17): the path may only be a database number (/0"
+                + " to /99)");
+    assertThatThrownBy(
+            () -> read(file.formatted("redis://redis:6379") + "  password_env: NOPE\n", Map.of()))
+        .hasMessage(
+            "agent.yaml: correlation.password_env (line 18): environment variable NOPE is not set"
+                + " or empty");
+    assertThatThrownBy(
+            () -> read(file.formatted("redis://redis:6379") + "  timeout: 10s\n", Map.of()))
+        .hasMessage("agent.yaml: correlation.timeout (line 18): must be above 0 and at most 5s");
+    assertThatThrownBy(
+            () ->
+                read(file.formatted("redis://redis:6379") + "  ca_file: /etc/hostname\n", Map.of()))
+        .hasMessage("agent.yaml: correlation.ca_file (line 18): needs a rediss:// url (TLS)");
+    assertThatThrownBy(() -> read(file.formatted("redis://redis:6379") + "  db: 2\n", Map.of()))
+        .hasMessageStartingWith("agent.yaml: correlation.db (line 18): unknown key");
+    assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_CORRELATION_URL", "redis:/nohost")))
+        .hasMessageContaining("correlation.url")
+        .hasMessageEndingWith("a redis:// URL needs a host");
+  }
+
+  @Test
   void theIngestSectionReadsItsTokenFromAFileOrTheEnvironment(@TempDir Path dir) throws Exception {
     assertThat(read(GOOD, Map.of()).ingest()).isNull();
     assertThat(read("ingest:\n  enabled: false\n", Map.of()).ingest()).isNull();

@@ -371,6 +371,12 @@ class HelmChartTest {
     assertThat(all.httpTls().cert().toString()).endsWith("/http-tls/tls.crt");
     assertThat(config("all", "gw-gatewatch-probe", tmp).httpAuth().required()).isTrue();
     assertThat(proxy.httpAuth().required()).isFalse();
+    assertThat(proxy.correlation()).isNull();
+    assertThat(all.correlation().url()).hasToString("rediss://redis.redis.svc:6380/2");
+    assertThat(all.correlation().password()).isEqualTo("secret-from-redis");
+    assertThat(all.correlation().keyPrefix()).isEqualTo("gatewatch:");
+    assertThat(all.correlation().timeout()).isEqualTo(java.time.Duration.ofMillis(50));
+    assertThat(config("all", "gw-gatewatch-probe", tmp).correlation()).isNull();
     assertThat(proxy.httpTls()).isNull();
     // captures: one file per gateway in the captures volume, with the chart's bound
     CaptureWriter.Settings usCapture = proxy.proxies().get(1).capture();
@@ -396,6 +402,58 @@ class HelmChartTest {
                 "Bearer",
                 "credentials",
                 Map.of("name", "gatewatch-http-token", "key", "token")));
+  }
+
+  @Test
+  void theRedisPasswordIsMountedFromItsSecretOnTheProxyOnly() {
+    Map<String, Object> pod =
+        map(path(deployment("all", "gw-gatewatch"), "spec", "template", "spec"));
+    assertThat(list(pod.get("volumes")))
+        .contains(
+            Map.of(
+                "name",
+                "redis",
+                "secret",
+                Map.of(
+                    "secretName",
+                    "gatewatch-redis",
+                    "items",
+                    List.of(Map.of("key", "password", "path", "password")))));
+    assertThat(list(map(list(pod.get("containers")).get(0)).get("volumeMounts")))
+        .contains(Map.of("name", "redis", "mountPath", SECRETS_DIR + "/redis", "readOnly", true));
+    Map<String, Object> probe =
+        map(path(deployment("all", "gw-gatewatch-probe"), "spec", "template", "spec"));
+    assertThat(list(probe.get("volumes"))).noneMatch(v -> "redis".equals(map(v).get("name")));
+  }
+
+  @ParameterizedTest
+  @MethodSource("scenarios")
+  void theNotesWarnWhenReplicasShareNoReconnectState(String scenario) {
+    String notes =
+        new Helm(CHART)
+            .install()
+            .withName("gw")
+            .withNamespace("obs")
+            .withKubeVersion(KUBE_VERSION)
+            .withValuesFile(CHART.resolve("ci/" + scenario + "-values.yaml"))
+            .clientOnly()
+            .dryRun()
+            .call()
+            .getOutput();
+    String warning =
+        "WARNING: the proxy runs autoscaled (up to 10 replicas) without correlation.redis.url";
+    if (scenario.equals("proxy")) { // autoscaled, no Redis
+      assertThat(notes).contains(warning);
+    } else { // all: three replicas with Redis; the others run no proxy
+      assertThat(notes).doesNotContain("without correlation.redis.url");
+    }
+  }
+
+  private static Map<String, Object> deployment(String scenario, String name) {
+    return objects(scenario, "Deployment").stream()
+        .filter(d -> name(d).equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -480,6 +538,8 @@ class HelmChartTest {
       Files.createDirectories(secrets.resolve(dir));
       Files.writeString(secrets.resolve(dir).resolve("token"), "secret-from-" + dir + "\n");
     }
+    Files.createDirectories(secrets.resolve("redis"));
+    Files.writeString(secrets.resolve("redis").resolve("password"), "secret-from-redis\n");
     Files.createDirectories(secrets.resolve("http-tls"));
     Files.writeString(secrets.resolve("http-tls").resolve("tls.crt"), "pem");
     Files.writeString(secrets.resolve("http-tls").resolve("tls.key"), "pem");

@@ -15,13 +15,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A gateway client on the JDK's {@link WebSocket}: records text messages and how it ended. */
-final class JdkClient implements WebSocket.Listener, AutoCloseable {
+public final class JdkClient implements WebSocket.Listener, AutoCloseable {
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration WAIT = Duration.ofSeconds(10);
 
   /** How the socket ended: the close frame's code and reason, or 1006 without one. */
-  record Close(int code, String reason) {}
+  public record Close(int code, String reason) {}
 
   private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
   private final List<String> received = new ArrayList<>();
@@ -30,7 +30,7 @@ final class JdkClient implements WebSocket.Listener, AutoCloseable {
   private final StringBuilder partial = new StringBuilder();
   private WebSocket ws;
 
-  static JdkClient connect(String url) {
+  public static JdkClient connect(String url) {
     JdkClient c = new JdkClient();
     c.ws =
         HTTP.newWebSocketBuilder()
@@ -72,14 +72,14 @@ final class JdkClient implements WebSocket.Listener, AutoCloseable {
     closed.complete(new Close(1006, ""));
   }
 
-  void send(String text) {
+  public void send(String text) {
     synchronized (this) {
       sent.add(text);
     }
     ws.sendText(text, true).join();
   }
 
-  String next() {
+  public String next() {
     try {
       String t = queue.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
       if (t == null) {
@@ -93,7 +93,7 @@ final class JdkClient implements WebSocket.Listener, AutoCloseable {
   }
 
   /** The next message, which must have this opcode. */
-  JsonNode expect(int op) {
+  public JsonNode expect(int op) {
     String t = next();
     try {
       JsonNode j = JSON.readTree(t);
@@ -106,7 +106,7 @@ final class JdkClient implements WebSocket.Listener, AutoCloseable {
     }
   }
 
-  Close awaitClose() {
+  public Close awaitClose() {
     try {
       return closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
@@ -114,7 +114,7 @@ final class JdkClient implements WebSocket.Listener, AutoCloseable {
     }
   }
 
-  void sendClose(int code, String reason) {
+  public void sendClose(int code, String reason) {
     ws.sendClose(code, reason).join();
   }
 

@@ -45,7 +45,16 @@ final class Script {
     this(ProfileLoader.load("fluxer-seed"), settings);
   }
 
+  /** One of several trackers (replicas) that share {@code directory}. */
+  Script(TrackerSettings settings, SessionDirectory directory) {
+    this(ProfileLoader.load("fluxer-seed"), settings, directory);
+  }
+
   Script(GatewayProfile profile, TrackerSettings settings) {
+    this(profile, settings, SessionDirectory.local());
+  }
+
+  Script(GatewayProfile profile, TrackerSettings settings, SessionDirectory directory) {
     this.profile = profile;
     GatewayMetrics metrics = new GatewayMetrics(profile, Source.REPLAY, "test");
     tracker =
@@ -53,7 +62,8 @@ final class Script {
             profile,
             settings,
             new FrameScanner(new TokenFingerprinter("salt".getBytes(StandardCharsets.UTF_8))),
-            Signals.both(metrics, tally));
+            Signals.both(metrics, tally),
+            directory);
     metrics.observe(tracker).bindTo(registry);
     tap = new CaptureTap(tracker);
   }

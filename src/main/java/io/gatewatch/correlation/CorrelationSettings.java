@@ -1,0 +1,90 @@
+package io.gatewatch.correlation;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Where the replicas of a proxy share reconnect state: a Redis (or Valkey) server.
+ *
+ * @param url {@code redis://HOST[:PORT][/DB]} or {@code rediss://...} (TLS); a user name may stand
+ *     before the host, never a password
+ * @param password the server's password, or null (read from a file or the environment, never a
+ *     flag)
+ * @param caFile a PEM file of the CA that signed a {@code rediss://} server's certificate, or null
+ *     for the JVM's trust store
+ * @param keyPrefix the prefix of every key gatewatch writes
+ * @param timeout how long an answer may take before the tracker goes on without it
+ */
+public record CorrelationSettings(
+    URI url, String password, Path caFile, String keyPrefix, Duration timeout) {
+
+  public static final String DEFAULT_KEY_PREFIX = "gatewatch:";
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
+
+  /** The longest timeout: an answer later than this comes long after the client moved on. */
+  public static final Duration MAX_TIMEOUT = Duration.ofSeconds(5);
+
+  public CorrelationSettings {
+    parseUrl(url.toString());
+    if (keyPrefix == null || keyPrefix.isEmpty() || keyPrefix.length() > 64) {
+      throw new IllegalArgumentException("keyPrefix: must be 1 to 64 characters");
+    }
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("timeout: must be above 0 and at most 5s");
+    }
+  }
+
+  /**
+   * Checks a Redis URL: the scheme, a host, an optional port and database number, no password.
+   *
+   * @throws IllegalArgumentException with a message that never repeats a password
+   */
+  public static URI parseUrl(String text) {
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a redis:// or rediss:// URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+      throw new IllegalArgumentException("not a redis:// or rediss:// URL");
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("a redis:// URL needs a host");
+    }
+    if (uri.getRawUserInfo() != null && uri.getRawUserInfo().contains(":")) {
+      throw new IllegalArgumentException(
+          "the URL holds a password; give it in a file or an environment variable instead");
+    }
+    String path = uri.getPath() == null ? "" : uri.getPath();
+    if (!path.isEmpty() && !path.matches("/\\d{0,2}")) {
+      throw new IllegalArgumentException("the path may only be a database number (/0 to /99)");
+    }
+    if (uri.getQuery() != null || uri.getFragment() != null) {
+      throw new IllegalArgumentException("the URL takes no query or fragment");
+    }
+    return uri;
+  }
+
+  public boolean tls() {
+    return url.getScheme().equalsIgnoreCase("rediss");
+  }
+
+  /** The URL as logs may show it: scheme, host, port and database. */
+  public String describe() {
+    return url.getScheme()
+        + "://"
+        + url.getHost()
+        + (url.getPort() < 0 ? "" : ":" + url.getPort())
+        + (url.getPath() == null ? "" : url.getPath());
+  }
+
+  /** What the log and errors show instead of the settings: never the password. */
+  @Override
+  public String toString() {
+    return "CorrelationSettings[" + describe() + ", prefix " + keyPrefix + "]";
+  }
+}

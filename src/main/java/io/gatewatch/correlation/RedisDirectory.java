@@ -1,0 +1,158 @@
+package io.gatewatch.correlation;
+
+import io.gatewatch.track.ResumeOutcome;
+import io.gatewatch.track.SessionDirectory;
+import io.lettuce.core.ScriptOutputType;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One tracker's session directory in Redis: its source and gateway are the keys' scope, and a
+ * random owner id tells its own episode records from other replicas'. Every call is one script and
+ * one round trip; answers arrive on Lettuce's thread.
+ */
+final class RedisDirectory implements SessionDirectory {
+  private final RedisCorrelation redis;
+  private final String scope;
+  private final String owner;
+
+  RedisDirectory(RedisCorrelation redis, String scope) {
+    this.redis = redis;
+    this.scope = scope;
+    byte[] id = new byte[8];
+    new SecureRandom().nextBytes(id);
+    this.owner = HexFormat.of().formatHex(id);
+  }
+
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public CompletionStage<Boolean> ended(SocketEnd end) {
+    return redis
+        .<Long>run(
+            Scripts.ENDED,
+            ScriptOutputType.INTEGER,
+            scope,
+            sessionId(end.key()),
+            linkKey(end.key()),
+            Long.toString(end.at()),
+            Integer.toString(end.code()),
+            end.closed() ? "1" : "0",
+            end.heldSession() ? "1" : "0",
+            end.authFailedFingerprint() < 0 ? "" : Long.toString(end.authFailedFingerprint()),
+            owner,
+            Long.toString(redis.ttlMillis()))
+        .thenApply(stored -> stored != null && stored == 1L);
+  }
+
+  @Override
+  public CompletionStage<Facts> lookup(Key key, long fingerprint, boolean attempt) {
+    return redis
+        .<List<Object>>run(
+            Scripts.LOOKUP,
+            ScriptOutputType.MULTI,
+            scope,
+            sessionId(key),
+            linkKey(key),
+            fingerprint < 0 ? "" : Long.toString(fingerprint),
+            attempt ? "1" : "0")
+        .thenApply(
+            v ->
+                new Facts(
+                    time(v.get(0)), (int) number(v.get(1), 0), time(v.get(2)), time(v.get(3))));
+  }
+
+  @Override
+  public void resumeFailed(Key key, ResumeOutcome outcome) {
+    redis.run(
+        Scripts.RESUME_FAILED,
+        ScriptOutputType.INTEGER,
+        scope,
+        sessionId(key),
+        linkKey(key),
+        outcome.label());
+  }
+
+  @Override
+  public CompletionStage<Episode> claim(Key key, Key next, long at) {
+    return redis
+        .<List<Object>>run(
+            Scripts.CLAIM,
+            ScriptOutputType.MULTI,
+            scope,
+            sessionId(key),
+            linkKey(key),
+            sessionId(next),
+            linkKey(next),
+            Long.toString(redis.ttlMillis()))
+        .thenApply(
+            v ->
+                v == null || v.isEmpty()
+                    ? null
+                    : new Episode(
+                        time(v.get(0)),
+                        (int) number(v.get(1), -1),
+                        (int) number(v.get(2), 0),
+                        outcome(v.get(3)),
+                        owner.equals(v.get(4))));
+  }
+
+  @Override
+  public CompletionStage<Boolean> release(Key key, long endedAt) {
+    return redis
+        .<Long>run(
+            Scripts.RELEASE,
+            ScriptOutputType.INTEGER,
+            scope,
+            sessionId(key),
+            linkKey(key),
+            Long.toString(endedAt),
+            owner)
+        .thenApply(mine -> mine != null && mine == 1L);
+  }
+
+  @Override
+  public void clockSkew() {
+    redis.clockSkew();
+  }
+
+  private static String sessionId(Key key) {
+    return key.sessionId() == null ? "" : key.sessionId();
+  }
+
+  private static String linkKey(Key key) {
+    return key.linkKey() < 0 ? "" : Long.toString(key.linkKey());
+  }
+
+  private static long time(Object v) {
+    return number(v, -1);
+  }
+
+  private static long number(Object v, long none) {
+    if (v == null || v.toString().isEmpty()) {
+      return none;
+    }
+    try {
+      return Long.parseLong(v.toString());
+    } catch (NumberFormatException e) {
+      return none; // not written by gatewatch: ignored
+    }
+  }
+
+  private static ResumeOutcome outcome(Object v) {
+    if (v == null) {
+      return null;
+    }
+    for (ResumeOutcome o : ResumeOutcome.values()) {
+      if (o.label().equals(v.toString())) {
+        return o;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+package io.gatewatch.track;
+
+import static io.gatewatch.track.Replicas.EPISODES;
+import static io.gatewatch.track.Replicas.SETTINGS;
+import static io.gatewatch.track.Replicas.play;
+import static io.gatewatch.track.Replicas.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatewatch.correlation.CorrelationSettings;
+import io.gatewatch.correlation.RedisCorrelation;
+import io.gatewatch.correlation.RedisServer;
+import io.gatewatch.track.Replicas.Balanced;
+import io.gatewatch.track.Replicas.Late;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The replicas' script through a real Redis: three trackers, each with its own connection (as three
+ * processes have), their answers let in after every event. Summed, the metrics are one tracker's.
+ */
+class RedisReplicasTest {
+  private RedisServer redis;
+  private final List<RedisCorrelation> connections = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    connections.forEach(RedisCorrelation::close);
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private SessionDirectory replica() throws InterruptedException {
+    RedisCorrelation c =
+        new RedisCorrelation(
+            new CorrelationSettings(
+                URI.create(redis.url()),
+                null,
+                null,
+                CorrelationSettings.DEFAULT_KEY_PREFIX,
+                Duration.ofSeconds(2)),
+            SETTINGS.linkWindow(),
+            new SimpleMeterRegistry(),
+            null);
+    connections.add(c);
+    assertThat(c.awaitConnected(Duration.ofSeconds(10))).isTrue();
+    return c.forTap("replay", "test");
+  }
+
+  @Test
+  void summedOverThreeReplicasTheMetricsAreOneTrackers() throws Exception {
+    List<Late> directories = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      directories.add(new Late(replica()));
+    }
+    int[] next = {0};
+    Balanced b = new Balanced(3, () -> directories.get(next[0]++));
+    b.afterEach = () -> directories.forEach(Late::answer);
+    play(b);
+
+    assertThat(b.single.tally.reconnects()).containsExactlyInAnyOrder(EPISODES);
+    assertThat(b.summed()).isEqualTo(snapshot(b.single.registry));
+    List<Long> episodes = new ArrayList<>();
+    long abandoned = 0;
+    for (Script r : b.replicas) {
+      for (long e : r.tally.reconnects()) {
+        episodes.add(e);
+      }
+      abandoned += r.tally.abandoned();
+    }
+    assertThat(episodes).containsExactlyInAnyOrder(EPISODES);
+    assertThat(abandoned).isEqualTo(1);
+  }
+}
