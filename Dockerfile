@@ -9,8 +9,10 @@ RUN groupadd --system --gid 10001 gatewatch \
 COPY --chown=root:root --chmod=0444 target/gatewatch.jar /opt/gatewatch/gatewatch.jar
 
 USER 10001:10001
-# the heap follows the container's memory limit; override JAVA_TOOL_OPTIONS to change it
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
+# the serial collector, and a heap of 60 % of the container's memory limit (the rest is the JVM's
+# native memory and Netty's buffers): the benchmarks' choice, figures in docs/performance.md;
+# override JAVA_TOOL_OPTIONS to change it (the chart's javaOptions carries the same string)
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60"
 
 # the metrics port, then the proxy's default port
 EXPOSE 9470 8766

@@ -89,8 +89,8 @@ echo "live heap per relayed connection: $(( (h1 - h0) * 1024 / (N > 0 ? N : 1) )
 
 ok=1
 [ "$connected" = "$N" ] && [ "$peak_active" = "$N" ] || { echo "FAIL: not all $N connections were relayed"; ok=0; }
-# Netty starts its event loops (2 x cores) as the first sockets arrive; beyond them, none
-loops=$(( $(nproc) * 2 ))
+# Netty starts its event loops (one per core) as the first sockets arrive; beyond them, none
+loops=$(nproc)
 [ "$t1" -le $(( t0 + loops + 2 )) ] || { echo "FAIL: threads grew with connections ($t0 -> $t1)"; ok=0; }
 [ "$f2" -le $(( f0 + 10 )) ] || { echo "FAIL: open files did not come back ($f0 -> $f2)"; ok=0; }
 [ "$h2" -le $(( h0 + 8192 )) ] || { echo "FAIL: live heap did not come back ($h0 -> $h2 KiB)"; ok=0; }

@@ -49,6 +49,9 @@ import java.util.List;
  * </pre>
  */
 public final class BenchNode {
+  /** System property: a proxy's event loop count (0 or absent: the proxy's default). */
+  static final String EVENT_LOOPS_PROPERTY = "gatewatch.bench.eventLoops";
+
   private BenchNode() {}
 
   public static void main(String[] args) throws Exception {
@@ -83,6 +86,7 @@ public final class BenchNode {
                 .listen(new InetSocketAddress("127.0.0.1", 0))
                 .maxConnections(expected + 1000)
                 .connectTimeout(Duration.ofSeconds(60))
+                .eventLoopThreads(Integer.getInteger(EVENT_LOOPS_PROPERTY, 0))
                 .build();
         if (args[0].equals("bare")) {
           GatewayProxy p = new GatewayProxy(settings, new ProxyLoad.BareObserver()).start();

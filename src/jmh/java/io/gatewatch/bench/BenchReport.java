@@ -275,6 +275,96 @@ public final class BenchReport {
           "<= +4,096 B",
           o - b <= 4096);
     }
+    if (proxy.containsKey("load.cpu.bare")) {
+      ratio(
+          "proxy CPU s per million relayed frames at the offered load (observing's cost)",
+          "load.cpu.observed",
+          "load.cpu.bare",
+          "load.ratio.cpu",
+          "%.2f",
+          "(info)",
+          null);
+    }
+    nginxRows();
+  }
+
+  /**
+   * gatewatch and the bare relay against nginx, the relay operators already run: the bare relay's
+   * rows (information) tell the cost of the JVM and Netty from the cost of observing.
+   */
+  private void nginxRows() {
+    if (proxy.containsKey("sat.fps.nginx")) {
+      String sat = " (" + proxy.getProperty("sat.connections") + " conns, each proxy alone)";
+      ratio(
+          "saturated throughput, frames/s: gatewatch proxy vs nginx" + sat,
+          "sat.fps.observed",
+          "sat.fps.nginx",
+          "sat.ratio.fps.observed_nginx",
+          "%,.0f",
+          ">= 0.8x",
+          x -> x >= 0.8);
+      ratio(
+          "saturated throughput, frames/s: bare relay vs nginx" + sat,
+          "sat.fps.bare",
+          "sat.fps.nginx",
+          "sat.ratio.fps.bare_nginx",
+          "%,.0f",
+          "(info)",
+          null);
+    }
+    if (proxy.containsKey("load.p99.nginx")) {
+      String conns = " (" + proxy.getProperty("load.connections") + " conns each, side by side)";
+      for (String[] v : new String[][] {{"observed", "gatewatch proxy"}, {"bare", "bare relay"}}) {
+        boolean gw = v[0].equals("observed");
+        ratio(
+            "heartbeat RTT p50, ms: " + v[1] + " vs nginx" + conns,
+            "load.p50." + v[0],
+            "load.p50.nginx",
+            "load.ratio.p50." + v[0] + "_nginx",
+            "%.3f",
+            "(info)",
+            null);
+        ratio(
+            "heartbeat RTT p99, ms: " + v[1] + " vs nginx" + conns,
+            "load.p99." + v[0],
+            "load.p99.nginx",
+            "load.ratio.p99." + v[0] + "_nginx",
+            "%.3f",
+            gw ? "<= 1.2x" : "(info)",
+            gw ? x -> x <= 1.2 : null);
+        ratio(
+            "CPU s per million relayed frames at the offered load: " + v[1] + " vs nginx" + conns,
+            "load.cpu." + v[0],
+            "load.cpu.nginx",
+            "load.ratio.cpu." + v[0] + "_nginx",
+            "%.2f",
+            gw ? "<= 2x" : "(info)",
+            gw ? x -> x <= 2 : null);
+      }
+    }
+    if (proxy.containsKey("idle.rss.nginx")) {
+      String conns =
+          String.format(
+              Locale.ROOT, "%,d conns", Integer.parseInt(proxy.getProperty("idle.connections")));
+      for (String[] v : new String[][] {{"observed", "gatewatch proxy"}, {"bare", "bare relay"}}) {
+        boolean gw = v[0].equals("observed");
+        double r = d("idle.rss.ratio." + v[0] + "_nginx");
+        row(
+            "RSS per idle connection, bytes: " + v[1] + " vs nginx (" + conns + ")",
+            String.format(Locale.ROOT, "%,.0f", d("idle.rss." + v[0])),
+            String.format(Locale.ROOT, "%,.0f", d("idle.rss.nginx")),
+            String.format(
+                Locale.ROOT,
+                "%.2fx (RSS %.0f -> %.0f MiB, nginx %.0f -> %.0f MiB)",
+                r,
+                d("idle.rss_before_mib." + v[0]),
+                d("idle.rss_after_mib." + v[0]),
+                d("idle.rss_before_mib.nginx"),
+                d("idle.rss_after_mib.nginx")),
+            gw ? "<= 2x" : "(info)",
+            gw ? (Boolean) (r <= 2) : null);
+      }
+    }
   }
 
   private interface Check {

@@ -45,7 +45,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,15 +74,21 @@ import java.util.function.ToDoubleFunction;
  *   <li>Offered load: K clients Identify, heartbeat every P ms and time the op 11 ACK (client-side
  *       nanoTime) while the simulator streams 1-4 KB MESSAGE_CREATE dispatches; bare, observed,
  *       observed with /metrics scraped every second, and observed with Redis correlation on (a
- *       redis-server started here) run side by side (one fleet and one proxy JVM each, one
- *       simulator), so that every round measures the four in the same window; medians of the rounds
- *       and of the per-round ratios are reported.
- *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains.
- *   <li>Heap per idle connection: N Identified idle clients per variant, the proxy processes' used
- *       heap (after GC) before and after, divided by N. Only the proxies are counted; with 2
- *       sockets per relayed connection, N = 10,000 is split over two proxy processes when the
- *       open-file limit is 20,000.
+ *       redis-server started here), and nginx (with {@code --nginx}) run side by side (one fleet
+ *       and one proxy process each, one simulator), so that every round measures them in the same
+ *       window; medians of the rounds and of the per-round ratios are reported, with each proxy's
+ *       CPU seconds per million relayed frames.
+ *   <li>Saturated throughput: the simulator dispatches as fast as each socket drains (the bare
+ *       relay, the observed proxy and nginx, one after the other).
+ *   <li>Memory per idle connection: N Identified idle clients per variant, the proxy processes'
+ *       used heap (after GC) and resident memory before and after, divided by N. Only the proxies
+ *       are counted; with 2 sockets per relayed connection, N = 10,000 is split over two proxy
+ *       processes (two nginx instances for nginx) when the open-file limit is 20,000.
  * </ol>
+ *
+ * <p>Every proxy under test is pinned with {@code taskset -c} to {@code --proxy-cpus} and runs as
+ * many event loops (nginx: worker processes) as that list has CPUs; each is measured once its JIT
+ * compilers are quiet.
  *
  * <pre>
  * java -cp target/benchmarks.jar io.gatewatch.bench.ProxyLoad --connections 1000 --idle 10000
@@ -92,7 +100,11 @@ public final class ProxyLoad {
     BARE("bare relay"),
     OBSERVED("observed proxy"),
     SCRAPED("observed + /metrics 1/s"),
-    CORRELATED("observed + Redis correlation");
+    CORRELATED("observed + Redis correlation"),
+    /** nginx, as operators run it in front of a WebSocket gateway (only with --nginx). */
+    NGINX("nginx"),
+    /** An experiment (only with --ab): the bare relay with other JVM options, side by side. */
+    BARE_B("bare relay, --ab options");
 
     final String label;
 
@@ -120,7 +132,37 @@ public final class ProxyLoad {
   private List<String> nodeJavaOpts = List.of("-Xms768m", "-Xmx768m");
   private String resultsFile;
 
+  /** The nginx binary; null: no nginx rows. */
+  private Path nginx;
+
+  /** Where each nginx gets its prefix (configuration, logs, temporary files). */
+  private Path workDir = Path.of("target", "bench", "nginx");
+
+  /** CPUs for every proxy under test ({@code taskset -c} list); null: not pinned. */
+  private String proxyCpus;
+
+  /** gatewatch's event loops and nginx's workers; 0: one per CPU of proxyCpus (or machine). */
+  private int eventLoops;
+
+  /**
+   * JVM options of the gatewatch proxies under test instead of {@link #nodeJavaOpts}
+   * (scripts/bench: the Dockerfile's, in a 1 GiB container); null: the node options.
+   */
+  private List<String> proxyJavaOpts;
+
+  /** Saturation and memory: only these variants (null: all); for experiments. */
+  private List<Variant> only;
+
+  /** JVM options of the BARE_B variant; null: no such variant. */
+  private List<String> abJavaOpts;
+
   private static final int SATURATE_WARMUP_S = 5;
+
+  /** After the warm-up, how long to wait at most for the proxies' JIT compilers to settle. */
+  private int jitWaitS = 30;
+
+  /** A JVM whose compiler threads used less than this share of a core over a second is warm. */
+  private static final double JIT_QUIET = 0.05;
 
   private EventLoopGroup clientGroup;
 
@@ -140,8 +182,21 @@ public final class ProxyLoad {
                 + " [--rounds R] [--idle N] [--idle-rounds R] [--dispatch-rate PER_SESSION_PER_S]"
                 + " [--dispatch-bytes N|MIN..MAX] [--saturate-connections K] [--saturate-s D]"
                 + " [--saturate-rounds R] [--client-threads T] [--node-java-opts 'OPTS']"
+                + " [--nginx PATH] [--work-dir DIR] [--proxy-cpus LIST] [--event-loops N]"
+                + " [--proxy-java-opts 'OPTS'] [--only bare,observed,nginx] [--jit-wait-s S]"
                 + " [--results FILE]\n  --connections K: offered-load clients per variant;"
-                + " the four variants run side by side, so 4 x K in all");
+                + " the variants run side by side, so K times their number in all\n"
+                + "  --nginx PATH: add nginx (that binary) as a variant of every part\n"
+                + "  --proxy-cpus LIST: pin every proxy under test to these CPUs (taskset -c)\n"
+                + "  --event-loops N: gatewatch's event loops and nginx's workers (default: one"
+                + " per CPU of --proxy-cpus)\n"
+                + "  --proxy-java-opts 'OPTS': JVM options of the gatewatch proxies (instead of"
+                + " --node-java-opts, which the simulator keeps)\n"
+                + "  --only LIST: saturation and memory measure only these variants\n"
+                + "  --ab 'OPTS': an experiment: a second bare relay with these JVM options added"
+                + " (the last of a repeated option wins), in every part, side by side\n"
+                + "  --jit-wait-s S: after each warm-up, wait up to S seconds (default 30) until"
+                + " the proxies' JIT compilers are quiet");
         System.exit(0);
       }
       if (i + 1 >= args.length) {
@@ -164,12 +219,28 @@ public final class ProxyLoad {
         case "--saturate-rounds" -> saturateRounds = Integer.parseInt(v);
         case "--node-java-opts" -> nodeJavaOpts = List.of(v.trim().split("\\s+"));
         case "--results" -> resultsFile = v;
+        case "--nginx" -> nginx = Path.of(v);
+        case "--work-dir" -> workDir = Path.of(v);
+        case "--proxy-cpus" -> proxyCpus = v;
+        case "--event-loops" -> eventLoops = Integer.parseInt(v);
+        case "--jit-wait-s" -> jitWaitS = Integer.parseInt(v);
+        case "--ab" -> abJavaOpts = List.of(v.trim().split("\\s+"));
+        case "--proxy-java-opts" -> proxyJavaOpts = List.of(v.trim().split("\\s+"));
+        case "--only" ->
+            only =
+                Arrays.stream(v.split(","))
+                    .map(x -> Variant.valueOf(x.trim().toUpperCase(Locale.ROOT)))
+                    .toList();
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
   }
 
   private void run() throws Exception {
+    if (eventLoops <= 0) {
+      eventLoops =
+          proxyCpus != null ? cpuCount(proxyCpus) : Runtime.getRuntime().availableProcessors();
+    }
     clientGroup =
         new MultiThreadIoEventLoopGroup(
             clientThreads,
@@ -178,24 +249,33 @@ public final class ProxyLoad {
     System.out.printf(
         Locale.ROOT,
         "ProxyLoad: %d processors, client fleet max heap %d MiB, fd limit %d,"
-            + " node JVM options: %s%n",
+            + " simulator JVM options: %s, proxy JVM options: %s%s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
         maxFds(),
-        String.join(" ", nodeJavaOpts));
+        String.join(" ", nodeJavaOpts),
+        String.join(" ", proxyJavaOpts != null ? proxyJavaOpts : nodeJavaOpts),
+        abJavaOpts == null ? "" : ", --ab adds " + String.join(" ", abJavaOpts));
+    System.out.printf(
+        Locale.ROOT,
+        "proxies under test: %s, %d event loop(s) each (nginx: %d worker process(es)); nginx: %s%n",
+        proxyCpus == null ? "not pinned" : "pinned to CPUs " + proxyCpus + " (taskset -c)",
+        eventLoops,
+        eventLoops,
+        nginx == null ? "not measured (no --nginx)" : nginx);
 
     List<LoadResult> load = new ArrayList<>();
     if (connections > 0 && rounds > 0) {
       System.out.printf(
           Locale.ROOT,
           "%n== offered load: %d connections, heartbeat every %d ms, %.1f dispatches/s per"
-              + " session (%s bytes) through each of bare / observed / observed + /metrics"
-              + " scraped every second / observed + Redis correlation, side by side on one"
-              + " simulator (measured in the same window), warm-up %d s, measure %d s, %d rounds ==%n",
+              + " session (%s bytes) through each of %s, side by side on one simulator (measured"
+              + " in the same window), warm-up %d s, measure %d s, %d rounds ==%n",
           connections,
           periodMs,
           dispatchRate,
           dispatchSize,
+          String.join(" / ", loadVariants().stream().map(v -> v.label).toList()),
           warmupS,
           durationS,
           rounds);
@@ -219,7 +299,7 @@ public final class ProxyLoad {
           saturateS,
           saturateRounds);
       for (int r = 1; r <= saturateRounds; r++) {
-        for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
+        for (Variant v : proxyVariants()) {
           LoadResult res = saturatedRound(v, r);
           sat.add(res);
           System.out.println("  " + res);
@@ -238,14 +318,14 @@ public final class ProxyLoad {
       int nodes = (count + perNode - 1) / perNode;
       System.out.printf(
           Locale.ROOT,
-          "%n== heap per idle connection: %d connections (fd limit %d per process: %d proxy"
+          "%n== memory per idle connection: %d connections (fd limit %d per process: %d proxy"
               + " process(es) of up to %d sockets pairs each) ==%n",
           count,
           fds,
           nodes,
           perNode);
       for (int r = 1; r <= idleRounds; r++) {
-        for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
+        for (Variant v : proxyVariants()) {
           idleResults.add(idleRound(v, count, nodes));
         }
       }
@@ -266,18 +346,32 @@ public final class ProxyLoad {
 
   // ---- the system under test: child JVMs ----
 
-  /** A {@link BenchNode} in its own JVM. */
-  private final class Node implements AutoCloseable {
+  /**
+   * A {@link BenchNode} in its own JVM. A proxy under test is pinned to the proxies' CPUs and runs
+   * as many event loops as nginx runs workers.
+   */
+  private final class Node implements ProxyProcess {
     final Process process;
     final BufferedReader out;
     final PrintWriter in;
     final int port;
     final int metricsPort;
 
-    Node(String... args) throws IOException {
+    Node(boolean underTest, String... args) throws IOException {
+      this(underTest, List.of(), args);
+    }
+
+    Node(boolean underTest, List<String> extraJavaOpts, String... args) throws IOException {
       List<String> cmd = new ArrayList<>();
+      if (underTest) {
+        cmd.addAll(taskset());
+      }
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(nodeJavaOpts);
+      cmd.addAll(underTest && proxyJavaOpts != null ? proxyJavaOpts : nodeJavaOpts);
+      if (underTest) {
+        cmd.add("-D" + BenchNode.EVENT_LOOPS_PROPERTY + "=" + eventLoops);
+        cmd.addAll(extraJavaOpts);
+      }
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(BenchNode.class.getName());
@@ -305,7 +399,18 @@ public final class ProxyLoad {
       throw new IOException("bench node exited before " + prefix.trim());
     }
 
-    long heap() throws IOException {
+    @Override
+    public int port() {
+      return port;
+    }
+
+    @Override
+    public ProcessHandle handle() {
+      return process.toHandle();
+    }
+
+    @Override
+    public long heap() throws IOException {
       in.println("heap");
       return Long.parseLong(expect("HEAP ").substring(5).trim());
     }
@@ -321,18 +426,97 @@ public final class ProxyLoad {
 
   private Node simNode(double rate, int expected) throws IOException {
     return new Node(
-        "sim", Integer.toString(expected), Double.toString(rate), dispatchSize.toString());
+        false, "sim", Integer.toString(expected), Double.toString(rate), dispatchSize.toString());
   }
 
-  private Node proxyNode(Variant v, Node sim, int expected) throws IOException {
+  private int nginxCount;
+
+  private ProxyProcess proxyNode(Variant v, Node sim, int expected) throws IOException {
+    if (v == Variant.NGINX) {
+      return new NginxNode(
+          nginx,
+          workDir.resolve("nginx-" + ++nginxCount),
+          sim.port,
+          eventLoops,
+          taskset(),
+          maxFds());
+    }
+    if (v == Variant.BARE_B) {
+      return new Node(
+          true, abJavaOpts, "bare", "ws://127.0.0.1:" + sim.port, Integer.toString(expected));
+    }
     if (v == Variant.CORRELATED) {
       return new Node(
-          "correlated", "ws://127.0.0.1:" + sim.port, Integer.toString(expected), redisUrl());
+          true, "correlated", "ws://127.0.0.1:" + sim.port, Integer.toString(expected), redisUrl());
     }
     return new Node(
+        true,
         v == Variant.BARE ? "bare" : "observed",
         "ws://127.0.0.1:" + sim.port,
         Integer.toString(expected));
+  }
+
+  /** Every variant of the offered load (side by side): nginx only when it was given. */
+  private List<Variant> loadVariants() {
+    return Arrays.stream(Variant.values())
+        .filter(v -> v != Variant.NGINX || nginx != null)
+        .filter(v -> v != Variant.BARE_B || abJavaOpts != null)
+        .toList();
+  }
+
+  /** The proxies measured alone (saturation, memory): the bare relay, gatewatch, nginx. */
+  private List<Variant> proxyVariants() {
+    return loadVariants().stream()
+        .filter(v -> v != Variant.SCRAPED && v != Variant.CORRELATED)
+        .filter(v -> only == null || only.contains(v))
+        .toList();
+  }
+
+  /** The command prefix that pins a proxy under test to its CPUs. */
+  private List<String> taskset() {
+    return proxyCpus == null ? List.of() : List.of("taskset", "-c", proxyCpus);
+  }
+
+  /** How many CPUs a {@code taskset -c} list names ("0-3,6" is 5). */
+  static int cpuCount(String list) {
+    int n = 0;
+    for (String part : list.split(",")) {
+      String[] range = part.trim().split("-");
+      n +=
+          range.length == 1
+              ? 1
+              : Integer.parseInt(range[1].trim()) - Integer.parseInt(range[0].trim()) + 1;
+    }
+    return n;
+  }
+
+  /**
+   * Waits, at most {@link #jitWaitS} seconds, until no proxy JVM's compiler threads used more than
+   * {@link #JIT_QUIET} of a core in each of the last two seconds: a JVM is measured in its steady
+   * state, as it runs for days in production, not while C2 still compiles the relay's paths (which
+   * on this 2-core machine took half the proxy's CPU in the first 40 s at saturation). Returns the
+   * seconds waited.
+   */
+  private double awaitJitQuiet(Collection<ProxyProcess> proxies) throws InterruptedException {
+    long t0 = System.nanoTime();
+    Map<ProxyProcess, Double> last = new HashMap<>();
+    proxies.forEach(p -> last.put(p, p.compilerCpuSeconds()));
+    int quiet = 0;
+    while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(jitWaitS)) {
+      Thread.sleep(1000);
+      double busiest = 0;
+      for (ProxyProcess p : proxies) {
+        double now = p.compilerCpuSeconds();
+        busiest = Math.max(busiest, now - last.get(p));
+        last.put(p, now);
+      }
+      // two quiet seconds in a row: C2 pauses between bursts of compilations
+      quiet = busiest <= JIT_QUIET ? quiet + 1 : 0;
+      if (quiet == 2) {
+        break;
+      }
+    }
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   /** The redis-server the correlated proxy shares its state through, started on first use. */
@@ -446,13 +630,14 @@ public final class ProxyLoad {
       double p50Ms,
       double p99Ms,
       double maxMs,
+      double cpuPerMillion,
       String note) {
     @Override
     public String toString() {
       return String.format(
           Locale.ROOT,
           "round %d %-24s ready %5d  %9.0f frames/s  %6.2f MB/s  rtt n=%d p50 %.3f ms p99 %.3f ms"
-              + " max %.1f ms%s",
+              + " max %.1f ms  CPU %.2f s per million relayed frames%s",
           round,
           variant.label,
           ready,
@@ -462,14 +647,29 @@ public final class ProxyLoad {
           p50Ms,
           p99Ms,
           maxMs,
+          cpuPerMillion,
           note);
     }
   }
 
-  record IdleResult(Variant variant, int ready, long before, long after) {
+  /**
+   * The proxy processes' used heap (after full GCs; -1 for nginx) and resident memory, before and
+   * after {@code ready} idle connections opened.
+   */
+  record IdleResult(
+      Variant variant, int ready, long before, long after, long rssBefore, long rssAfter) {
     long perConnection() {
       return ready == 0 ? 0 : (after - before) / ready;
     }
+
+    long rssPerConnection() {
+      return ready == 0 ? 0 : (rssAfter - rssBefore) / ready;
+    }
+  }
+
+  /** CPU seconds of a proxy over a window, per million frames it relayed (both directions). */
+  private static double cpuPerMillion(double cpuSeconds, long relayedFrames) {
+    return relayedFrames <= 0 ? Double.NaN : cpuSeconds / (relayedFrames / 1e6);
   }
 
   /**
@@ -480,54 +680,74 @@ public final class ProxyLoad {
    * alone.
    */
   private List<LoadResult> loadRound(int round) throws Exception {
-    Map<Variant, Node> proxies = new EnumMap<>(Variant.class);
+    Map<Variant, ProxyProcess> proxies = new EnumMap<>(Variant.class);
     Map<Variant, Fleet> fleets = new EnumMap<>(Variant.class);
     Scraper scraper = null;
     Node sim = null;
+    List<Variant> variants = loadVariants();
     try {
-      sim = simNode(dispatchRate, connections * Variant.values().length);
-      for (Variant v : Variant.values()) {
+      sim = simNode(dispatchRate, connections * variants.size());
+      for (Variant v : variants) {
         proxies.put(v, proxyNode(v, sim, connections));
       }
       Map<Variant, Integer> ready = new EnumMap<>(Variant.class);
-      for (Variant v : Variant.values()) {
+      for (Variant v : variants) {
         Fleet fleet = new Fleet(periodMs);
         fleets.put(v, fleet);
         ready.put(
-            v, fleet.open(new int[] {proxies.get(v).port}, connections, "r" + round + v.ordinal()));
+            v,
+            fleet.open(new int[] {proxies.get(v).port()}, connections, "r" + round + v.ordinal()));
       }
-      scraper = new Scraper(proxies.get(Variant.SCRAPED).metricsPort);
+      scraper = new Scraper(((Node) proxies.get(Variant.SCRAPED)).metricsPort);
       Thread.sleep(warmupS * 1000L);
+      double jitWait = awaitJitQuiet(proxies.values());
       int scrapes0 = scraper.scrapes.get();
       Map<Variant, long[]> before = new EnumMap<>(Variant.class);
-      fleets.forEach((v, f) -> before.put(v, new long[] {f.frames.sum(), f.bytes.sum()}));
+      Map<Variant, Double> cpuBefore = new EnumMap<>(Variant.class);
+      Map<Variant, Double> jitBefore = new EnumMap<>(Variant.class);
+      proxies.forEach((v, p) -> jitBefore.put(v, p.compilerCpuSeconds()));
+      fleets.forEach(
+          (v, f) -> before.put(v, new long[] {f.frames.sum(), f.bytes.sum(), f.sent.sum()}));
+      proxies.forEach((v, p) -> cpuBefore.put(v, p.cpuSeconds()));
       long t0 = System.nanoTime();
       fleets.values().forEach(f -> f.recording = true);
       Thread.sleep(durationS * 1000L);
       fleets.values().forEach(f -> f.recording = false);
       long t1 = System.nanoTime();
       Map<Variant, long[]> after = new EnumMap<>(Variant.class);
-      fleets.forEach((v, f) -> after.put(v, new long[] {f.frames.sum(), f.bytes.sum()}));
+      Map<Variant, Double> cpuAfter = new EnumMap<>(Variant.class);
+      proxies.forEach((v, p) -> cpuAfter.put(v, p.cpuSeconds()));
+      Map<Variant, Double> jitAfter = new EnumMap<>(Variant.class);
+      proxies.forEach((v, p) -> jitAfter.put(v, p.compilerCpuSeconds()));
+      fleets.forEach(
+          (v, f) -> after.put(v, new long[] {f.frames.sum(), f.bytes.sum(), f.sent.sum()}));
       double secs = (t1 - t0) / 1e9;
       lastScrapeSeries = scraper.series;
       lastScrapeBytes = scraper.bytes;
       List<LoadResult> out = new ArrayList<>();
-      for (Variant v : Variant.values()) {
+      for (Variant v : variants) {
         Fleet fleet = fleets.get(v);
         long[] rtt = fleet.samples();
         Arrays.sort(rtt);
+        String jit =
+            String.format(
+                Locale.ROOT,
+                "  [JIT quiet after %.0f s more, then %.2f s compiling while measured]",
+                jitWait,
+                jitAfter.get(v) - jitBefore.get(v));
         String note =
             v != Variant.SCRAPED
-                ? ""
-                : String.format(
-                    Locale.ROOT,
-                    "  [%d scrapes while measuring, %d series, %,d bytes, last took %d ms, %d"
-                        + " failed]",
-                    scraper.scrapes.get() - scrapes0,
-                    scraper.series,
-                    scraper.bytes,
-                    scraper.lastMillis,
-                    scraper.failures.get());
+                ? jit
+                : jit
+                    + String.format(
+                        Locale.ROOT,
+                        "  [%d scrapes while measuring, %d series, %,d bytes, last took %d ms, %d"
+                            + " failed]",
+                        scraper.scrapes.get() - scrapes0,
+                        scraper.series,
+                        scraper.bytes,
+                        scraper.lastMillis,
+                        scraper.failures.get());
         out.add(
             new LoadResult(
                 v,
@@ -539,6 +759,9 @@ public final class ProxyLoad {
                 pct(rtt, 0.50) / 1e6,
                 pct(rtt, 0.99) / 1e6,
                 rtt.length == 0 ? Double.NaN : rtt[rtt.length - 1] / 1e6,
+                cpuPerMillion(
+                    cpuAfter.get(v) - cpuBefore.get(v),
+                    after.get(v)[0] - before.get(v)[0] + after.get(v)[2] - before.get(v)[2]),
                 note));
       }
       return out;
@@ -547,7 +770,7 @@ public final class ProxyLoad {
         scraper.close();
       }
       fleets.values().forEach(Fleet::close);
-      for (Node proxy : proxies.values()) {
+      for (ProxyProcess proxy : proxies.values()) {
         proxy.close();
       }
       if (sim != null) {
@@ -566,17 +789,24 @@ public final class ProxyLoad {
   private LoadResult saturatedRound(Variant v, int round) throws Exception {
     Fleet fleet = new Fleet(periodMs);
     try (Node sim = simNode(SimulatorSettings.MAX_DISPATCH_RATE, saturateConnections);
-        Node proxy = proxyNode(v, sim, saturateConnections)) {
+        ProxyProcess proxy = proxyNode(v, sim, saturateConnections)) {
       int ready =
-          fleet.open(new int[] {proxy.port}, saturateConnections, "s" + round + v.ordinal());
+          fleet.open(new int[] {proxy.port()}, saturateConnections, "s" + round + v.ordinal());
       Thread.sleep(SATURATE_WARMUP_S * 1000L);
+      double jitWait = awaitJitQuiet(List.of(proxy));
+      double jit0 = proxy.compilerCpuSeconds();
       long f0 = fleet.frames.sum();
       long by0 = fleet.bytes.sum();
+      long s0 = fleet.sent.sum();
+      double cpu0 = proxy.cpuSeconds();
       long t0 = System.nanoTime();
       Thread.sleep(saturateS * 1000L);
       long t1 = System.nanoTime();
+      double cpu1 = proxy.cpuSeconds();
+      double jit1 = proxy.compilerCpuSeconds();
       long f1 = fleet.frames.sum();
       long by1 = fleet.bytes.sum();
+      long s1 = fleet.sent.sum();
       double secs = (t1 - t0) / 1e9;
       fleet.close();
       return new LoadResult(
@@ -589,55 +819,81 @@ public final class ProxyLoad {
           Double.NaN,
           Double.NaN,
           Double.NaN,
-          "");
+          cpuPerMillion(cpu1 - cpu0, f1 - f0 + s1 - s0),
+          String.format(
+              Locale.ROOT,
+              "  [proxy CPU %.0f%%; JIT quiet after %.0f s more, then %.2f s compiling]",
+              100 * (cpu1 - cpu0) / secs,
+              jitWait,
+              jit1 - jit0));
     } finally {
       fleet.close();
     }
   }
 
-  /** n idle Identified clients over `nodes` proxy processes; heap is read in the proxies only. */
+  /**
+   * n idle Identified clients over `nodes` proxy processes; heap and resident memory are read in
+   * the proxies only (both after the JVM's full GCs, so a JVM's and nginx's readings are taken at
+   * rest).
+   */
   private IdleResult idleRound(Variant v, int n, int nodes) throws Exception {
     Fleet fleet = new Fleet(30_000);
-    List<Node> proxies = new ArrayList<>();
+    List<ProxyProcess> proxies = new ArrayList<>();
     try (Node sim = simNode(0, n)) {
       int[] ports = new int[nodes];
-      long before = 0;
       for (int i = 0; i < nodes; i++) {
-        Node p = proxyNode(v, sim, n / nodes + 1);
+        ProxyProcess p = proxyNode(v, sim, n / nodes + 1);
         proxies.add(p);
-        ports[i] = p.port;
+        ports[i] = p.port();
       }
-      for (Node p : proxies) {
-        before += p.heap();
-      }
+      long[] before = heapAndRss(proxies);
       long t0 = System.nanoTime();
       int ready = fleet.open(ports, n, "i" + v.ordinal());
       long openMs = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(2000);
-      long after = 0;
-      for (Node p : proxies) {
-        after += p.heap();
-      }
-      IdleResult res = new IdleResult(v, ready, before, after);
+      long[] after = heapAndRss(proxies);
+      IdleResult res = new IdleResult(v, ready, before[0], after[0], before[1], after[1]);
+      String heap =
+          before[0] < 0
+              ? "no Java heap"
+              : String.format(
+                  Locale.ROOT,
+                  "proxy heap (sum) %.1f MiB -> %.1f MiB: %d bytes per connection",
+                  before[0] / 1048576.0,
+                  after[0] / 1048576.0,
+                  res.perConnection());
       System.out.printf(
           Locale.ROOT,
-          "  %-14s %d idle connections ready (in %d ms) over %d proxy process(es); proxy heap"
-              + " (sum) %.1f MiB -> %.1f MiB: %d bytes per connection%n",
+          "  %-14s %d idle connections ready (in %d ms) over %d proxy process(es); %s; RSS (sum)"
+              + " %.1f MiB -> %.1f MiB: %d bytes per connection%n",
           v.label,
           ready,
           openMs,
           nodes,
-          before / 1048576.0,
-          after / 1048576.0,
-          res.perConnection());
+          heap,
+          before[1] / 1048576.0,
+          after[1] / 1048576.0,
+          res.rssPerConnection());
       fleet.close();
       return res;
     } finally {
       fleet.close();
-      for (Node p : proxies) {
+      for (ProxyProcess p : proxies) {
         p.close();
       }
     }
+  }
+
+  /** Summed used heap (after GC; -1 without a Java heap) and resident memory of the proxies. */
+  private static long[] heapAndRss(List<ProxyProcess> proxies) throws IOException {
+    long heap = 0;
+    long rss = 0;
+    for (ProxyProcess p : proxies) {
+      long h = p.heap();
+      heap = h < 0 || heap < 0 ? -1 : heap + h;
+      rss += p.rss();
+    }
+    return new long[] {heap, rss};
   }
 
   private static long pct(long[] sorted, double q) {
@@ -654,6 +910,10 @@ public final class ProxyLoad {
     final int period;
     final LongAdder frames = new LongAdder();
     final LongAdder bytes = new LongAdder();
+
+    /** Frames the clients sent (Identify, heartbeats): the proxies relay these too. */
+    final LongAdder sent = new LongAdder();
+
     final List<Channel> channels = new ArrayList<>();
     volatile boolean recording;
     private long[] rtt = new long[1 << 16];
@@ -795,6 +1055,7 @@ public final class ProxyLoad {
       if (!ready) {
         String s = c.toString(StandardCharsets.UTF_8);
         if (s.contains("\"op\":10")) {
+          fleet.sent.increment();
           ctx.writeAndFlush(
               new TextWebSocketFrame(
                   "{\"op\":2,\"d\":{\"token\":\""
@@ -840,6 +1101,7 @@ public final class ProxyLoad {
       }
       pending[tail] = System.nanoTime();
       tail = next;
+      fleet.sent.increment();
       ctx.writeAndFlush(new TextWebSocketFrame("{\"op\":1,\"d\":" + (++beats) + "}"));
     }
 
@@ -914,11 +1176,38 @@ public final class ProxyLoad {
       put(m, "load.dispatch_rate", dispatchRate);
       m.put("load.dispatch_bytes", dispatchSize.toString());
       m.put("load.measure_s", Integer.toString(durationS));
-      for (Variant v : Variant.values()) {
-        String k = v.name().toLowerCase(Locale.ROOT);
+      for (Variant v : loadVariants()) {
+        String k = key(v);
         put(m, "load.fps." + k, median(column(load, v, LoadResult::framesPerSec)));
         put(m, "load.p50." + k, median(column(load, v, LoadResult::p50Ms)));
         put(m, "load.p99." + k, median(column(load, v, LoadResult::p99Ms)));
+        put(m, "load.cpu." + k, median(column(load, v, LoadResult::cpuPerMillion)));
+      }
+      putRatios(
+          m,
+          "load.ratio.cpu",
+          ratios(load, Variant.OBSERVED, Variant.BARE, LoadResult::cpuPerMillion));
+      if (abJavaOpts != null) {
+        putRatios(
+            m,
+            "ab.load.ratio.cpu",
+            ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::cpuPerMillion));
+        putRatios(
+            m, "ab.load.ratio.p50", ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::p50Ms));
+        putRatios(
+            m, "ab.load.ratio.p99", ratios(load, Variant.BARE_B, Variant.BARE, LoadResult::p99Ms));
+      }
+      if (nginx != null) {
+        // gatewatch and the bare relay each against nginx, in the same window
+        for (Variant v : List.of(Variant.OBSERVED, Variant.BARE)) {
+          String k = key(v) + "_nginx";
+          putRatios(
+              m, "load.ratio.fps." + k, ratios(load, v, Variant.NGINX, LoadResult::framesPerSec));
+          putRatios(m, "load.ratio.p50." + k, ratios(load, v, Variant.NGINX, LoadResult::p50Ms));
+          putRatios(m, "load.ratio.p99." + k, ratios(load, v, Variant.NGINX, LoadResult::p99Ms));
+          putRatios(
+              m, "load.ratio.cpu." + k, ratios(load, v, Variant.NGINX, LoadResult::cpuPerMillion));
+        }
       }
       putRatios(
           m,
@@ -953,15 +1242,34 @@ public final class ProxyLoad {
     if (!sat.isEmpty()) {
       m.put("sat.connections", Integer.toString(saturateConnections));
       m.put("sat.rounds", Integer.toString(saturateRounds));
-      for (Variant v : List.of(Variant.BARE, Variant.OBSERVED)) {
-        String k = v.name().toLowerCase(Locale.ROOT);
+      for (Variant v : proxyVariants()) {
+        String k = key(v);
         put(m, "sat.fps." + k, median(column(sat, v, LoadResult::framesPerSec)));
         put(m, "sat.mbps." + k, median(column(sat, v, LoadResult::mbPerSec)));
+        put(m, "sat.cpu." + k, median(column(sat, v, LoadResult::cpuPerMillion)));
       }
       putRatios(
           m,
           "sat.ratio.fps",
           ratios(sat, Variant.OBSERVED, Variant.BARE, LoadResult::framesPerSec));
+      if (abJavaOpts != null) {
+        putRatios(
+            m,
+            "ab.sat.ratio.fps",
+            ratios(sat, Variant.BARE_B, Variant.BARE, LoadResult::framesPerSec));
+        putRatios(
+            m,
+            "ab.sat.ratio.cpu",
+            ratios(sat, Variant.BARE_B, Variant.BARE, LoadResult::cpuPerMillion));
+      }
+      if (nginx != null) {
+        for (Variant v : List.of(Variant.OBSERVED, Variant.BARE)) {
+          putRatios(
+              m,
+              "sat.ratio.fps." + key(v) + "_nginx",
+              ratios(sat, v, Variant.NGINX, LoadResult::framesPerSec));
+        }
+      }
     }
     if (!idleRs.isEmpty()) {
       double hb =
@@ -980,8 +1288,40 @@ public final class ProxyLoad {
       put(m, "idle.bare", hb);
       put(m, "idle.observed", ho);
       put(m, "idle.delta", ho - hb);
+      for (Variant v : proxyVariants()) {
+        IdleResult[] rs = idleRs.stream().filter(r -> r.variant() == v).toArray(IdleResult[]::new);
+        String k = key(v);
+        put(
+            m,
+            "idle.rss." + k,
+            median(Arrays.stream(rs).mapToDouble(r -> r.rssPerConnection()).toArray()));
+        put(
+            m,
+            "idle.rss_before_mib." + k,
+            median(Arrays.stream(rs).mapToDouble(r -> r.rssBefore() / 1048576.0).toArray()));
+        put(
+            m,
+            "idle.rss_after_mib." + k,
+            median(Arrays.stream(rs).mapToDouble(r -> r.rssAfter() / 1048576.0).toArray()));
+      }
+      if (proxyVariants().contains(Variant.NGINX)) {
+        for (Variant v : List.of(Variant.OBSERVED, Variant.BARE)) {
+          if (!proxyVariants().contains(v)) {
+            continue;
+          }
+          put(
+              m,
+              "idle.rss.ratio." + key(v) + "_nginx",
+              Double.parseDouble(m.get("idle.rss." + key(v)))
+                  / Double.parseDouble(m.get("idle.rss.nginx")));
+        }
+      }
     }
     m.forEach((k, v) -> System.out.println("  " + k + " = " + v));
+  }
+
+  private static String key(Variant v) {
+    return v.name().toLowerCase(Locale.ROOT);
   }
 
   private static void row(

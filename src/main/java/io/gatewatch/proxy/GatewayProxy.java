@@ -1,6 +1,5 @@
 package io.gatewatch.proxy;
 
-import io.gatewatch.config.ConfigException;
 import io.gatewatch.metrics.DrainMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -9,11 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -93,6 +88,7 @@ public final class GatewayProxy implements AutoCloseable {
       new EnumMap<>(RelayObserver.UpstreamError.class);
   private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - (1L << 62));
   private final AtomicLong failuresNotLogged = new AtomicLong();
+  private final Transport transport = Transport.best();
   private EventLoopGroup group;
   private Channel server;
   private SslContext upstreamSsl;
@@ -144,23 +140,29 @@ public final class GatewayProxy implements AutoCloseable {
     }
     upstreamSsl = settings.upstreamTls() ? ProxyTls.upstream(settings.upstreamCa()) : null;
     listenerSsl = settings.listenerTls() != null ? ProxyTls.listener(settings.listenerTls()) : null;
+    // one event loop per processor: more threads than cores only add context switches (Netty's
+    // default is twice the processors; docs/performance.md has the figures)
+    int threads =
+        settings.eventLoopThreads() > 0
+            ? settings.eventLoopThreads()
+            : Runtime.getRuntime().availableProcessors();
     group =
         new MultiThreadIoEventLoopGroup(
-            settings.eventLoopThreads(),
+            threads,
             new DefaultThreadFactory("gatewatch-proxy", true),
-            NioIoHandler.newFactory());
+            transport.ioHandler().get());
     // asynchronous DNS (hosts file first, then resolv.conf), cached per proxy: a slow name server
     // delays that socket's connect, never the other sockets of its event loop
     resolver =
         new DnsAddressResolverGroup(
             new DnsNameResolverBuilder()
-                .datagramChannelType(NioDatagramChannel.class)
-                .socketChannelType(NioSocketChannel.class));
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(transport.socketChannel()));
     SslContext tls = listenerSsl;
     ServerBootstrap b =
         new ServerBootstrap()
             .group(group)
-            .channel(NioServerSocketChannel.class)
+            .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
@@ -192,16 +194,19 @@ public final class GatewayProxy implements AutoCloseable {
               + ":"
               + settings.listen().getPort()
               + ": "
-              + ConfigException.describe(e),
+              + Transport.describe(e),
           e);
     }
     LOG.info(
-        "proxy listening on {}{} for {} (max {} connections, max frame {} bytes)",
+        "proxy listening on {}{} for {} (max {} connections, max frame {} bytes, {} event loops,"
+            + " {} transport)",
         address(),
         tls != null ? " (TLS)" : "",
         settings.upstream(),
         settings.maxConnections(),
-        settings.maxFrameBytes());
+        settings.maxFrameBytes(),
+        threads,
+        transport.name());
     return this;
   }
 
@@ -385,6 +390,10 @@ public final class GatewayProxy implements AutoCloseable {
 
   FailOpenObserver observer() {
     return observer;
+  }
+
+  Transport transport() {
+    return transport;
   }
 
   SslContext upstreamSsl() {

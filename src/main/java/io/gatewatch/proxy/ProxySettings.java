@@ -31,7 +31,8 @@ import java.util.Locale;
  *     JDK's default trust store
  * @param listenerTls certificate chain and private key (PEM, PKCS#8) to serve TLS to clients; null:
  *     plain TCP
- * @param eventLoopThreads I/O threads; 0: Netty's default (twice the processors)
+ * @param eventLoopThreads I/O threads; 0: one per processor the JVM sees (as nginx's {@code
+ *     worker_processes auto}; docs/performance.md)
  */
 public record ProxySettings(
     InetSocketAddress listen,

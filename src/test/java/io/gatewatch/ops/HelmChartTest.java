@@ -219,6 +219,23 @@ class HelmChartTest {
   }
 
   @Test
+  void podsRunWithTheImagesJvmSettings() throws IOException {
+    // docs/performance.md: the JVM settings the benchmarks chose, the same in the image and the pod
+    String image =
+        Files.readString(Path.of("Dockerfile"))
+            .lines()
+            .filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS="))
+            .map(l -> l.substring("ENV JAVA_TOOL_OPTIONS=".length()).replace("\"", ""))
+            .findFirst()
+            .orElseThrow();
+    assertThat(image).isEqualTo("-XX:+UseSerialGC -XX:MaxRAMPercentage=60");
+    for (Map<String, Object> d : objects("proxy", "Deployment")) {
+      Map<String, Object> c = map(list(path(d, "spec", "template", "spec", "containers")).get(0));
+      assertThat(list(c.get("env"))).contains(Map.of("name", "JAVA_TOOL_OPTIONS", "value", image));
+    }
+  }
+
+  @Test
   void everyAlertHasItsConfiguredRunbook() throws IOException {
     Map<String, Object> rule = objects("all", "PrometheusRule").get(0);
     Map<String, Object> source =
