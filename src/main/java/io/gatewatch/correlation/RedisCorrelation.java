@@ -10,14 +10,12 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -25,12 +23,8 @@ import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -265,7 +259,12 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
     return ttlMillis;
   }
 
-  /** Runs a script; fails at once when there is no connection. */
+  /**
+   * Runs a script; fails at once when there is no connection. Each call carries its script (EVAL,
+   * which Redis caches by its text), never EVALSHA with a fallback: after Redis restarts empty, a
+   * call re-sent with its script would run after later calls that found theirs (a claim after the
+   * socket end that follows it), and one agent's calls must run in the order they are made.
+   */
   <T> CompletionStage<T> run(String script, ScriptOutputType type, String... args) {
     StatefulRedisConnection<String, String> c = connection.get();
     if (c == null || closed) {
@@ -273,40 +272,49 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
       f.completeExceptionally(new RedisConnectionException("not connected"));
       return counted(f);
     }
-    RedisAsyncCommands<String, String> redis = c.async();
-    CompletableFuture<T> first =
-        redis.<T>evalsha(sha1(script), type, new String[0], args).toCompletableFuture();
-    CompletionStage<T> answer =
-        first
-            .handle(
-                (value, error) -> {
-                  if (error != null && cause(error) instanceof RedisNoScriptException) {
-                    return redis.<T>eval(script, type, new String[0], args).toCompletableFuture();
-                  }
-                  return error != null
-                      ? CompletableFuture.<T>failedFuture(error)
-                      : CompletableFuture.completedFuture(value);
-                })
-            .thenCompose(f -> f);
-    return counted(answer.toCompletableFuture());
+    return counted(c.async().<T>eval(script, type, new String[0], args).toCompletableFuture());
   }
 
+  /**
+   * Counts a call in flight until its answer has been handled: the stage returned completes from
+   * inside the answer's callback, which runs the caller's dependent stages (the tracker recording
+   * an episode) before the count goes down. A stop that waits for no call in flight thus also waits
+   * for what the answers record.
+   */
   private <T> CompletionStage<T> counted(CompletableFuture<T> f) {
     inFlight.incrementAndGet();
-    return f.whenComplete(
+    CompletableFuture<T> handled = new CompletableFuture<>();
+    f.whenComplete(
         (v, error) -> {
-          inFlight.decrementAndGet();
-          if (error != null) {
-            Throwable c = cause(error);
-            failed(
-                c instanceof RedisCommandTimeoutException
-                    ? Reason.TIMEOUT
-                    : c instanceof RedisCommandExecutionException
-                        ? Reason.ERROR // the server answered with an error
-                        : Reason.UNAVAILABLE, // not connected, refused, dropped
-                c);
+          try {
+            countFailure(error);
+          } finally {
+            try {
+              if (error != null) {
+                handled.completeExceptionally(error);
+              } else {
+                handled.complete(v);
+              }
+            } finally {
+              inFlight.decrementAndGet();
+            }
           }
         });
+    return handled;
+  }
+
+  private void countFailure(Throwable error) {
+    if (error == null) {
+      return;
+    }
+    Throwable c = cause(error);
+    failed(
+        c instanceof RedisCommandTimeoutException
+            ? Reason.TIMEOUT
+            : c instanceof RedisCommandExecutionException
+                ? Reason.ERROR // the server answered with an error
+                : Reason.UNAVAILABLE, // not connected, refused, dropped
+        c);
   }
 
   void clockSkew() {
@@ -349,25 +357,7 @@ public final class RedisCorrelation implements SessionDirectory.Factory, AutoClo
     return e;
   }
 
-  private static final java.util.Map<String, String> SHAS =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private static String sha1(String script) {
-    return SHAS.computeIfAbsent(
-        script,
-        s -> {
-          try {
-            return HexFormat.of()
-                .formatHex(
-                    MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)))
-                .toLowerCase(Locale.ROOT);
-          } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is required of every Java platform", e);
-          }
-        });
-  }
-
-  /** Calls sent and not answered yet. */
+  /** Calls sent whose answers have not been handled yet. */
   public long callsInFlight() {
     return inFlight.get();
   }

@@ -92,7 +92,7 @@ final class RedisDirectory implements SessionDirectory {
             Long.toString(redis.ttlMillis()))
         .thenApply(
             v ->
-                v == null || v.isEmpty()
+                v == null || v.isEmpty() || v.get(0) == null // the script's false: none open
                     ? null
                     : new Episode(
                         time(v.get(0)),

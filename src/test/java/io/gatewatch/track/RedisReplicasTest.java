@@ -16,6 +16,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,31 @@ class RedisReplicasTest {
     connections.add(c);
     assertThat(c.awaitConnected(Duration.ofSeconds(10))).isTrue();
     return c.forTap("replay", "test");
+  }
+
+  @Test
+  void aClaimWithNoEpisodeOpenAnswersNoneAndTheCallCountsUntilItsAnswerIsHandled()
+      throws Exception {
+    SessionDirectory d = replica();
+    SessionDirectory.Key key = new SessionDirectory.Key("s1", 7);
+    long[] inFlightWhileHandled = {-1};
+    SessionDirectory.Episode none =
+        d.claim(key, key, 1_000)
+            .whenComplete(
+                (e, error) -> inFlightWhileHandled[0] = connections.get(0).callsInFlight())
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    assertThat(none).isNull();
+    assertThat(inFlightWhileHandled[0]).isEqualTo(1);
+    assertThat(connections.get(0).callsInFlight()).isZero();
+
+    assertThat(d.ended(new SessionDirectory.SocketEnd(key, 2_000, 4000, true, true, -1)))
+        .succeedsWithin(Duration.ofSeconds(10))
+        .isEqualTo(true);
+    assertThat(d.claim(key, key, 3_000))
+        .succeedsWithin(Duration.ofSeconds(10))
+        .isEqualTo(new SessionDirectory.Episode(2_000, 4000, 0, null, true));
+    assertThat(d.claim(key, key, 4_000)).succeedsWithin(Duration.ofSeconds(10)).isNull();
   }
 
   @Test
