@@ -9,19 +9,18 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
 import io.opentelemetry.sdk.metrics.data.HistogramData;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.data.SummaryData;
 import io.opentelemetry.sdk.metrics.data.SummaryPointData;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableHistogramPointData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryPointData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -44,7 +43,8 @@ import java.util.function.LongSupplier;
  * /metrics} serves at collection time: nothing is counted twice, so OTLP and Prometheus agree at
  * the same moment. Counters become cumulative monotonic sums, gauges gauges, histograms cumulative
  * explicit-bucket histograms with the same bounds (and their exemplars); names and units follow
- * {@link OtelNames}. Micrometer's {@code _max} gauges are left out, as on {@code /metrics}.
+ * {@link OtelNames}. Micrometer's {@code _max} gauges are left out, as on {@code /metrics}. Built
+ * from the SDK's public data interfaces only (its {@code internal} classes change without notice).
  */
 final class RegistryMetricProducer implements MetricProducer {
   private static final InstrumentationScopeInfo SCOPE =
@@ -84,12 +84,11 @@ final class RegistryMetricProducer implements MetricProducer {
                   e == null ? List.of() : List.of(e)));
         }
         out.add(
-            ImmutableMetricData.createDoubleSum(
+            new Metric(
                 resource,
-                SCOPE,
-                n.name(),
+                n,
                 help,
-                n.unit(),
+                MetricDataType.DOUBLE_SUM,
                 SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points)));
       } else if (s instanceof GaugeSnapshot g) {
         List<DoublePointData> points = new ArrayList<>();
@@ -101,12 +100,11 @@ final class RegistryMetricProducer implements MetricProducer {
           }
         }
         out.add(
-            ImmutableMetricData.createDoubleGauge(
+            new Metric(
                 resource,
-                SCOPE,
-                n.name(),
+                n,
                 help,
-                n.unit(),
+                MetricDataType.DOUBLE_GAUGE,
                 GaugeData.createDoubleGaugeData(points)));
       } else if (s instanceof InfoSnapshot info) {
         List<DoublePointData> points = new ArrayList<>();
@@ -116,12 +114,11 @@ final class RegistryMetricProducer implements MetricProducer {
                   startEpochNanos, now, attributes(p.getLabels()), 1, List.of()));
         }
         out.add(
-            ImmutableMetricData.createDoubleGauge(
+            new Metric(
                 resource,
-                SCOPE,
-                n.name(),
+                n,
                 help,
-                n.unit(),
+                MetricDataType.DOUBLE_GAUGE,
                 GaugeData.createDoubleGaugeData(points)));
       } else if (s instanceof HistogramSnapshot h) {
         List<HistogramPointData> points = new ArrayList<>();
@@ -131,18 +128,17 @@ final class RegistryMetricProducer implements MetricProducer {
           }
         }
         out.add(
-            ImmutableMetricData.createDoubleHistogram(
+            new Metric(
                 resource,
-                SCOPE,
-                n.name(),
+                n,
                 help,
-                n.unit(),
+                MetricDataType.HISTOGRAM,
                 HistogramData.create(AggregationTemporality.CUMULATIVE, points)));
       } else if (s instanceof SummarySnapshot sum) {
         List<SummaryPointData> points = new ArrayList<>();
         for (SummarySnapshot.SummaryDataPointSnapshot p : sum.getDataPoints()) {
           points.add(
-              ImmutableSummaryPointData.create(
+              SummaryPointData.create(
                   startEpochNanos,
                   now,
                   attributes(p.getLabels()),
@@ -150,9 +146,7 @@ final class RegistryMetricProducer implements MetricProducer {
                   p.hasSum() ? p.getSum() : 0,
                   List.of()));
         }
-        out.add(
-            ImmutableMetricData.createDoubleSummary(
-                resource, SCOPE, n.name(), help, n.unit(), ImmutableSummaryData.create(points)));
+        out.add(new Metric(resource, n, help, MetricDataType.SUMMARY, SummaryData.create(points)));
       }
     }
     return out;
@@ -183,18 +177,14 @@ final class RegistryMetricProducer implements MetricProducer {
         }
       }
     }
-    return ImmutableHistogramPointData.create(
+    return new HistogramPoint(
         startEpochNanos,
         now,
         attributes(p.getLabels()),
         p.hasSum() ? p.getSum() : 0,
-        false,
-        0,
-        false,
-        0,
-        bounds,
-        counts,
-        exemplars);
+        List.copyOf(bounds),
+        List.copyOf(counts),
+        List.copyOf(exemplars));
   }
 
   private static Attributes attributes(Labels labels) {
@@ -217,5 +207,123 @@ final class RegistryMetricProducer implements MetricProducer {
         e.hasTimestamp() ? e.getTimestampMillis() * 1_000_000L : 0,
         SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault()),
         e.getValue());
+  }
+
+  /** One metric of the export, in the SDK's public {@link MetricData} shape. */
+  private record Metric(
+      Resource resource, OtelNames.Name name, String help, MetricDataType type, Data<?> data)
+      implements MetricData {
+    @Override
+    public Resource getResource() {
+      return resource;
+    }
+
+    @Override
+    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+      return SCOPE;
+    }
+
+    @Override
+    public String getName() {
+      return name.name();
+    }
+
+    @Override
+    public String getDescription() {
+      return help;
+    }
+
+    @Override
+    public String getUnit() {
+      return name.unit();
+    }
+
+    @Override
+    public MetricDataType getType() {
+      return type;
+    }
+
+    @Override
+    public Data<?> getData() {
+      return data;
+    }
+  }
+
+  /**
+   * A cumulative explicit-bucket point with exemplars (the SDK's public factory takes none); no min
+   * or max, which a cumulative Prometheus histogram does not keep.
+   */
+  private record HistogramPoint(
+      long start,
+      long at,
+      Attributes attributes,
+      double sum,
+      List<Double> bounds,
+      List<Long> counts,
+      List<DoubleExemplarData> exemplars)
+      implements HistogramPointData {
+    @Override
+    public long getStartEpochNanos() {
+      return start;
+    }
+
+    @Override
+    public long getEpochNanos() {
+      return at;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return attributes;
+    }
+
+    @Override
+    public double getSum() {
+      return sum;
+    }
+
+    @Override
+    public long getCount() {
+      long count = 0;
+      for (long c : counts) {
+        count += c;
+      }
+      return count;
+    }
+
+    @Override
+    public boolean hasMin() {
+      return false;
+    }
+
+    @Override
+    public double getMin() {
+      return 0;
+    }
+
+    @Override
+    public boolean hasMax() {
+      return false;
+    }
+
+    @Override
+    public double getMax() {
+      return 0;
+    }
+
+    @Override
+    public List<Double> getBoundaries() {
+      return bounds;
+    }
+
+    @Override
+    public List<Long> getCounts() {
+      return counts;
+    }
+
+    @Override
+    public List<DoubleExemplarData> getExemplars() {
+      return exemplars;
+    }
   }
 }
