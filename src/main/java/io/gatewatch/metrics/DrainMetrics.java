@@ -1,7 +1,6 @@
 package io.gatewatch.metrics;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.IntSupplier;
@@ -44,14 +43,9 @@ public final class DrainMetrics implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     for (Notice n : Notice.values()) {
       asked[n.ordinal()] =
-          Counter.builder("gatewatch.drained")
-              .description("Relayed sockets a drain asked to reconnect")
-              .tag("notice", n.label())
-              .register(registry);
+          Metric.DRAINED.counter().tag(Metric.Label.NOTICE.key(), n.label()).register(registry);
     }
-    Gauge.builder("gatewatch.drain.remaining", remaining, IntSupplier::getAsInt)
-        .description("Relayed sockets the running drain has not asked to reconnect yet")
-        .register(registry);
+    Metric.DRAIN_REMAINING.gauge(remaining, IntSupplier::getAsInt).register(registry);
   }
 
   /** One socket was asked to reconnect. */
