@@ -71,6 +71,8 @@ final class RegistryMetricProducer implements MetricProducer {
       }
       OtelNames.Name n = OtelNames.of(s);
       String help = s.getMetadata().getHelp() == null ? "" : s.getMetadata().getHelp();
+      MetricDataType type;
+      Data<?> data;
       if (s instanceof CounterSnapshot c) {
         List<DoublePointData> points = new ArrayList<>();
         for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
@@ -83,13 +85,8 @@ final class RegistryMetricProducer implements MetricProducer {
                   p.getValue(),
                   e == null ? List.of() : List.of(e)));
         }
-        out.add(
-            new Metric(
-                resource,
-                n,
-                help,
-                MetricDataType.DOUBLE_SUM,
-                SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points)));
+        type = MetricDataType.DOUBLE_SUM;
+        data = SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points);
       } else if (s instanceof GaugeSnapshot g) {
         List<DoublePointData> points = new ArrayList<>();
         for (GaugeSnapshot.GaugeDataPointSnapshot p : g.getDataPoints()) {
@@ -99,13 +96,8 @@ final class RegistryMetricProducer implements MetricProducer {
                     startEpochNanos, now, attributes(p.getLabels()), p.getValue(), List.of()));
           }
         }
-        out.add(
-            new Metric(
-                resource,
-                n,
-                help,
-                MetricDataType.DOUBLE_GAUGE,
-                GaugeData.createDoubleGaugeData(points)));
+        type = MetricDataType.DOUBLE_GAUGE;
+        data = GaugeData.createDoubleGaugeData(points);
       } else if (s instanceof InfoSnapshot info) {
         List<DoublePointData> points = new ArrayList<>();
         for (InfoSnapshot.InfoDataPointSnapshot p : info.getDataPoints()) {
@@ -113,13 +105,8 @@ final class RegistryMetricProducer implements MetricProducer {
               DoublePointData.create(
                   startEpochNanos, now, attributes(p.getLabels()), 1, List.of()));
         }
-        out.add(
-            new Metric(
-                resource,
-                n,
-                help,
-                MetricDataType.DOUBLE_GAUGE,
-                GaugeData.createDoubleGaugeData(points)));
+        type = MetricDataType.DOUBLE_GAUGE;
+        data = GaugeData.createDoubleGaugeData(points);
       } else if (s instanceof HistogramSnapshot h) {
         List<HistogramPointData> points = new ArrayList<>();
         for (HistogramSnapshot.HistogramDataPointSnapshot p : h.getDataPoints()) {
@@ -127,13 +114,8 @@ final class RegistryMetricProducer implements MetricProducer {
             points.add(histogramPoint(p, now));
           }
         }
-        out.add(
-            new Metric(
-                resource,
-                n,
-                help,
-                MetricDataType.HISTOGRAM,
-                HistogramData.create(AggregationTemporality.CUMULATIVE, points)));
+        type = MetricDataType.HISTOGRAM;
+        data = HistogramData.create(AggregationTemporality.CUMULATIVE, points);
       } else if (s instanceof SummarySnapshot sum) {
         List<SummaryPointData> points = new ArrayList<>();
         for (SummarySnapshot.SummaryDataPointSnapshot p : sum.getDataPoints()) {
@@ -146,8 +128,12 @@ final class RegistryMetricProducer implements MetricProducer {
                   p.hasSum() ? p.getSum() : 0,
                   List.of()));
         }
-        out.add(new Metric(resource, n, help, MetricDataType.SUMMARY, SummaryData.create(points)));
+        type = MetricDataType.SUMMARY;
+        data = SummaryData.create(points);
+      } else {
+        continue;
       }
+      out.add(new Metric(resource, SCOPE, n.name(), help, n.unit(), type, data));
     }
     return out;
   }
@@ -177,11 +163,20 @@ final class RegistryMetricProducer implements MetricProducer {
         }
       }
     }
+    long count = 0;
+    for (long c : counts) {
+      count += c;
+    }
     return new HistogramPoint(
         startEpochNanos,
         now,
         attributes(p.getLabels()),
         p.hasSum() ? p.getSum() : 0,
+        count,
+        false,
+        0,
+        false,
+        0,
         List.copyOf(bounds),
         List.copyOf(counts),
         List.copyOf(exemplars));
@@ -209,121 +204,36 @@ final class RegistryMetricProducer implements MetricProducer {
         e.getValue());
   }
 
+  // The records' components are named after the interfaces' getters: their accessors implement
+  // them.
+
   /** One metric of the export, in the SDK's public {@link MetricData} shape. */
   private record Metric(
-      Resource resource, OtelNames.Name name, String help, MetricDataType type, Data<?> data)
-      implements MetricData {
-    @Override
-    public Resource getResource() {
-      return resource;
-    }
-
-    @Override
-    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
-      return SCOPE;
-    }
-
-    @Override
-    public String getName() {
-      return name.name();
-    }
-
-    @Override
-    public String getDescription() {
-      return help;
-    }
-
-    @Override
-    public String getUnit() {
-      return name.unit();
-    }
-
-    @Override
-    public MetricDataType getType() {
-      return type;
-    }
-
-    @Override
-    public Data<?> getData() {
-      return data;
-    }
-  }
+      Resource getResource,
+      InstrumentationScopeInfo getInstrumentationScopeInfo,
+      String getName,
+      String getDescription,
+      String getUnit,
+      MetricDataType getType,
+      Data<?> getData)
+      implements MetricData {}
 
   /**
    * A cumulative explicit-bucket point with exemplars (the SDK's public factory takes none); no min
    * or max, which a cumulative Prometheus histogram does not keep.
    */
   private record HistogramPoint(
-      long start,
-      long at,
-      Attributes attributes,
-      double sum,
-      List<Double> bounds,
-      List<Long> counts,
-      List<DoubleExemplarData> exemplars)
-      implements HistogramPointData {
-    @Override
-    public long getStartEpochNanos() {
-      return start;
-    }
-
-    @Override
-    public long getEpochNanos() {
-      return at;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return attributes;
-    }
-
-    @Override
-    public double getSum() {
-      return sum;
-    }
-
-    @Override
-    public long getCount() {
-      long count = 0;
-      for (long c : counts) {
-        count += c;
-      }
-      return count;
-    }
-
-    @Override
-    public boolean hasMin() {
-      return false;
-    }
-
-    @Override
-    public double getMin() {
-      return 0;
-    }
-
-    @Override
-    public boolean hasMax() {
-      return false;
-    }
-
-    @Override
-    public double getMax() {
-      return 0;
-    }
-
-    @Override
-    public List<Double> getBoundaries() {
-      return bounds;
-    }
-
-    @Override
-    public List<Long> getCounts() {
-      return counts;
-    }
-
-    @Override
-    public List<DoubleExemplarData> getExemplars() {
-      return exemplars;
-    }
-  }
+      long getStartEpochNanos,
+      long getEpochNanos,
+      Attributes getAttributes,
+      double getSum,
+      long getCount,
+      boolean hasMin,
+      double getMin,
+      boolean hasMax,
+      double getMax,
+      List<Double> getBoundaries,
+      List<Long> getCounts,
+      List<DoubleExemplarData> getExemplars)
+      implements HistogramPointData {}
 }

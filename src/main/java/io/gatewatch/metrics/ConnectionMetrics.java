@@ -40,7 +40,6 @@ final class ConnectionMetrics extends TapBinder {
     keep(Metric.SESSIONS_ACTIVE.gauge(this, m -> m.gauge(false)).tags(common).register(registry));
 
     frames = new Counter[Direction.values().length][ops.size()];
-    frameSizes = new DistributionSummary[Direction.values().length];
     for (Direction from : Direction.values()) {
       for (int i = 0; i < ops.size(); i++) {
         frames[from.ordinal()][i] =
@@ -52,14 +51,8 @@ final class ConnectionMetrics extends TapBinder {
                         Metric.Label.FROM.key(), from.label(), Metric.Label.OP.key(), ops.label(i))
                     .register(registry));
       }
-      frameSizes[from.ordinal()] =
-          keep(
-              Metric.FRAME_SIZE
-                  .summary()
-                  .tags(common)
-                  .tags(Metric.Label.FROM.key(), from.label())
-                  .register(registry));
     }
+    frameSizes = keep(Metric.FRAME_SIZE.summaries(registry, common, Metric.Label.FROM));
   }
 
   private double gauge(boolean connections) {

@@ -2,6 +2,7 @@ package io.gatewatch.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.IntSupplier;
 
@@ -30,7 +31,7 @@ public final class DrainMetrics implements MeterBinder {
   }
 
   private final IntSupplier remaining;
-  private final Counter[] asked = new Counter[Notice.values().length];
+  private volatile Counter[] asked;
 
   /**
    * @param remaining relayed sockets a running drain has not asked yet (0 when none runs)
@@ -41,18 +42,15 @@ public final class DrainMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    for (Notice n : Notice.values()) {
-      asked[n.ordinal()] =
-          Metric.DRAINED.counter().tag(Metric.Label.NOTICE.key(), n.label()).register(registry);
-    }
+    asked = Metric.DRAINED.counters(registry, Tags.empty(), Metric.Label.NOTICE);
     Metric.DRAIN_REMAINING.gauge(remaining, IntSupplier::getAsInt).register(registry);
   }
 
   /** One socket was asked to reconnect. */
   public void asked(Notice notice) {
-    Counter c = asked[notice.ordinal()];
-    if (c != null) {
-      c.increment();
+    Counter[] counters = asked;
+    if (counters != null) {
+      counters[notice.ordinal()].increment();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.gatewatch.metrics;
 
+import io.gatewatch.metrics.Metric.Label;
 import io.gatewatch.track.RttKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,16 +21,7 @@ final class HeartbeatMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    rtt = new Timer[RttKind.values().length];
-    for (RttKind kind : RttKind.values()) {
-      rtt[kind.ordinal()] =
-          keep(
-              Metric.HEARTBEAT_RTT
-                  .timer()
-                  .tags(common)
-                  .tags(Metric.Label.KIND.key(), kind.label())
-                  .register(registry));
-    }
+    rtt = keep(Metric.HEARTBEAT_RTT.timers(registry, common, Label.KIND));
     missed = keep(Metric.HEARTBEAT_MISSED.counter().tags(common).register(registry));
   }
 

@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -451,6 +453,28 @@ public enum Metric {
         .description(help)
         .baseUnit(baseUnit())
         .serviceLevelObjectives(buckets);
+  }
+
+  // One meter per fixed value of a label, in the order of its values: the ordinals of the enum
+  // they come from, so a recorder finds its meter by ordinal.
+
+  public Counter[] counters(MeterRegistry registry, Tags tags, Label by) {
+    return perValue(by, v -> counter().tags(tags).tag(by.key(), v).register(registry))
+        .toArray(Counter[]::new);
+  }
+
+  public Timer[] timers(MeterRegistry registry, Tags tags, Label by) {
+    return perValue(by, v -> timer().tags(tags).tag(by.key(), v).register(registry))
+        .toArray(Timer[]::new);
+  }
+
+  public DistributionSummary[] summaries(MeterRegistry registry, Tags tags, Label by) {
+    return perValue(by, v -> summary().tags(tags).tag(by.key(), v).register(registry))
+        .toArray(DistributionSummary[]::new);
+  }
+
+  private static <M> List<M> perValue(Label by, Function<String, M> register) {
+    return by.fixedValues().stream().map(register).toList();
   }
 
   /** Micrometer's unit, which becomes the Prometheus suffix; counted things have none. */

@@ -1,5 +1,6 @@
 package io.gatewatch.metrics;
 
+import io.gatewatch.metrics.Metric.Label;
 import io.gatewatch.track.PolicyRule;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,16 +15,7 @@ final class PolicyMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    violations = new Counter[PolicyRule.values().length];
-    for (PolicyRule rule : PolicyRule.values()) {
-      violations[rule.ordinal()] =
-          keep(
-              Metric.POLICY_VIOLATIONS
-                  .counter()
-                  .tags(common)
-                  .tags(Metric.Label.RULE.key(), rule.label())
-                  .register(registry));
-    }
+    violations = keep(Metric.POLICY_VIOLATIONS.counters(registry, common, Label.RULE));
   }
 
   void violation(PolicyRule rule) {

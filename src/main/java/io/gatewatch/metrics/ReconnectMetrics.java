@@ -1,5 +1,6 @@
 package io.gatewatch.metrics;
 
+import io.gatewatch.metrics.Metric.Label;
 import io.gatewatch.track.ReconnectEpisode;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.Via;
@@ -28,35 +29,10 @@ final class ReconnectMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    resumes = new Counter[ResumeOutcome.values().length];
-    for (ResumeOutcome outcome : ResumeOutcome.values()) {
-      resumes[outcome.ordinal()] =
-          keep(
-              Metric.RESUME
-                  .counter()
-                  .tags(common)
-                  .tags(Metric.Label.OUTCOME.key(), outcome.label())
-                  .register(registry));
-    }
+    resumes = keep(Metric.RESUME.counters(registry, common, Label.OUTCOME));
     started = keep(Metric.RECONNECT_STARTED.counter().tags(common).register(registry));
-    readies = new Counter[Via.values().length];
-    episodes = new Timer[Via.values().length];
-    for (Via via : Via.values()) {
-      readies[via.ordinal()] =
-          keep(
-              Metric.READY
-                  .counter()
-                  .tags(common)
-                  .tags(Metric.Label.VIA.key(), via.label())
-                  .register(registry));
-      episodes[via.ordinal()] =
-          keep(
-              Metric.RECONNECT_DURATION
-                  .timer()
-                  .tags(common)
-                  .tags(Metric.Label.VIA.key(), via.label())
-                  .register(registry));
-    }
+    readies = keep(Metric.READY.counters(registry, common, Label.VIA));
+    episodes = keep(Metric.RECONNECT_DURATION.timers(registry, common, Label.VIA));
     invalidSessions = keep(Metric.INVALID_SESSION.counter().tags(common).register(registry));
     requests = keep(Metric.RECONNECT_REQUESTS.counter().tags(common).register(registry));
   }

@@ -1,9 +1,11 @@
 package io.gatewatch.metrics;
 
+import io.gatewatch.metrics.Metric.Label;
 import io.gatewatch.track.EvictionReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,32 +29,13 @@ final class SharedCounters implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    decodeErrors =
-        share(
-            Metric.DECODE_ERRORS
-                .counter()
-                .tag(Metric.Label.SOURCE.key(), source.label())
-                .register(registry));
-    unobserved =
-        share(
-            Metric.FRAMES_UNOBSERVED
-                .counter()
-                .tag(Metric.Label.SOURCE.key(), source.label())
-                .register(registry));
-    evictions = new Counter[EvictionReason.values().length];
-    for (EvictionReason reason : EvictionReason.values()) {
-      evictions[reason.ordinal()] =
-          share(
-              Metric.EVICTIONS
-                  .counter()
-                  .tag(Metric.Label.EVICTION_REASON.key(), reason.label())
-                  .register(registry));
-    }
-  }
-
-  private Counter share(Counter counter) {
-    meters.add(counter);
-    return counter;
+    Tags bySource = Tags.of(Label.SOURCE.key(), source.label());
+    decodeErrors = Metric.DECODE_ERRORS.counter().tags(bySource).register(registry);
+    unobserved = Metric.FRAMES_UNOBSERVED.counter().tags(bySource).register(registry);
+    evictions = Metric.EVICTIONS.counters(registry, Tags.empty(), Label.EVICTION_REASON);
+    meters.add(decodeErrors);
+    meters.add(unobserved);
+    meters.addAll(List.of(evictions));
   }
 
   void decodeError() {
@@ -74,7 +57,7 @@ final class SharedCounters implements MeterBinder {
    */
   void removeUnused(MeterRegistry registry) {
     String opened = Metric.CONNECTIONS_OPENED.meterName();
-    String sourceKey = Metric.Label.SOURCE.key();
+    String sourceKey = Label.SOURCE.key();
     for (Meter m : meters) {
       String bySource = m.getId().getTag(sourceKey);
       boolean stillUsed =

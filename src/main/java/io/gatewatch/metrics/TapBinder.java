@@ -20,10 +20,16 @@ abstract class TapBinder implements MeterBinder {
         Tags.of(Metric.Label.SOURCE.key(), source.label(), Metric.Label.GATEWAY.key(), gateway);
   }
 
-  /** Registers nothing itself: the meter is removed with this binder's others. */
+  /** Remembers a registered meter, to remove it with this binder's others. */
   protected <M extends Meter> M keep(M meter) {
     meters.add(meter);
     return meter;
+  }
+
+  /** Keeps every meter of the array, as {@link #keep(Meter)}. */
+  protected <M extends Meter> M[] keep(M[] meters) {
+    this.meters.addAll(List.of(meters));
+    return meters;
   }
 
   /** Removes every meter kept so far from the registry. */
