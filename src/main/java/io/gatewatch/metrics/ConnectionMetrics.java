@@ -35,7 +35,7 @@ final class ConnectionMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    opened = keep(Metric.CONNECTIONS_OPENED.counter().tags(common).register(registry));
+    opened = counter(registry, Metric.CONNECTIONS_OPENED);
     keep(Metric.CONNECTIONS_ACTIVE.gauge(this, m -> m.gauge(true)).tags(common).register(registry));
     keep(Metric.SESSIONS_ACTIVE.gauge(this, m -> m.gauge(false)).tags(common).register(registry));
 

@@ -21,8 +21,8 @@ final class HeartbeatMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    rtt = keep(Metric.HEARTBEAT_RTT.timers(registry, common, Label.KIND));
-    missed = keep(Metric.HEARTBEAT_MISSED.counter().tags(common).register(registry));
+    rtt = timers(registry, Metric.HEARTBEAT_RTT, Label.KIND);
+    missed = counter(registry, Metric.HEARTBEAT_MISSED);
   }
 
   void rtt(RttKind kind, long nanos) {

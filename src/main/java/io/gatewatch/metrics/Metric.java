@@ -358,7 +358,7 @@ public enum Metric {
     this.type = type;
     this.unit = unit;
     this.help = help;
-    this.buckets = buckets;
+    this.buckets = buckets == null ? new double[0] : buckets;
     this.labels = List.of(labels);
   }
 
@@ -387,7 +387,7 @@ public enum Metric {
 
   /** A histogram's bucket bounds in its unit (seconds or bytes); empty for the others. */
   public double[] buckets() {
-    return buckets == null ? new double[0] : buckets.clone();
+    return buckets.clone();
   }
 
   /**

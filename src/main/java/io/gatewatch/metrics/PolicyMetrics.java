@@ -15,7 +15,7 @@ final class PolicyMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    violations = keep(Metric.POLICY_VIOLATIONS.counters(registry, common, Label.RULE));
+    violations = counters(registry, Metric.POLICY_VIOLATIONS, Label.RULE);
   }
 
   void violation(PolicyRule rule) {

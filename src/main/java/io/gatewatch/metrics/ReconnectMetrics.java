@@ -29,12 +29,12 @@ final class ReconnectMetrics extends TapBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    resumes = keep(Metric.RESUME.counters(registry, common, Label.OUTCOME));
-    started = keep(Metric.RECONNECT_STARTED.counter().tags(common).register(registry));
-    readies = keep(Metric.READY.counters(registry, common, Label.VIA));
-    episodes = keep(Metric.RECONNECT_DURATION.timers(registry, common, Label.VIA));
-    invalidSessions = keep(Metric.INVALID_SESSION.counter().tags(common).register(registry));
-    requests = keep(Metric.RECONNECT_REQUESTS.counter().tags(common).register(registry));
+    resumes = counters(registry, Metric.RESUME, Label.OUTCOME);
+    started = counter(registry, Metric.RECONNECT_STARTED);
+    readies = counters(registry, Metric.READY, Label.VIA);
+    episodes = timers(registry, Metric.RECONNECT_DURATION, Label.VIA);
+    invalidSessions = counter(registry, Metric.INVALID_SESSION);
+    requests = counter(registry, Metric.RECONNECT_REQUESTS);
   }
 
   void resume(ResumeOutcome outcome) {

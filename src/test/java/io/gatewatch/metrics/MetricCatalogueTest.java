@@ -7,6 +7,11 @@ import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.server.MetricsDocTest;
+import io.gatewatch.track.EvictionReason;
+import io.gatewatch.track.PolicyRule;
+import io.gatewatch.track.ResumeOutcome;
+import io.gatewatch.track.RttKind;
+import io.gatewatch.track.Via;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -114,6 +119,63 @@ class MetricCatalogueTest {
             Metric.DRAIN_REMAINING,
             Metric.BUILD_INFO,
             Metric.TRACKED_CONNECTIONS);
+  }
+
+  @Test
+  void eachValueRecordsIntoTheMeterOfItsOwnLabel() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    GatewayMetrics m = new GatewayMetrics(profile, Source.PROXY, "g");
+    m.bindTo(registry);
+    // value i recorded i + 1 times: a meter found by the wrong index shows the wrong count
+    for (ResumeOutcome o : ResumeOutcome.values()) {
+      repeat(o.ordinal() + 1, () -> m.resume(o));
+    }
+    for (Via v : Via.values()) {
+      repeat(v.ordinal() + 1, () -> m.ready(v));
+    }
+    for (RttKind k : RttKind.values()) {
+      repeat(k.ordinal() + 1, () -> m.heartbeatRtt(k, 1_000_000));
+    }
+    for (PolicyRule r : PolicyRule.values()) {
+      repeat(r.ordinal() + 1, () -> m.violation(r));
+    }
+    for (EvictionReason r : EvictionReason.values()) {
+      repeat(r.ordinal() + 1, () -> m.evicted(r));
+    }
+    for (Direction d : Direction.values()) {
+      repeat(d.ordinal() + 1, () -> m.frame(d, 1, 10));
+    }
+
+    for (ResumeOutcome o : ResumeOutcome.values()) {
+      assertThat(registry.get("gateway.resume").tag("outcome", o.label()).counter().count())
+          .isEqualTo(o.ordinal() + 1);
+    }
+    for (Via v : Via.values()) {
+      assertThat(registry.get("gateway.ready").tag("via", v.label()).counter().count())
+          .isEqualTo(v.ordinal() + 1);
+    }
+    for (RttKind k : RttKind.values()) {
+      assertThat(registry.get("gateway.heartbeat.rtt").tag("kind", k.label()).timer().count())
+          .isEqualTo(k.ordinal() + 1);
+    }
+    for (PolicyRule r : PolicyRule.values()) {
+      assertThat(registry.get("gateway.policy.violations").tag("rule", r.label()).counter().count())
+          .isEqualTo(r.ordinal() + 1);
+    }
+    for (EvictionReason r : EvictionReason.values()) {
+      assertThat(registry.get("gatewatch.evictions").tag("reason", r.label()).counter().count())
+          .isEqualTo(r.ordinal() + 1);
+    }
+    for (Direction d : Direction.values()) {
+      assertThat(registry.get("gateway.frame.size").tag("from", d.label()).summary().count())
+          .isEqualTo(d.ordinal() + 1);
+    }
+  }
+
+  private static void repeat(int times, Runnable r) {
+    for (int i = 0; i < times; i++) {
+      r.run();
+    }
   }
 
   private static Set<String> keys(Metric m) {
