@@ -12,7 +12,9 @@ import io.gatewatch.track.PolicyRule;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.RttKind;
 import io.gatewatch.track.Via;
+import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Statistic;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Arrays;
@@ -20,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -126,55 +130,43 @@ class MetricCatalogueTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     GatewayMetrics m = new GatewayMetrics(profile, Source.PROXY, "g");
     m.bindTo(registry);
-    // value i recorded i + 1 times: a meter found by the wrong index shows the wrong count
-    for (ResumeOutcome o : ResumeOutcome.values()) {
-      repeat(o.ordinal() + 1, () -> m.resume(o));
-    }
-    for (Via v : Via.values()) {
-      repeat(v.ordinal() + 1, () -> m.ready(v));
-    }
-    for (RttKind k : RttKind.values()) {
-      repeat(k.ordinal() + 1, () -> m.heartbeatRtt(k, 1_000_000));
-    }
-    for (PolicyRule r : PolicyRule.values()) {
-      repeat(r.ordinal() + 1, () -> m.violation(r));
-    }
-    for (EvictionReason r : EvictionReason.values()) {
-      repeat(r.ordinal() + 1, () -> m.evicted(r));
-    }
-    for (Direction d : Direction.values()) {
-      repeat(d.ordinal() + 1, () -> m.frame(d, 1, 10));
-    }
+    recordEach(ResumeOutcome.values(), m::resume);
+    recordEach(Via.values(), m::ready);
+    recordEach(RttKind.values(), k -> m.heartbeatRtt(k, 1_000_000));
+    recordEach(PolicyRule.values(), m::violation);
+    recordEach(EvictionReason.values(), m::evicted);
+    recordEach(Direction.values(), d -> m.frame(d, 1, 10));
 
-    for (ResumeOutcome o : ResumeOutcome.values()) {
-      assertThat(registry.get("gateway.resume").tag("outcome", o.label()).counter().count())
-          .isEqualTo(o.ordinal() + 1);
-    }
-    for (Via v : Via.values()) {
-      assertThat(registry.get("gateway.ready").tag("via", v.label()).counter().count())
-          .isEqualTo(v.ordinal() + 1);
-    }
-    for (RttKind k : RttKind.values()) {
-      assertThat(registry.get("gateway.heartbeat.rtt").tag("kind", k.label()).timer().count())
-          .isEqualTo(k.ordinal() + 1);
-    }
-    for (PolicyRule r : PolicyRule.values()) {
-      assertThat(registry.get("gateway.policy.violations").tag("rule", r.label()).counter().count())
-          .isEqualTo(r.ordinal() + 1);
-    }
-    for (EvictionReason r : EvictionReason.values()) {
-      assertThat(registry.get("gatewatch.evictions").tag("reason", r.label()).counter().count())
-          .isEqualTo(r.ordinal() + 1);
-    }
-    for (Direction d : Direction.values()) {
-      assertThat(registry.get("gateway.frame.size").tag("from", d.label()).summary().count())
-          .isEqualTo(d.ordinal() + 1);
+    checkEach(registry, Metric.RESUME, ResumeOutcome.values(), ResumeOutcome::label);
+    checkEach(registry, Metric.READY, Via.values(), Via::label);
+    checkEach(registry, Metric.HEARTBEAT_RTT, RttKind.values(), RttKind::label);
+    checkEach(registry, Metric.POLICY_VIOLATIONS, PolicyRule.values(), PolicyRule::label);
+    checkEach(registry, Metric.EVICTIONS, EvictionReason.values(), EvictionReason::label);
+    checkEach(registry, Metric.FRAME_SIZE, Direction.values(), Direction::label);
+  }
+
+  /** Value i, i + 1 times: a meter found by the wrong index shows the wrong count. */
+  private static <E extends Enum<E>> void recordEach(E[] values, Consumer<E> signal) {
+    for (E e : values) {
+      for (int i = 0; i <= e.ordinal(); i++) {
+        signal.accept(e);
+      }
     }
   }
 
-  private static void repeat(int times, Runnable r) {
-    for (int i = 0; i < times; i++) {
-      r.run();
+  /** Each value's meter, found by the metric's last label, counted ordinal + 1 times. */
+  private static <E extends Enum<E>> void checkEach(
+      SimpleMeterRegistry registry, Metric metric, E[] values, Function<E, String> label) {
+    String key = metric.labels().get(metric.labels().size() - 1).key();
+    for (E e : values) {
+      Meter meter = registry.get(metric.meterName()).tag(key, label.apply(e)).meter();
+      double count = 0;
+      for (Measurement measurement : meter.measure()) {
+        if (measurement.getStatistic() == Statistic.COUNT) {
+          count = measurement.getValue();
+        }
+      }
+      assertThat(count).as(metric + " " + e).isEqualTo(e.ordinal() + 1);
     }
   }
 
