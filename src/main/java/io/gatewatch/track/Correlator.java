@@ -355,13 +355,13 @@ final class Correlator {
       client.lastResume = null;
       signals.reconnectStarted();
     }
-    if (code == Connection.CLOSE_RATE_LIMITED) {
+    if (code == CloseCode.RATE_LIMITED) {
       client.rateLimitedAt = now;
     }
     long authFailed = -1;
     // Only a refused Identify says the token is bad: a 4004 that answers a Resume may mean that the
     // token does not own that session (Fluxer), after which an Identify with it is the cure.
-    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
+    if (code == CloseCode.AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
       authFailed = client.linkKey & FINGERPRINT_MASK;
       if (authFailedAt.size() < maxClients) {
         authFailedAt.put(authFailed, now);

@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.track.SessionDirectory.Key;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -78,7 +79,7 @@ public final class InProcessDirectory {
             e.lastCloseAt = end.at();
             e.lastCloseCode = end.code();
           }
-          if (end.code() == Connection.CLOSE_RATE_LIMITED) {
+          if (end.code() == CloseCode.RATE_LIMITED) {
             e.rateLimitedAt = Math.max(e.rateLimitedAt, end.at());
           }
         }
