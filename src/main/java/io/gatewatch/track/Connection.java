@@ -61,10 +61,8 @@ public final class Connection {
   /** This socket sent an Identify; read by the Correlator when the socket ends, under this lock. */
   boolean identified;
 
-  // Owned by the Correlator and guarded by its lock.
-  Correlator.Client client;
-  boolean holdsSession;
-  boolean backoffChecked;
+  /** Owned by the Correlator and guarded by its lock. */
+  final Correlator.Link link = new Correlator.Link();
 
   Connection(ConnectionTracker tracker, String id, long openedAt, Encoding encoding) {
     this.tracker = tracker;
