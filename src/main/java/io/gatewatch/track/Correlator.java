@@ -135,14 +135,8 @@ final class Correlator {
     }
     client.identifying = conn;
     boolean joined = attach(conn, client, now);
-    check(
-        conn,
-        client,
-        now,
-        hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT,
-        fatalAt,
-        false,
-        joined);
+    long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
+    check(conn, client, now, token, fatalAt, false, joined);
   }
 
   synchronized void resumed(
@@ -160,14 +154,8 @@ final class Correlator {
       index(client, linkKey(fingerprint, ScannedFrame.NO_SHARD));
     }
     boolean joined = attach(conn, client, now);
-    check(
-        conn,
-        client,
-        now,
-        hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT,
-        fatalAt,
-        true,
-        joined);
+    long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
+    check(conn, client, now, token, fatalAt, true, joined);
   }
 
   /**
