@@ -46,8 +46,7 @@ class ArchitectureTest {
           Map.entry("tap", Set.of("config", "protocol", "compress", "track", "metrics")),
           Map.entry("probe", Set.of("config", "protocol", "track", "metrics")),
           Map.entry("export", Set.of("config", "protocol", "track", "metrics")),
-          Map.entry(
-              "server", Set.of("config", "protocol", "track", "metrics", "capture", "report")),
+          Map.entry("server", Set.of("config", "protocol", "track", "metrics", "capture")),
           Map.entry(
               "proxy", Set.of("config", "protocol", "compress", "track", "metrics", "capture")),
           Map.entry("sim", Set.of("config", "protocol", "compress")),
