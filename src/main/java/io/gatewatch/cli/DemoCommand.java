@@ -2,8 +2,6 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.Durations;
-import io.gatewatch.config.HostPort;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.export.Telemetry;
@@ -16,7 +14,6 @@ import io.gatewatch.probe.ProbeToken;
 import io.gatewatch.probe.Scheduler;
 import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.ProxySettings;
@@ -58,6 +55,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,7 +67,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
     description = {
       "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
           + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
@@ -79,9 +76,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    },
-    footer = {"", Main.DURATIONS})
-public final class DemoCommand implements Callable<Integer> {
+    })
+public final class DemoCommand extends GatewatchCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
 
@@ -90,26 +86,26 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      defaultValue = "127.0.0.1:9470",
+      defaultValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
           "HTTP endpoints: /metrics, /-/healthy, /-/ready, the status page /, and POST"
               + " /v1/capture (open, without auth, when this is a loopback address) (default:"
               + " ${DEFAULT-VALUE}).")
-  String listen;
+  InetSocketAddress listen;
 
   @Option(
       names = "--gateway-listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:8765",
       description = "Where the simulated gateway listens (default: ${DEFAULT-VALUE}).")
-  String gatewayListen;
+  InetSocketAddress gatewayListen;
 
   @Option(
       names = "--proxy-listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:8766",
       description = "Where the watching proxy listens (default: ${DEFAULT-VALUE}).")
-  String proxyListen;
+  InetSocketAddress proxyListen;
 
   @Option(names = "--clients", defaultValue = "30", description = "Fleet size (default 30).")
   int clients;
@@ -128,37 +124,33 @@ public final class DemoCommand implements Callable<Integer> {
           "How the fleet speaks unless --mix names a behaviour's own wire (good:etf=5): json or"
               + " etf, and none, zlib-stream or zstd-stream, joined with + (etf+zlib-stream); etf"
               + " and zlib-stream need --profile discord (default: ${DEFAULT-VALUE}).")
-  String wire;
+  Wire wire;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      defaultValue = "fluxer-seed",
-      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
-  String profile;
+  @Mixin ProfileOption profile;
 
   @Option(
       names = "--duration",
       paramLabel = "DURATION",
       description = "Stop after this long: 90s, 10m, 2h.")
-  String duration;
+  Duration duration;
 
   @Option(
       names = "--every",
       paramLabel = "DURATION",
       defaultValue = "5s",
       description = "How often to print the headline numbers (default: ${DEFAULT-VALUE}).")
-  String every;
+  Duration every;
 
   @Option(
       names = "--drain-period",
       paramLabel = "DURATION",
       defaultValue = "5s",
+      converter = Converters.DrainPeriod.class,
       description =
           "When the demo ends (--duration or Ctrl-C), ask the proxy's clients to reconnect spread"
               + " over this long (op 7, then 4000), as a deploy would; 0 closes at once; Ctrl-C"
               + " again cuts it short (default: ${DEFAULT-VALUE}; docs/drain.md).")
-  String drainPeriod;
+  Duration drainPeriod;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
   long seed;
@@ -201,8 +193,8 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Parsed parsed;
     try {
-      GatewayProfile gatewayProfile = ProfileLoader.load(profile);
-      Wire fleetWire = FleetCommand.parseWire("--wire", wire);
+      GatewayProfile gatewayProfile = profile.load();
+      Wire fleetWire = wire;
       Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
       FleetSettings.parseMix(mix, wires);
       String refused = fleetWire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
@@ -217,13 +209,13 @@ public final class DemoCommand implements Callable<Integer> {
       }
       parsed =
           new Parsed(
-              HostPort.parse("--listen", listen),
-              HostPort.parse("--gateway-listen", gatewayListen),
-              HostPort.parse("--proxy-listen", proxyListen),
+              listen,
+              gatewayListen,
+              proxyListen,
               gatewayProfile,
-              duration == null ? null : Durations.parse("--duration", duration),
-              Durations.parse("--every", every),
-              AgentConfig.drainPeriod("--drain-period", drainPeriod),
+              duration,
+              every,
+              drainPeriod,
               OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"),
               fleetWire,
               wires);
@@ -334,7 +326,7 @@ public final class DemoCommand implements Callable<Integer> {
           .closeAll();
       err.println(
           "gatewatch demo: cannot listen on "
-              + listen
+              + Converters.show(httpAddress)
               + ": "
               + ConfigException.describe(e)
               + " (--listen)");
@@ -408,7 +400,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
-              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
+              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + Converters.show(runFor)));
       out.flush();
       long started = System.nanoTime();
       long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
@@ -434,7 +426,7 @@ public final class DemoCommand implements Callable<Integer> {
             "stopping: asking the proxy's "
                 + drain.found()
                 + " sockets to reconnect over "
-                + drainPeriod
+                + Converters.show(drainFor)
                 + " ("
                 + Drain.describe(gatewayProfile.drain())
                 + "); Ctrl-C again closes at once");

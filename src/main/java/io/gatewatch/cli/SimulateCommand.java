@@ -2,9 +2,6 @@ package io.gatewatch.cli;
 
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
-import io.gatewatch.config.Durations;
-import io.gatewatch.config.HostPort;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.sim.AckDelay;
 import io.gatewatch.sim.DispatchSize;
 import io.gatewatch.sim.GatewaySimulator;
@@ -14,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,13 +22,13 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code gatewatch simulate}: a Fluxer-style chaos gateway on a local port. */
 @Command(
     name = "simulate",
-    mixinStandardHelpOptions = true,
     description = {
       "Run a Fluxer-style gateway simulator (the chaos gateway) to test clients and gatewatch"
           + " against: Hello, Identify and READY, heartbeats with the server's op 1 requests,"
@@ -43,9 +41,8 @@ import picocli.CommandLine.Spec;
           + " configuration lists the accepted ones; anything else gets 4004.",
       "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
           + " listen, 2 bad usage."
-    },
-    footer = {"", Main.DURATIONS})
-public final class SimulateCommand implements Callable<Integer> {
+    })
+public final class SimulateCommand extends GatewatchCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -54,32 +51,29 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--listen",
       paramLabel = "HOST:PORT",
       description = "Where to listen (default " + SimulatorSettings.DEFAULT_LISTEN + ").")
-  String listen;
+  InetSocketAddress listen;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      description =
-          "Close-code profile: fluxer-seed (default), fluxer-current, discord, or a YAML file.")
-  String profile;
+  @Mixin ProfileOption profile;
 
   @Option(
       names = "--interval",
       paramLabel = "DURATION",
+      converter = Converters.PositiveDuration.class,
       description = "Heartbeat interval advertised in Hello (default 41250ms).")
-  String interval;
+  Duration interval;
 
   @Option(
       names = "--heartbeat-timeout",
       paramLabel = "DURATION",
+      converter = Converters.PositiveDuration.class,
       description = "Since the last heartbeat, while awaiting one: close 4009 (default 45s).")
-  String heartbeatTimeout;
+  Duration heartbeatTimeout;
 
   @Option(
       names = "--retention",
       paramLabel = "DURATION",
       description = "How long a session outlives its socket for Resume (default 60s).")
-  String retention;
+  Duration retention;
 
   @Option(
       names = "--valid-token",
@@ -92,13 +86,13 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--ack-delay",
       paramLabel = "SPEC",
       description = "Delay before op 11: 50ms, a range 10ms..200ms, or a cycle 10ms,50ms,900ms.")
-  String ackDelay;
+  AckDelay ackDelay;
 
   @Option(
       names = "--drop-every",
       paramLabel = "DURATION",
       description = "Drop every TCP connection (no close frame) this often.")
-  String dropEvery;
+  Duration dropEvery;
 
   @Option(
       names = "--drop-probability",
@@ -110,19 +104,19 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--drain-every",
       paramLabel = "DURATION",
       description = "Drain every socket (op 7, then close 4000) this often.")
-  String drainEvery;
+  Duration drainEvery;
 
   @Option(
       names = "--expire-every",
       paramLabel = "DURATION",
       description = "Forget every session this often (a later Resume gets op 9).")
-  String expireEvery;
+  Duration expireEvery;
 
   @Option(
       names = "--rate-limit",
       paramLabel = "N/DURATION",
       description = "Client payloads per socket per rolling window; over: 4008 (default 120/60s).")
-  String rateLimit;
+  RateLimit rateLimit;
 
   @Option(
       names = "--dispatch-rate",
@@ -136,7 +130,7 @@ public final class SimulateCommand implements Callable<Integer> {
       description =
           "Pad MESSAGE_CREATE dispatches to N bytes, or a size drawn from MIN..MAX"
               + " (default: natural, about 270 bytes).")
-  String dispatchBytes;
+  DispatchSize dispatchBytes;
 
   @Option(
       names = "--max-sockets-per-ip",
@@ -215,23 +209,19 @@ public final class SimulateCommand implements Callable<Integer> {
       b.apply(ConfigNode.parse(config).get("simulator"));
     }
     if (listen != null) {
-      b.listen(HostPort.parse("--listen", listen));
+      b.listen(listen);
     }
-    if (profile != null) {
-      try {
-        b.profile(ProfileLoader.load(profile));
-      } catch (ConfigException e) {
-        throw new ConfigException("--profile: " + e.getMessage(), e);
-      }
+    if (profile.given != null) {
+      b.profile(profile.load());
     }
     if (interval != null) {
-      b.heartbeatInterval(positive("--interval", interval));
+      b.heartbeatInterval(interval);
     }
     if (heartbeatTimeout != null) {
-      b.heartbeatTimeout(positive("--heartbeat-timeout", heartbeatTimeout));
+      b.heartbeatTimeout(heartbeatTimeout);
     }
     if (retention != null) {
-      b.sessionRetention(Durations.parse("--retention", retention));
+      b.sessionRetention(retention);
     }
     if (validTokens != null) {
       for (String t : validTokens) {
@@ -242,10 +232,10 @@ public final class SimulateCommand implements Callable<Integer> {
       b.validTokens(new LinkedHashSet<>(validTokens));
     }
     if (ackDelay != null) {
-      b.ackDelay(prefixed("--ack-delay", () -> AckDelay.parse(ackDelay)));
+      b.ackDelay(ackDelay);
     }
     if (dropEvery != null) {
-      b.dropEvery(Durations.parse("--drop-every", dropEvery));
+      b.dropEvery(dropEvery);
     }
     if (dropProbability != null) {
       if (!(dropProbability >= 0 && dropProbability <= 1)) {
@@ -255,13 +245,13 @@ public final class SimulateCommand implements Callable<Integer> {
       b.dropProbability(dropProbability);
     }
     if (drainEvery != null) {
-      b.drainEvery(Durations.parse("--drain-every", drainEvery));
+      b.drainEvery(drainEvery);
     }
     if (expireEvery != null) {
-      b.expireEvery(Durations.parse("--expire-every", expireEvery));
+      b.expireEvery(expireEvery);
     }
     if (rateLimit != null) {
-      b.rateLimit(prefixed("--rate-limit", () -> RateLimit.parse(rateLimit)));
+      b.rateLimit(rateLimit);
     }
     if (dispatchRate != null) {
       if (!(dispatchRate >= 0 && dispatchRate <= SimulatorSettings.MAX_DISPATCH_RATE)) {
@@ -271,7 +261,7 @@ public final class SimulateCommand implements Callable<Integer> {
       b.dispatchRate(dispatchRate);
     }
     if (dispatchBytes != null) {
-      b.dispatchSize(prefixed("--dispatch-bytes", () -> DispatchSize.parse(dispatchBytes)));
+      b.dispatchSize(dispatchBytes);
     }
     if (maxSocketsPerIp != null) {
       if (maxSocketsPerIp < 1) {
@@ -284,22 +274,6 @@ public final class SimulateCommand implements Callable<Integer> {
       b.seed(seed);
     }
     return b.build();
-  }
-
-  private static Duration positive(String flag, String text) {
-    Duration d = Durations.parse(flag, text);
-    if (d.isZero()) {
-      throw new IllegalArgumentException(flag + ": must be positive, got \"" + text + "\"");
-    }
-    return d;
-  }
-
-  private static <T> T prefixed(String flag, java.util.function.Supplier<T> parse) {
-    try {
-      return parse.get();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
-    }
   }
 
   /**
