@@ -21,6 +21,7 @@ import io.gatewatch.track.TrackerSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -279,19 +280,10 @@ public record AgentConfig(
    * @throws IllegalArgumentException naming {@code where}
    */
   static Duration drainPeriod(String where, String text) {
-    try {
-      return drainPeriod(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A drain period, the error without the setting's name (a flag's converter adds it). */
-  static Duration drainPeriod(String text) {
-    Duration d = Durations.parse(text);
+    Duration d = Durations.parse(where, text);
     if (d.compareTo(MAX_DRAIN_PERIOD) > 0) {
       throw new IllegalArgumentException(
-          "must be at most " + MAX_DRAIN_PERIOD.toMinutes() + "m, got \"" + text + "\"");
+          where + ": must be at most " + MAX_DRAIN_PERIOD.toMinutes() + "m, got \"" + text + "\"");
     }
     return d;
   }
@@ -705,10 +697,15 @@ public record AgentConfig(
   /** A ws:// or wss:// URL with a host. */
   static URI upstream(ConfigNode node, String text) {
     try {
-      return Converters.webSocketUrl(text);
-    } catch (IllegalArgumentException e) {
-      throw node.error(e.getMessage());
+      URI uri = new URI(text);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("ws") || scheme.equals("wss")) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
     }
+    throw node.error("not a ws:// or wss:// URL");
   }
 
   private static InetSocketAddress address(ConfigNode node, String text) {

@@ -48,23 +48,20 @@ final class Converters {
     }
   }
 
-  /** A duration above zero (an interval, a timeout). */
-  static final class PositiveDuration implements ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String text) {
-      Duration d = converted(text, Durations::parse);
-      if (d.isZero()) {
-        throw new BadValue("must be positive, got \"" + text + "\"");
-      }
-      return d;
-    }
-  }
-
   /** How long a stop drains the relayed sockets: 0 to 1h. */
   static final class DrainPeriod implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String text) {
-      return converted(text, AgentConfig::drainPeriod);
+      Duration d = converted(text, Durations::parse);
+      if (d.compareTo(AgentConfig.MAX_DRAIN_PERIOD) > 0) {
+        throw new BadValue(
+            "must be at most "
+                + AgentConfig.MAX_DRAIN_PERIOD.toMinutes()
+                + "m, got \""
+                + text
+                + "\"");
+      }
+      return d;
     }
   }
 
@@ -106,12 +103,11 @@ final class Converters {
 
   /**
    * Gives a command the converters of the types every command reads the same way (every URI a flag
-   * gives is a gateway's; a flag of another meaning names its own converter: {@link
-   * PositiveDuration}, {@link DrainPeriod}), and reports a value a converter refused as {@code
-   * gatewatch COMMAND: --flag: why}, exit 2, instead of picocli's "Invalid value for option"
-   * followed by the whole usage; every other parse error keeps picocli's report. The {@code
-   * modelTransformer} of {@link GatewatchCommand}, so that it holds however the command line is
-   * made ({@link Main}, or one command on its own).
+   * gives is a gateway's; a flag of another meaning names its own converter: {@link DrainPeriod}),
+   * and reports a value a converter refused as {@code gatewatch COMMAND: --flag: why}, exit 2,
+   * instead of picocli's "Invalid value for option" followed by the whole usage; every other parse
+   * error keeps picocli's report. The {@code modelTransformer} of {@link GatewatchCommand}, so that
+   * it holds however the command line is made ({@link Main}, or one command on its own).
    */
   static final class Install implements IModelTransformer {
     @Override

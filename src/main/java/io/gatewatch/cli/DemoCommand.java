@@ -115,11 +115,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
 
   @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "Stop after this long: 90s, 10m, 2h.")
-  Duration duration;
+  @Mixin RunForOption runFor;
 
   @Option(
       names = "--every",
@@ -273,9 +269,9 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
               + " (source=\"probe\")");
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
-              + (duration == null
+              + (runFor.given == null
                   ? "; Ctrl-C ends"
-                  : "; ending after " + Converters.show(duration)));
+                  : "; ending after " + Converters.show(runFor.given)));
       out.flush();
       printHeadlines(out, signals, tally, proxy, agent.probes().get(0));
       finalMetrics = snapshot(agent.watches());
@@ -365,7 +361,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
       PrintWriter out, StopSignals signals, Tally tally, WatchedProxy proxy, Probe probe)
       throws InterruptedException {
     long started = System.nanoTime();
-    long end = duration == null ? Long.MAX_VALUE : started + duration.toNanos();
+    long end = runFor.endNanos(started);
     long nextHeadline = started + every.toNanos();
     while (System.nanoTime() < end && !stopRequested(signals)) {
       if (System.nanoTime() >= nextHeadline) {

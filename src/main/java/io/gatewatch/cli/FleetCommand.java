@@ -38,7 +38,6 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--url",
-      paramLabel = "URL",
       required = true,
       description = "The gateway, e.g. ws://127.0.0.1:8765/?v=1&encoding=json")
   URI url;
@@ -66,11 +65,7 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
 
   @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "Stop after this long: 90s, 10m, 2h.")
-  Duration duration;
+  @Mixin RunForOption runFor;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for jitter and delays.")
   long seed;
@@ -101,7 +96,7 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
       fleet.start();
       out.println("fleet: " + fleet.counts() + " against " + settings.url());
       out.flush();
-      long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+      long end = runFor.endNanos(System.nanoTime());
       while (!done.await(
               Math.min(10_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
               TimeUnit.MILLISECONDS)

@@ -52,7 +52,6 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--url",
-      paramLabel = "URL",
       required = true,
       description = "The gateway: wss://HOST[/PATH][?v=1&encoding=json] (that query by default).")
   URI url;

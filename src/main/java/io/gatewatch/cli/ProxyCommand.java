@@ -36,7 +36,6 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--upstream",
-      paramLabel = "URL",
       required = true,
       description = "The gateway: ws://HOST[:PORT] or wss://HOST[:PORT].")
   String upstream;

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -58,14 +59,12 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
   @Option(
       names = "--interval",
       paramLabel = "DURATION",
-      converter = Converters.PositiveDuration.class,
       description = "Heartbeat interval advertised in Hello (default 41250ms).")
   Duration interval;
 
   @Option(
       names = "--heartbeat-timeout",
       paramLabel = "DURATION",
-      converter = Converters.PositiveDuration.class,
       description = "Since the last heartbeat, while awaiting one: close 4009 (default 45s).")
   Duration heartbeatTimeout;
 
@@ -208,21 +207,13 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
     if (config != null) {
       b.apply(ConfigNode.parse(config).get("simulator"));
     }
-    if (listen != null) {
-      b.listen(listen);
-    }
+    ifGiven(listen, b::listen);
     if (profile.given != null) {
       b.profile(profile.load());
     }
-    if (interval != null) {
-      b.heartbeatInterval(interval);
-    }
-    if (heartbeatTimeout != null) {
-      b.heartbeatTimeout(heartbeatTimeout);
-    }
-    if (retention != null) {
-      b.sessionRetention(retention);
-    }
+    ifGiven(interval, d -> b.heartbeatInterval(positive("--interval", d)));
+    ifGiven(heartbeatTimeout, d -> b.heartbeatTimeout(positive("--heartbeat-timeout", d)));
+    ifGiven(retention, b::sessionRetention);
     if (validTokens != null) {
       for (String t : validTokens) {
         if (t.isEmpty()) {
@@ -231,12 +222,8 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       }
       b.validTokens(new LinkedHashSet<>(validTokens));
     }
-    if (ackDelay != null) {
-      b.ackDelay(ackDelay);
-    }
-    if (dropEvery != null) {
-      b.dropEvery(dropEvery);
-    }
+    ifGiven(ackDelay, b::ackDelay);
+    ifGiven(dropEvery, b::dropEvery);
     if (dropProbability != null) {
       if (!(dropProbability >= 0 && dropProbability <= 1)) {
         throw new IllegalArgumentException(
@@ -244,15 +231,9 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       }
       b.dropProbability(dropProbability);
     }
-    if (drainEvery != null) {
-      b.drainEvery(drainEvery);
-    }
-    if (expireEvery != null) {
-      b.expireEvery(expireEvery);
-    }
-    if (rateLimit != null) {
-      b.rateLimit(rateLimit);
-    }
+    ifGiven(drainEvery, b::drainEvery);
+    ifGiven(expireEvery, b::expireEvery);
+    ifGiven(rateLimit, b::rateLimit);
     if (dispatchRate != null) {
       if (!(dispatchRate >= 0 && dispatchRate <= SimulatorSettings.MAX_DISPATCH_RATE)) {
         throw new IllegalArgumentException(
@@ -260,9 +241,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       }
       b.dispatchRate(dispatchRate);
     }
-    if (dispatchBytes != null) {
-      b.dispatchSize(dispatchBytes);
-    }
+    ifGiven(dispatchBytes, b::dispatchSize);
     if (maxSocketsPerIp != null) {
       if (maxSocketsPerIp < 1) {
         throw new IllegalArgumentException(
@@ -270,10 +249,24 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       }
       b.maxSocketsPerIp(maxSocketsPerIp);
     }
-    if (seed != null) {
-      b.seed(seed);
-    }
+    ifGiven(seed, b::seed);
     return b.build();
+  }
+
+  /** Sets what a flag gives; a flag not given leaves the file's value or the default. */
+  private static <T> void ifGiven(T flag, Consumer<T> set) {
+    if (flag != null) {
+      set.accept(flag);
+    }
+  }
+
+  /** A duration that must not be zero (an interval, a timeout). */
+  private static Duration positive(String flag, Duration d) {
+    if (d.isZero()) {
+      throw new IllegalArgumentException(
+          flag + ": must be positive, got \"" + Converters.show(d) + "\"");
+    }
+    return d;
   }
 
   /**

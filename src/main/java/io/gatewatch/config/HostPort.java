@@ -22,7 +22,7 @@ public final class HostPort {
   /**
    * Parses a listen address without resolving it.
    *
-   * @throws IllegalArgumentException saying what is wrong, without naming the setting
+   * @throws IllegalArgumentException saying what is wrong (without naming the setting)
    */
   public static InetSocketAddress parse(String text) {
     String t = text == null ? "" : text.trim();
