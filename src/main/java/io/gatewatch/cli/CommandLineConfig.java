@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 
 /**
  * What the one-tap commands ({@code proxy}, {@code probe}) share: the agent's flags (HTTP
- * endpoints, profile, correlation), and the way their flags are read: written as the configuration
- * file they stand for, validated by {@link AgentConfig} like any file, its errors turned back into
- * the flags' names.
+ * endpoints, the gateway label, profile, correlation), and the way their flags are read: written as
+ * the configuration file they stand for, validated by {@link AgentConfig} like any file, its errors
+ * turned back into the flags' names.
  */
 final class CommandLineConfig {
   /** The name {@link io.gatewatch.config.ConfigNode#parse(String, String)} gives the text. */
@@ -31,6 +31,12 @@ final class CommandLineConfig {
           "HTTP endpoints: /metrics, /-/healthy, /-/ready and the status page (default:"
               + " ${DEFAULT-VALUE}).")
   String metricsListen;
+
+  @Option(
+      names = "--gateway",
+      defaultValue = "gateway",
+      description = "The gateway label (default: ${DEFAULT-VALUE}).")
+  String gateway;
 
   @Mixin ProfileOption profile;
 

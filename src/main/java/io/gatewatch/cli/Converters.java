@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.IModelTransformer;
@@ -73,12 +72,11 @@ final class Converters {
   static URI webSocketUrl(String text) {
     try {
       URI uri = new URI(text);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if ((scheme.equals("ws") || scheme.equals("wss")) && uri.getHost() != null) {
+      if (uri.getHost() != null && uri.getScheme() != null && uri.getScheme().matches("(?i)wss?")) {
         return uri;
       }
     } catch (URISyntaxException e) {
-      // the same answer as any other URL that is not a WebSocket one
+      // the same answer as for any other URL that is not a WebSocket one
     }
     throw new IllegalArgumentException("not a ws:// or wss:// URL");
   }

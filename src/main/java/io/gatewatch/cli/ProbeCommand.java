@@ -77,12 +77,6 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
   int sessions;
 
   @Option(
-      names = "--gateway",
-      defaultValue = "gateway",
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
-
-  @Option(
       names = "--resume-every",
       paramLabel = "DURATION",
       defaultValue = "5m",
@@ -129,7 +123,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       settings =
           new ProbeSettings(
                   url,
-                  gateway,
+                  agent.gateway,
                   sessions,
                   Duration.ZERO,
                   ProbeSettings.DEFAULT_CONNECT_TIMEOUT,
@@ -202,7 +196,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
   /** The flags as the probe's entry in the configuration file they stand for. */
   private List<String> probe() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(gateway));
+    p.add("gateway: " + quote(agent.gateway));
     p.add("url: " + quote(url.toString()));
     if (token.file != null) {
       p.add("token_file: " + quote(token.file.toString()));

@@ -41,12 +41,6 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
   String upstream;
 
   @Option(
-      names = "--gateway",
-      defaultValue = "gateway",
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
-
-  @Option(
       names = "--capture",
       paramLabel = "FILE",
       description =
@@ -149,7 +143,7 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
   /** The flags as the proxy's entry in the configuration file they stand for. */
   private List<String> proxy() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(gateway));
+    p.add("gateway: " + quote(agent.gateway));
     p.add("listen: " + quote(listen));
     p.add("upstream: " + quote(upstream));
     if (capture != null) {
