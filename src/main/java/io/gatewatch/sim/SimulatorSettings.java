@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -529,32 +528,32 @@ public record SimulatorSettings(
           "rejected_opcodes",
           "limits",
           "faults");
-      opt(s, "listen").ifPresent(n -> listen = parse(n, () -> HostPort.parse("", n.text())));
-      opt(s, "profile").ifPresent(n -> profile = parse(n, () -> ProfileLoader.load(n.text())));
-      opt(s, "heartbeat_interval").ifPresent(n -> heartbeatInterval = positive(n));
-      opt(s, "heartbeat_timeout").ifPresent(n -> heartbeatTimeout = positive(n));
-      opt(s, "session_retention").ifPresent(n -> sessionRetention = n.duration());
-      opt(s, "dispatch_rate").ifPresent(n -> dispatchRate = number(n, 0, MAX_DISPATCH_RATE));
-      opt(s, "dispatch_bytes")
-          .ifPresent(n -> dispatchSize = parse(n, () -> DispatchSize.parse(n.text())));
-      opt(s, "rejected_opcodes")
+      s.findValue("listen").ifPresent(n -> listen = n.hostPort());
+      s.findValue("profile").ifPresent(n -> profile = n.as(ProfileLoader::load));
+      s.findValue("heartbeat_interval").ifPresent(n -> heartbeatInterval = n.positiveDuration());
+      s.findValue("heartbeat_timeout").ifPresent(n -> heartbeatTimeout = n.positiveDuration());
+      s.findValue("session_retention").ifPresent(n -> sessionRetention = n.duration());
+      s.findValue("dispatch_rate")
+          .ifPresent(n -> dispatchRate = n.doubleValue(0, MAX_DISPATCH_RATE));
+      s.findValue("dispatch_bytes").ifPresent(n -> dispatchSize = n.as(DispatchSize::parse));
+      s.findValue("rejected_opcodes")
           .ifPresent(
               n -> {
                 Set<Integer> ops = new TreeSet<>();
                 for (ConfigNode item : n.items()) {
-                  ops.add(integer(item, 0, 255));
+                  ops.add(item.intValue(0, 255));
                 }
                 rejectedOpcodes = ops;
               });
-      opt(s, "tokens").ifPresent(this::applyTokens);
-      opt(s, "limits").ifPresent(this::applyLimits);
-      opt(s, "faults").ifPresent(this::applyFaults);
+      s.findValue("tokens").ifPresent(this::applyTokens);
+      s.findValue("limits").ifPresent(this::applyLimits);
+      s.findValue("faults").ifPresent(this::applyFaults);
       return this;
     }
 
     private void applyTokens(ConfigNode t) {
       t.rejectUnknownKeys("valid", "guilds", "guilds_per_token");
-      opt(t, "valid")
+      t.findValue("valid")
           .ifPresent(
               n -> {
                 Set<String> tokens = new LinkedHashSet<>();
@@ -567,13 +566,13 @@ public record SimulatorSettings(
                 }
                 validTokens = tokens;
               });
-      opt(t, "guilds").ifPresent(n -> guildCount = integer(n, 0, Integer.MAX_VALUE));
-      opt(t, "guilds_per_token")
+      t.findValue("guilds").ifPresent(n -> guildCount = n.intValue(0, Integer.MAX_VALUE));
+      t.findValue("guilds_per_token")
           .ifPresent(
               n -> {
                 Map<String, Integer> map = new LinkedHashMap<>();
                 for (String token : n.keys()) {
-                  map.put(token, integer(n.get(token), 0, Integer.MAX_VALUE));
+                  map.put(token, n.get(token).intValue(0, Integer.MAX_VALUE));
                 }
                 guildsPerToken = map;
               });
@@ -590,20 +589,21 @@ public record SimulatorSettings(
           "max_guilds_per_shard",
           "event_buffer_bound",
           "backpressure_grace");
-      opt(l, "max_payload_bytes").ifPresent(n -> maxPayloadBytes = integer(n, 1, 1 << 20));
-      opt(l, "rate_limit").ifPresent(n -> rateLimit = parse(n, () -> RateLimit.parse(n.text())));
-      opt(l, "replay_buffer_events")
-          .ifPresent(n -> replayBufferEvents = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "replay_buffer_bytes").ifPresent(n -> replayBufferBytes = longAtLeast(n, 1));
-      opt(l, "max_sockets_per_ip")
-          .ifPresent(n -> maxSocketsPerIp = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "max_sessions_per_token")
-          .ifPresent(n -> maxSessionsPerToken = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "max_guilds_per_shard")
-          .ifPresent(n -> maxGuildsPerShard = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "event_buffer_bound")
-          .ifPresent(n -> eventBufferBound = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "backpressure_grace").ifPresent(n -> backpressureGrace = n.duration());
+      l.findValue("max_payload_bytes").ifPresent(n -> maxPayloadBytes = n.intValue(1, 1 << 20));
+      l.findValue("rate_limit").ifPresent(n -> rateLimit = n.as(RateLimit::parse));
+      l.findValue("replay_buffer_events")
+          .ifPresent(n -> replayBufferEvents = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("replay_buffer_bytes")
+          .ifPresent(n -> replayBufferBytes = n.longValue(1, Long.MAX_VALUE));
+      l.findValue("max_sockets_per_ip")
+          .ifPresent(n -> maxSocketsPerIp = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("max_sessions_per_token")
+          .ifPresent(n -> maxSessionsPerToken = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("max_guilds_per_shard")
+          .ifPresent(n -> maxGuildsPerShard = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("event_buffer_bound")
+          .ifPresent(n -> eventBufferBound = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("backpressure_grace").ifPresent(n -> backpressureGrace = n.duration());
     }
 
     private void applyFaults(ConfigNode f) {
@@ -616,72 +616,15 @@ public record SimulatorSettings(
           "expire_every",
           "backpressure_burst_every",
           "backpressure_burst_events");
-      opt(f, "seed").ifPresent(n -> seed = n.longValue());
-      opt(f, "ack_delay").ifPresent(n -> ackDelay = parse(n, () -> AckDelay.parse(n.text())));
-      opt(f, "drop_probability").ifPresent(n -> dropProbability = number(n, 0, 1));
-      opt(f, "drop_every").ifPresent(n -> dropEvery = n.duration());
-      opt(f, "drain_every").ifPresent(n -> drainEvery = n.duration());
-      opt(f, "expire_every").ifPresent(n -> expireEvery = n.duration());
-      opt(f, "backpressure_burst_every").ifPresent(n -> backpressureBurstEvery = n.duration());
-      opt(f, "backpressure_burst_events")
-          .ifPresent(n -> backpressureBurstEvents = integer(n, 0, 1_000_000));
-    }
-
-    /** An optional key; a null value ({@code key:}) counts as absent. */
-    private static Optional<ConfigNode> opt(ConfigNode node, String key) {
-      return node.find(key).filter(n -> !n.isNull());
-    }
-
-    private static <T> T parse(ConfigNode n, java.util.function.Supplier<T> parser) {
-      try {
-        return parser.get();
-      } catch (ConfigException | IllegalArgumentException e) {
-        String message = e.getMessage();
-        if (message != null && message.startsWith(": ")) {
-          message = message.substring(2);
-        }
-        throw n.error(message);
-      }
-    }
-
-    private static Duration positive(ConfigNode n) {
-      Duration d = n.duration();
-      if (d.isZero()) {
-        throw n.error("must be positive, got " + n.text());
-      }
-      return d;
-    }
-
-    private static int integer(ConfigNode n, int min, int max) {
-      int v = n.intValue();
-      if (v < min || v > max) {
-        throw n.error(
-            "must be "
-                + (max == Integer.MAX_VALUE ? "at least " + min : "from " + min + " to " + max)
-                + ", got "
-                + v);
-      }
-      return v;
-    }
-
-    private static long longAtLeast(ConfigNode n, long min) {
-      long v = n.longValue();
-      if (v < min) {
-        throw n.error("must be at least " + min + ", got " + v);
-      }
-      return v;
-    }
-
-    private static double number(ConfigNode n, double min, double max) {
-      double v = n.doubleValue();
-      if (!(v >= min && v <= max)) {
-        throw n.error("must be from " + fmt(min) + " to " + fmt(max) + ", got " + n.text());
-      }
-      return v;
-    }
-
-    private static String fmt(double v) {
-      return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+      f.findValue("seed").ifPresent(n -> seed = n.longValue());
+      f.findValue("ack_delay").ifPresent(n -> ackDelay = n.as(AckDelay::parse));
+      f.findValue("drop_probability").ifPresent(n -> dropProbability = n.doubleValue(0, 1));
+      f.findValue("drop_every").ifPresent(n -> dropEvery = n.duration());
+      f.findValue("drain_every").ifPresent(n -> drainEvery = n.duration());
+      f.findValue("expire_every").ifPresent(n -> expireEvery = n.duration());
+      f.findValue("backpressure_burst_every").ifPresent(n -> backpressureBurstEvery = n.duration());
+      f.findValue("backpressure_burst_events")
+          .ifPresent(n -> backpressureBurstEvents = n.intValue(0, 1_000_000));
     }
   }
 }
