@@ -5,6 +5,7 @@ import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.config.Sizes;
 import io.gatewatch.correlation.CorrelationSettings;
 import io.gatewatch.export.LogFormat;
@@ -288,20 +289,7 @@ public record AgentConfig(
 
   /** The same configuration with another drain period ({@code run --drain-period}). */
   AgentConfig withDrainPeriod(Duration period) {
-    return new AgentConfig(
-        httpListen,
-        httpAuth,
-        httpTls,
-        profile,
-        tracker,
-        proxies,
-        probes,
-        ingest,
-        otlp,
-        logFormat,
-        activityEvery,
-        period,
-        correlation);
+    return RecordBuilder.from(this).set("drainPeriod", period).build();
   }
 
   /** Settings of {@code correlation:} a variable may give when the file has no such section. */

@@ -1,6 +1,7 @@
 package io.gatewatch.probe;
 
 import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.config.Scalars;
 import io.gatewatch.protocol.UrlQuery;
 import java.net.URI;
@@ -85,29 +86,23 @@ public record ProbeSettings(
   }
 
   public ProbeSettings withSessions(int n) {
-    return new ProbeSettings(
-        url, gateway, n, resumeEvery, connectTimeout, reconnect, onceHeartbeats);
+    return RecordBuilder.from(this).set("sessions", n).build();
   }
 
   public ProbeSettings withResumeEvery(Duration d) {
-    return new ProbeSettings(url, gateway, sessions, d, connectTimeout, reconnect, onceHeartbeats);
+    return RecordBuilder.from(this).set("resumeEvery", d).build();
   }
 
   public ProbeSettings withReconnect(ReconnectPolicy.Settings r) {
-    return new ProbeSettings(
-        url, gateway, sessions, resumeEvery, connectTimeout, r, onceHeartbeats);
+    return RecordBuilder.from(this).set("reconnect", r).build();
   }
 
   /** One-shot: {@code heartbeats} acknowledged, one resume, then done; no retry after 4004 etc. */
   public ProbeSettings once(int heartbeats) {
-    return new ProbeSettings(
-        url,
-        gateway,
-        sessions,
-        resumeEvery,
-        connectTimeout,
-        reconnect.withFatalAttempts(1),
-        Math.max(1, heartbeats));
+    return RecordBuilder.from(this)
+        .set("reconnect", reconnect.withFatalAttempts(1))
+        .set("onceHeartbeats", Math.max(1, heartbeats))
+        .build();
   }
 
   public boolean isOnce() {

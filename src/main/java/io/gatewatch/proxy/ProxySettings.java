@@ -2,6 +2,7 @@ package io.gatewatch.proxy;
 
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.config.Scalars;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -208,87 +209,72 @@ public record ProxySettings(
 
   /** Builds {@link ProxySettings}; validation happens in {@link #build()}. */
   public static final class Builder {
-    private InetSocketAddress listen;
-    private URI upstream;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-    private Path upstreamCa;
-    private ListenerTls listenerTls;
-    private int eventLoopThreads;
+    private final RecordBuilder<ProxySettings> values;
 
     private Builder() {
-      listen = HostPort.parse(DEFAULT_LISTEN);
+      values =
+          RecordBuilder.of(ProxySettings.class)
+              .set("listen", HostPort.parse(DEFAULT_LISTEN))
+              .set("maxConnections", DEFAULT_MAX_CONNECTIONS)
+              .set("connectTimeout", DEFAULT_CONNECT_TIMEOUT)
+              .set("idleTimeout", DEFAULT_IDLE_TIMEOUT)
+              .set("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
     }
 
     private Builder(ProxySettings s) {
-      listen = s.listen;
-      upstream = s.upstream;
-      maxConnections = s.maxConnections;
-      connectTimeout = s.connectTimeout;
-      idleTimeout = s.idleTimeout;
-      maxFrameBytes = s.maxFrameBytes;
-      upstreamCa = s.upstreamCa;
-      listenerTls = s.listenerTls;
-      eventLoopThreads = s.eventLoopThreads;
+      values = RecordBuilder.from(s);
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
     }
 
     public Builder listen(InetSocketAddress v) {
-      listen = v;
-      return this;
+      return set("listen", v);
     }
 
     /** {@code HOST:PORT} ({@code [::1]:8766} for IPv6); not resolved. */
     public Builder listen(String hostPort) {
-      listen = HostPort.parse("listen", hostPort);
-      return this;
+      return set("listen", HostPort.parse("listen", hostPort));
     }
 
     public Builder upstream(URI v) {
-      upstream = v;
-      return this;
+      return set("upstream", v);
     }
 
     public Builder upstream(String v) {
       try {
-        upstream = new URI(v == null ? "" : v.trim());
+        return set("upstream", new URI(v == null ? "" : v.trim()));
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException("upstream: not a ws:// or wss:// URL: " + v, e);
       }
-      return this;
     }
 
     public Builder maxConnections(int v) {
-      maxConnections = v;
-      return this;
+      return set("maxConnections", v);
     }
 
     public Builder connectTimeout(Duration v) {
-      connectTimeout = v;
-      return this;
+      return set("connectTimeout", v);
     }
 
     public Builder idleTimeout(Duration v) {
-      idleTimeout = v;
-      return this;
+      return set("idleTimeout", v);
     }
 
     public Builder maxFrameBytes(int v) {
-      maxFrameBytes = v;
-      return this;
+      return set("maxFrameBytes", v);
     }
 
     /** PEM file of trusted certificates for a {@code wss://} upstream; null: the JDK default. */
     public Builder upstreamCa(Path v) {
-      upstreamCa = v;
-      return this;
+      return set("upstreamCa", v);
     }
 
     /** TLS on the listener; null: none. */
     public Builder listenerTls(ListenerTls v) {
-      listenerTls = v;
-      return this;
+      return set("listenerTls", v);
     }
 
     public Builder listenerTls(Path certificateChain, Path privateKey) {
@@ -296,21 +282,11 @@ public record ProxySettings(
     }
 
     public Builder eventLoopThreads(int v) {
-      eventLoopThreads = v;
-      return this;
+      return set("eventLoopThreads", v);
     }
 
     public ProxySettings build() {
-      return new ProxySettings(
-          listen,
-          upstream,
-          maxConnections,
-          connectTimeout,
-          idleTimeout,
-          maxFrameBytes,
-          upstreamCa,
-          listenerTls,
-          eventLoopThreads);
+      return values.build();
     }
   }
 }

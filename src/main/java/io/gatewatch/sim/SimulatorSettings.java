@@ -3,6 +3,7 @@ package io.gatewatch.sim;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntConsumer;
 
 /**
  * Everything the gateway simulator can be told: where it listens, which close-code profile it
@@ -238,113 +240,86 @@ public record SimulatorSettings(
 
   /** A mutable copy of the settings, validated by {@link #build()}. */
   public static final class Builder {
-    private InetSocketAddress listen;
-    private GatewayProfile profile;
-    private Duration heartbeatInterval = Duration.ofMillis(41_250);
-    private Duration heartbeatTimeout = Duration.ofMillis(45_000);
-    private Duration sessionRetention = Duration.ofMillis(60_000);
-    private double dispatchRate = 1.0;
-    private DispatchSize dispatchSize = DispatchSize.NATURAL;
-    private Integer maxPayloadBytes; // null: the profile's limit
-    private RateLimit rateLimit = RateLimit.SEED_DEFAULT;
-    private int replayBufferEvents = 4096;
-    private long replayBufferBytes = 16L << 20;
-    private int maxSocketsPerIp = 256;
-    private int maxSessionsPerToken = 100;
-    private int maxGuildsPerShard = 2500;
-    private int guildCount = 3;
-    private Map<String, Integer> guildsPerToken = new LinkedHashMap<>();
-    private Set<String> validTokens = new LinkedHashSet<>();
-    private Set<Integer> rejectedOpcodes = new TreeSet<>(Set.of(13));
-    private int eventBufferBound = 4096;
-    private Duration backpressureGrace = Duration.ofSeconds(10);
-    private AckDelay ackDelay = AckDelay.NONE;
-    private double dropProbability;
-    private Duration dropEvery = Duration.ZERO;
-    private Duration drainEvery = Duration.ZERO;
-    private Duration expireEvery = Duration.ZERO;
-    private Duration backpressureBurstEvery = Duration.ZERO;
-    private int backpressureBurstEvents = 256;
-    private long seed = 1;
+    private final RecordBuilder<SimulatorSettings> values;
 
-    private Builder() {}
+    /** Null: the profile's {@code max_client_payload_bytes}. */
+    private Integer maxPayloadBytes;
+
+    private Builder() { // listen and profile stay null until build(): the defaults
+      values =
+          RecordBuilder.of(SimulatorSettings.class)
+              .set("heartbeatInterval", Duration.ofMillis(41_250))
+              .set("heartbeatTimeout", Duration.ofMillis(45_000))
+              .set("sessionRetention", Duration.ofMillis(60_000))
+              .set("dispatchRate", 1.0)
+              .set("dispatchSize", DispatchSize.NATURAL)
+              .set("rateLimit", RateLimit.SEED_DEFAULT)
+              .set("replayBufferEvents", 4096)
+              .set("replayBufferBytes", 16L << 20)
+              .set("maxSocketsPerIp", 256)
+              .set("maxSessionsPerToken", 100)
+              .set("maxGuildsPerShard", 2500)
+              .set("guildCount", 3)
+              .set("guildsPerToken", Map.of())
+              .set("validTokens", Set.of())
+              .set("rejectedOpcodes", Set.of(13))
+              .set("eventBufferBound", 4096)
+              .set("backpressureGrace", Duration.ofSeconds(10))
+              .set("ackDelay", AckDelay.NONE)
+              .set("dropEvery", Duration.ZERO)
+              .set("drainEvery", Duration.ZERO)
+              .set("expireEvery", Duration.ZERO)
+              .set("backpressureBurstEvery", Duration.ZERO)
+              .set("backpressureBurstEvents", 256)
+              .set("seed", 1L);
+    }
 
     private Builder(SimulatorSettings s) {
-      listen = s.listen;
-      profile = s.profile;
-      heartbeatInterval = s.heartbeatInterval;
-      heartbeatTimeout = s.heartbeatTimeout;
-      sessionRetention = s.sessionRetention;
-      dispatchRate = s.dispatchRate;
-      dispatchSize = s.dispatchSize;
+      values = RecordBuilder.from(s);
       maxPayloadBytes = s.maxPayloadBytes;
-      rateLimit = s.rateLimit;
-      replayBufferEvents = s.replayBufferEvents;
-      replayBufferBytes = s.replayBufferBytes;
-      maxSocketsPerIp = s.maxSocketsPerIp;
-      maxSessionsPerToken = s.maxSessionsPerToken;
-      maxGuildsPerShard = s.maxGuildsPerShard;
-      guildCount = s.guildCount;
-      guildsPerToken = new LinkedHashMap<>(s.guildsPerToken);
-      validTokens = new LinkedHashSet<>(s.validTokens);
-      rejectedOpcodes = new TreeSet<>(s.rejectedOpcodes);
-      eventBufferBound = s.eventBufferBound;
-      backpressureGrace = s.backpressureGrace;
-      ackDelay = s.ackDelay;
-      dropProbability = s.dropProbability;
-      dropEvery = s.dropEvery;
-      drainEvery = s.drainEvery;
-      expireEvery = s.expireEvery;
-      backpressureBurstEvery = s.backpressureBurstEvery;
-      backpressureBurstEvents = s.backpressureBurstEvents;
-      seed = s.seed;
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
     }
 
     public Builder listen(InetSocketAddress v) {
-      listen = v;
-      return this;
+      return set("listen", v);
     }
 
     /** {@code HOST:PORT}. */
     public Builder listen(String hostPort) {
-      listen = HostPort.parse("listen", hostPort);
-      return this;
+      return set("listen", HostPort.parse("listen", hostPort));
     }
 
     public Builder profile(GatewayProfile v) {
-      profile = v;
-      return this;
+      return set("profile", v);
     }
 
     /** A bundled profile name or a YAML file ({@link ProfileLoader#load(String)}). */
     public Builder profile(String nameOrPath) {
-      profile = ProfileLoader.load(nameOrPath);
-      return this;
+      return set("profile", ProfileLoader.load(nameOrPath));
     }
 
     public Builder heartbeatInterval(Duration v) {
-      heartbeatInterval = v;
-      return this;
+      return set("heartbeatInterval", v);
     }
 
     public Builder heartbeatTimeout(Duration v) {
-      heartbeatTimeout = v;
-      return this;
+      return set("heartbeatTimeout", v);
     }
 
     public Builder sessionRetention(Duration v) {
-      sessionRetention = v;
-      return this;
+      return set("sessionRetention", v);
     }
 
     public Builder dispatchRate(double perSecond) {
-      dispatchRate = perSecond;
-      return this;
+      return set("dispatchRate", perSecond);
     }
 
     public Builder dispatchSize(DispatchSize v) {
-      dispatchSize = v;
-      return this;
+      return set("dispatchSize", v);
     }
 
     public Builder maxPayloadBytes(int v) {
@@ -353,119 +328,100 @@ public record SimulatorSettings(
     }
 
     public Builder rateLimit(RateLimit v) {
-      rateLimit = v;
-      return this;
+      return set("rateLimit", v);
     }
 
     public Builder rateLimit(int count, Duration window) {
-      rateLimit = new RateLimit(count, window);
-      return this;
+      return rateLimit(new RateLimit(count, window));
     }
 
     public Builder replayBufferEvents(int v) {
-      replayBufferEvents = v;
-      return this;
+      return set("replayBufferEvents", v);
     }
 
     public Builder replayBufferBytes(long v) {
-      replayBufferBytes = v;
-      return this;
+      return set("replayBufferBytes", v);
     }
 
     public Builder maxSocketsPerIp(int v) {
-      maxSocketsPerIp = v;
-      return this;
+      return set("maxSocketsPerIp", v);
     }
 
     public Builder maxSessionsPerToken(int v) {
-      maxSessionsPerToken = v;
-      return this;
+      return set("maxSessionsPerToken", v);
     }
 
     public Builder maxGuildsPerShard(int v) {
-      maxGuildsPerShard = v;
-      return this;
+      return set("maxGuildsPerShard", v);
     }
 
     public Builder guildCount(int v) {
-      guildCount = v;
-      return this;
+      return set("guildCount", v);
     }
 
     public Builder guildsFor(String token, int guilds) {
-      guildsPerToken.put(token, guilds);
-      return this;
+      Map<String, Integer> map = new LinkedHashMap<>(values.get("guildsPerToken"));
+      map.put(token, guilds);
+      return guildsPerToken(map);
     }
 
     public Builder guildsPerToken(Map<String, Integer> v) {
-      guildsPerToken = new LinkedHashMap<>(v);
-      return this;
+      return set("guildsPerToken", new LinkedHashMap<>(v));
     }
 
     /** Replaces the valid tokens; empty restores the {@code valid-} prefix rule. */
     public Builder validTokens(Set<String> v) {
-      validTokens = new LinkedHashSet<>(v);
-      return this;
+      return set("validTokens", new LinkedHashSet<>(v));
     }
 
     public Builder validToken(String token) {
-      validTokens.add(token);
-      return this;
+      Set<String> tokens = new LinkedHashSet<>(values.get("validTokens"));
+      tokens.add(token);
+      return validTokens(tokens);
     }
 
     public Builder rejectedOpcodes(Set<Integer> v) {
-      rejectedOpcodes = new TreeSet<>(v);
-      return this;
+      return set("rejectedOpcodes", new TreeSet<>(v));
     }
 
     public Builder eventBufferBound(int v) {
-      eventBufferBound = v;
-      return this;
+      return set("eventBufferBound", v);
     }
 
     public Builder backpressureGrace(Duration v) {
-      backpressureGrace = v;
-      return this;
+      return set("backpressureGrace", v);
     }
 
     public Builder ackDelay(AckDelay v) {
-      ackDelay = v;
-      return this;
+      return set("ackDelay", v);
     }
 
     public Builder dropProbability(double v) {
-      dropProbability = v;
-      return this;
+      return set("dropProbability", v);
     }
 
     public Builder dropEvery(Duration v) {
-      dropEvery = v;
-      return this;
+      return set("dropEvery", v);
     }
 
     public Builder drainEvery(Duration v) {
-      drainEvery = v;
-      return this;
+      return set("drainEvery", v);
     }
 
     public Builder expireEvery(Duration v) {
-      expireEvery = v;
-      return this;
+      return set("expireEvery", v);
     }
 
     public Builder backpressureBurstEvery(Duration v) {
-      backpressureBurstEvery = v;
-      return this;
+      return set("backpressureBurstEvery", v);
     }
 
     public Builder backpressureBurstEvents(int v) {
-      backpressureBurstEvents = v;
-      return this;
+      return set("backpressureBurstEvents", v);
     }
 
     public Builder seed(long v) {
-      seed = v;
-      return this;
+      return set("seed", v);
     }
 
     /**
@@ -474,36 +430,19 @@ public record SimulatorSettings(
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public SimulatorSettings build() {
-      GatewayProfile resolvedProfile = profile == null ? ProfileLoader.defaultProfile() : profile;
-      return new SimulatorSettings(
-          listen == null ? HostPort.parse("listen", DEFAULT_LISTEN) : listen,
-          resolvedProfile,
-          heartbeatInterval,
-          heartbeatTimeout,
-          sessionRetention,
-          dispatchRate,
-          dispatchSize,
-          maxPayloadBytes != null ? maxPayloadBytes : resolvedProfile.maxClientPayloadBytes(),
-          rateLimit,
-          replayBufferEvents,
-          replayBufferBytes,
-          maxSocketsPerIp,
-          maxSessionsPerToken,
-          maxGuildsPerShard,
-          guildCount,
-          guildsPerToken,
-          validTokens,
-          rejectedOpcodes,
-          eventBufferBound,
-          backpressureGrace,
-          ackDelay,
-          dropProbability,
-          dropEvery,
-          drainEvery,
-          expireEvery,
-          backpressureBurstEvery,
-          backpressureBurstEvents,
-          seed);
+      RecordBuilder<SimulatorSettings> resolved = values.copy();
+      if (resolved.get("listen") == null) {
+        resolved.set("listen", HostPort.parse("listen", DEFAULT_LISTEN));
+      }
+      if (resolved.get("profile") == null) {
+        resolved.set("profile", ProfileLoader.defaultProfile());
+      }
+      GatewayProfile profile = resolved.get("profile");
+      return resolved
+          .set(
+              "maxPayloadBytes",
+              maxPayloadBytes != null ? maxPayloadBytes : profile.maxClientPayloadBytes())
+          .build();
     }
 
     /**
@@ -528,14 +467,14 @@ public record SimulatorSettings(
           "rejected_opcodes",
           "limits",
           "faults");
-      s.findValue("listen").ifPresent(n -> listen = n.hostPort());
-      s.findValue("profile").ifPresent(n -> profile = n.as(ProfileLoader::load));
-      s.findValue("heartbeat_interval").ifPresent(n -> heartbeatInterval = n.positiveDuration());
-      s.findValue("heartbeat_timeout").ifPresent(n -> heartbeatTimeout = n.positiveDuration());
-      s.findValue("session_retention").ifPresent(n -> sessionRetention = n.duration());
+      s.findValue("listen").ifPresent(n -> listen(n.hostPort()));
+      s.findValue("profile").ifPresent(n -> profile(n.<GatewayProfile>as(ProfileLoader::load)));
+      s.findValue("heartbeat_interval").ifPresent(n -> heartbeatInterval(n.positiveDuration()));
+      s.findValue("heartbeat_timeout").ifPresent(n -> heartbeatTimeout(n.positiveDuration()));
+      s.findValue("session_retention").ifPresent(n -> sessionRetention(n.duration()));
       s.findValue("dispatch_rate")
-          .ifPresent(n -> dispatchRate = n.doubleValue(0, MAX_DISPATCH_RATE));
-      s.findValue("dispatch_bytes").ifPresent(n -> dispatchSize = n.as(DispatchSize::parse));
+          .ifPresent(n -> dispatchRate(n.doubleValue(0, MAX_DISPATCH_RATE)));
+      s.findValue("dispatch_bytes").ifPresent(n -> dispatchSize(n.as(DispatchSize::parse)));
       s.findValue("rejected_opcodes")
           .ifPresent(
               n -> {
@@ -543,7 +482,7 @@ public record SimulatorSettings(
                 for (ConfigNode item : n.items()) {
                   ops.add(item.intValue(0, 255));
                 }
-                rejectedOpcodes = ops;
+                rejectedOpcodes(ops);
               });
       s.findValue("tokens").ifPresent(this::applyTokens);
       s.findValue("limits").ifPresent(this::applyLimits);
@@ -564,9 +503,9 @@ public record SimulatorSettings(
                   }
                   tokens.add(token);
                 }
-                validTokens = tokens;
+                validTokens(tokens);
               });
-      t.findValue("guilds").ifPresent(n -> guildCount = n.intValue(0, Integer.MAX_VALUE));
+      t.findValue("guilds").ifPresent(n -> guildCount(n.intValue(0, Integer.MAX_VALUE)));
       t.findValue("guilds_per_token")
           .ifPresent(
               n -> {
@@ -574,7 +513,7 @@ public record SimulatorSettings(
                 for (String token : n.keys()) {
                   map.put(token, n.get(token).intValue(0, Integer.MAX_VALUE));
                 }
-                guildsPerToken = map;
+                guildsPerToken(map);
               });
     }
 
@@ -589,21 +528,21 @@ public record SimulatorSettings(
           "max_guilds_per_shard",
           "event_buffer_bound",
           "backpressure_grace");
-      l.findValue("max_payload_bytes").ifPresent(n -> maxPayloadBytes = n.intValue(1, 1 << 20));
-      l.findValue("rate_limit").ifPresent(n -> rateLimit = n.as(RateLimit::parse));
-      l.findValue("replay_buffer_events")
-          .ifPresent(n -> replayBufferEvents = n.intValue(1, Integer.MAX_VALUE));
+      l.findValue("max_payload_bytes").ifPresent(n -> maxPayloadBytes(n.intValue(1, 1 << 20)));
+      l.findValue("rate_limit").ifPresent(n -> rateLimit(n.as(RateLimit::parse)));
+      atLeastOne(l, "replay_buffer_events", this::replayBufferEvents);
       l.findValue("replay_buffer_bytes")
-          .ifPresent(n -> replayBufferBytes = n.longValue(1, Long.MAX_VALUE));
-      l.findValue("max_sockets_per_ip")
-          .ifPresent(n -> maxSocketsPerIp = n.intValue(1, Integer.MAX_VALUE));
-      l.findValue("max_sessions_per_token")
-          .ifPresent(n -> maxSessionsPerToken = n.intValue(1, Integer.MAX_VALUE));
-      l.findValue("max_guilds_per_shard")
-          .ifPresent(n -> maxGuildsPerShard = n.intValue(1, Integer.MAX_VALUE));
-      l.findValue("event_buffer_bound")
-          .ifPresent(n -> eventBufferBound = n.intValue(1, Integer.MAX_VALUE));
-      l.findValue("backpressure_grace").ifPresent(n -> backpressureGrace = n.duration());
+          .ifPresent(n -> replayBufferBytes(n.longValue(1, Long.MAX_VALUE)));
+      atLeastOne(l, "max_sockets_per_ip", this::maxSocketsPerIp);
+      atLeastOne(l, "max_sessions_per_token", this::maxSessionsPerToken);
+      atLeastOne(l, "max_guilds_per_shard", this::maxGuildsPerShard);
+      atLeastOne(l, "event_buffer_bound", this::eventBufferBound);
+      l.findValue("backpressure_grace").ifPresent(n -> backpressureGrace(n.duration()));
+    }
+
+    /** A count that must be at least 1, when {@code key} is given. */
+    private static void atLeastOne(ConfigNode section, String key, IntConsumer set) {
+      section.findValue(key).ifPresent(n -> set.accept(n.intValue(1, Integer.MAX_VALUE)));
     }
 
     private void applyFaults(ConfigNode f) {
@@ -616,15 +555,15 @@ public record SimulatorSettings(
           "expire_every",
           "backpressure_burst_every",
           "backpressure_burst_events");
-      f.findValue("seed").ifPresent(n -> seed = n.longValue());
-      f.findValue("ack_delay").ifPresent(n -> ackDelay = n.as(AckDelay::parse));
-      f.findValue("drop_probability").ifPresent(n -> dropProbability = n.doubleValue(0, 1));
-      f.findValue("drop_every").ifPresent(n -> dropEvery = n.duration());
-      f.findValue("drain_every").ifPresent(n -> drainEvery = n.duration());
-      f.findValue("expire_every").ifPresent(n -> expireEvery = n.duration());
-      f.findValue("backpressure_burst_every").ifPresent(n -> backpressureBurstEvery = n.duration());
+      f.findValue("seed").ifPresent(n -> seed(n.longValue()));
+      f.findValue("ack_delay").ifPresent(n -> ackDelay(n.as(AckDelay::parse)));
+      f.findValue("drop_probability").ifPresent(n -> dropProbability(n.doubleValue(0, 1)));
+      f.findValue("drop_every").ifPresent(n -> dropEvery(n.duration()));
+      f.findValue("drain_every").ifPresent(n -> drainEvery(n.duration()));
+      f.findValue("expire_every").ifPresent(n -> expireEvery(n.duration()));
+      f.findValue("backpressure_burst_every").ifPresent(n -> backpressureBurstEvery(n.duration()));
       f.findValue("backpressure_burst_events")
-          .ifPresent(n -> backpressureBurstEvents = n.intValue(0, 1_000_000));
+          .ifPresent(n -> backpressureBurstEvents(n.intValue(0, 1_000_000)));
     }
   }
 }
