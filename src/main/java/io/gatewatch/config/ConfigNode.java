@@ -149,7 +149,7 @@ public final class ConfigNode {
       root = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);
     }
     ConfigNode result = new ConfigNode(sourceName, "", root, null, null);
-    result.check(Collections.newSetFromMap(new IdentityHashMap<>()), new IdentityHashMap<>());
+    result.checkTree(Collections.newSetFromMap(new IdentityHashMap<>()), new IdentityHashMap<>());
     return result;
   }
 
@@ -378,13 +378,8 @@ public final class ConfigNode {
 
   /** {@code true}/{@code false}; YAML 1.1's {@code yes}/{@code no}/{@code on}/{@code off} too. */
   public boolean bool() {
-    String variable = override() != null ? variableOf.apply(path) : null;
-    if (variable != null) { // as shell scripts write them, 1 and 0 too
-      return switch (override().toLowerCase(Locale.ROOT)) {
-        case "true", "yes", "on", "1" -> true;
-        case "false", "no", "off", "0" -> false;
-        default -> throw error(variable + ": expected true or false");
-      };
+    if (override() != null) {
+      return fromVariable(ConfigNode::variableBool, "expected true or false");
     }
     String text = scalar("true or false");
     switch (text.toLowerCase(Locale.ROOT)) {
@@ -563,6 +558,15 @@ public final class ConfigNode {
     return value;
   }
 
+  /** A boolean as variables write it: as in YAML, and {@code 1} and {@code 0} as in shells. */
+  private static boolean variableBool(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException(text);
+    };
+  }
+
   /** {@code 1} rather than {@code 1.0}, for messages. */
   private static String plain(double v) {
     return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
@@ -694,7 +698,7 @@ public final class ConfigNode {
    * Checks the whole tree once: mapping keys are unique scalars and no alias refers to a node that
    * contains it. Nodes shared through aliases are checked once.
    */
-  private void check(Set<Node> done, Map<Node, Boolean> onStack) {
+  private void checkTree(Set<Node> done, Map<Node, Boolean> onStack) {
     if (done.contains(node)) {
       return;
     }
@@ -718,12 +722,12 @@ public final class ConfigNode {
                   + (first.getStartMark() == null ? 1 : first.getStartMark().getLine() + 1)
                   + ")");
         }
-        childNode(child(key), tuple.getValueNode()).check(done, onStack);
+        childNode(child(key), tuple.getValueNode()).checkTree(done, onStack);
       }
     } else if (node instanceof SequenceNode) {
       List<Node> values = ((SequenceNode) node).getValue();
       for (int i = 0; i < values.size(); i++) {
-        childNode(path + "[" + i + "]", values.get(i)).check(done, onStack);
+        childNode(path + "[" + i + "]", values.get(i)).checkTree(done, onStack);
       }
     }
     onStack.remove(node);

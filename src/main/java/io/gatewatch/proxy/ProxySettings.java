@@ -225,11 +225,6 @@ public record ProxySettings(
       values = RecordBuilder.from(s);
     }
 
-    private Builder set(String component, Object value) {
-      values.set(component, value);
-      return this;
-    }
-
     public Builder listen(InetSocketAddress v) {
       return set("listen", v);
     }
@@ -287,6 +282,11 @@ public record ProxySettings(
 
     public ProxySettings build() {
       return values.build();
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
     }
   }
 }

@@ -279,11 +279,6 @@ public record SimulatorSettings(
       maxPayloadBytes = s.maxPayloadBytes;
     }
 
-    private Builder set(String component, Object value) {
-      values.set(component, value);
-      return this;
-    }
-
     public Builder listen(InetSocketAddress v) {
       return set("listen", v);
     }
@@ -468,7 +463,7 @@ public record SimulatorSettings(
           "limits",
           "faults");
       s.findValue("listen").ifPresent(n -> listen(n.hostPort()));
-      s.findValue("profile").ifPresent(n -> profile(n.<GatewayProfile>as(ProfileLoader::load)));
+      s.findValue("profile").map(n -> n.as(ProfileLoader::load)).ifPresent(this::profile);
       s.findValue("heartbeat_interval").ifPresent(n -> heartbeatInterval(n.positiveDuration()));
       s.findValue("heartbeat_timeout").ifPresent(n -> heartbeatTimeout(n.positiveDuration()));
       s.findValue("session_retention").ifPresent(n -> sessionRetention(n.duration()));
@@ -538,6 +533,11 @@ public record SimulatorSettings(
       atLeastOne(l, "max_guilds_per_shard", this::maxGuildsPerShard);
       atLeastOne(l, "event_buffer_bound", this::eventBufferBound);
       l.findValue("backpressure_grace").ifPresent(n -> backpressureGrace(n.duration()));
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
     }
 
     /** A count that must be at least 1, when {@code key} is given. */
