@@ -30,10 +30,8 @@ public record CorrelationSettings(
 
   public CorrelationSettings {
     parseUrl(url.toString());
-    String prefix = keyPrefix;
-    Scalars.named("keyPrefix", () -> validKeyPrefix(prefix));
-    Duration t = timeout;
-    Scalars.named("timeout", () -> validTimeout(t));
+    Scalars.named("keyPrefix", () -> validKeyPrefix(keyPrefix));
+    Scalars.named("timeout", () -> validTimeout(timeout));
   }
 
   /**

@@ -99,19 +99,17 @@ public record OtlpSettings(
 
     /**
      * Reads the file's {@code otlp:} section: {@code endpoint}, {@code protocol} (only {@value
-     * #PROTOCOL}), {@code headers}, {@code interval} and {@code resource_attributes}.
+     * OtlpSettings#PROTOCOL}), {@code headers}, {@code interval} and {@code resource_attributes}.
      *
      * @throws ConfigException naming the path and line of the first problem
      */
     public static Declared fromConfig(ConfigNode o) {
       o.rejectUnknownKeys("endpoint", "protocol", "headers", "interval", "resource_attributes");
       URI endpoint = o.find("endpoint").map(n -> n.as(OtlpSettings::parseEndpoint)).orElse(null);
-      o.find("protocol")
-          .filter(n -> !PROTOCOL.equals(n.text()))
-          .ifPresent(
-              n -> {
-                throw n.error("only " + PROTOCOL + " is supported (the collector's port 4318)");
-              });
+      ConfigNode protocol = o.find("protocol").orElse(null);
+      if (protocol != null && !PROTOCOL.equals(protocol.text())) {
+        throw protocol.error("only " + PROTOCOL + " is supported (the collector's port 4318)");
+      }
       Duration interval = o.find("interval").map(ConfigNode::duration).orElse(null);
       if (interval != null && interval.isZero()) {
         throw o.get("interval").error("must be positive");

@@ -35,8 +35,7 @@ public record ProbeSettings(
   public static final int MAX_SESSIONS = 100;
 
   public ProbeSettings {
-    int n = sessions;
-    Scalars.named("sessions", () -> validSessions(n));
+    Scalars.named("sessions", () -> validSessions(sessions));
     if (resumeEvery.isNegative()) {
       throw new IllegalArgumentException("resumeEvery: must not be negative");
     }

@@ -74,16 +74,14 @@ public record ProxySettings(
 
   public ProxySettings {
     require(listen != null, "listen: required");
-    URI u = upstream;
-    upstream = Scalars.named("upstream", () -> validUpstream(u));
+    URI given = upstream; // the lambda needs a variable that is not reassigned
+    upstream = Scalars.named("upstream", () -> validUpstream(given));
     require(maxConnections >= 1, "maxConnections: must be at least 1, got " + maxConnections);
-    Duration timeout = connectTimeout;
-    Scalars.named("connectTimeout", () -> validConnectTimeout(timeout));
+    Scalars.named("connectTimeout", () -> validConnectTimeout(connectTimeout));
     require(
         idleTimeout != null && !idleTimeout.isNegative(),
         "idleTimeout: must not be negative, got " + idleTimeout);
-    int frameBytes = maxFrameBytes;
-    Scalars.named("maxFrameBytes", () -> validMaxFrameBytes(frameBytes));
+    Scalars.named("maxFrameBytes", () -> validMaxFrameBytes(maxFrameBytes));
     require(
         eventLoopThreads >= 0, "eventLoopThreads: must not be negative, got " + eventLoopThreads);
   }
