@@ -6,7 +6,6 @@ import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.config.RecordBuilder;
-import io.gatewatch.config.Sizes;
 import io.gatewatch.correlation.CorrelationSettings;
 import io.gatewatch.export.LogFormat;
 import io.gatewatch.export.OtlpSettings;
@@ -474,44 +473,8 @@ public record AgentConfig(
     return new ProxyConfig(
         gateway,
         ProxySettings.fromConfig(p),
-        capture(p),
+        CaptureWriter.Settings.fromConfig(p),
         p.find("compressed_observation").map(ConfigNode::bool).orElse(true));
-  }
-
-  /** A proxy's {@code capture} and how it is kept: null without {@code capture}. */
-  private static CaptureWriter.Settings capture(ConfigNode p) {
-    if (p.find("capture").isEmpty()) {
-      for (String k : List.of("capture_payloads", "capture_max_size", "capture_keep")) {
-        if (p.find(k).isPresent()) {
-          throw p.get(k).error("needs capture (the file to write)");
-        }
-      }
-      return null;
-    }
-    int keep =
-        p.find("capture_keep")
-            .map(ConfigNode::nonNegativeInt)
-            .orElse(CaptureWriter.Settings.DEFAULT_KEEP);
-    ConfigNode maxNode = p.find("capture_max_size").orElse(null);
-    long max = maxNode == null ? CaptureWriter.Settings.DEFAULT_MAX_FILE_BYTES : maxNode.size();
-    if (max < CaptureWriter.Settings.MIN_FILE_BYTES) {
-      throw maxNode.error(
-          "must be at least " + Sizes.format(CaptureWriter.Settings.MIN_FILE_BYTES));
-    }
-    ConfigNode fileNode = p.get("capture");
-    Path file = Path.of(fileNode.text());
-    Path dir = file.toAbsolutePath().getParent();
-    if (!Files.isDirectory(dir)) {
-      throw fileNode.error("no such directory: " + dir);
-    }
-    if (Files.isDirectory(file)) {
-      throw fileNode.error("is a directory; name a file in it");
-    }
-    if (!Files.isWritable(dir)) {
-      throw fileNode.error("cannot write in " + dir);
-    }
-    return new CaptureWriter.Settings(
-        file, p.find("capture_payloads").map(ConfigNode::bool).orElse(false), max, keep);
   }
 
   /** {@code proxies[0].upstream} -> {@code GATEWATCH_PROXIES_0_UPSTREAM}. */
