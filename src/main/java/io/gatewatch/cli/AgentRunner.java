@@ -76,8 +76,72 @@ final class AgentRunner implements AutoCloseable {
     this.shutdown = shutdown;
   }
 
+  /** Start-up failed at one part: which one, for a command to name the flag that set it. */
+  static final class StartFailure extends IOException {
+    /** The part that could not start. */
+    enum Part {
+      /** a proxy: its listener or its capture */
+      PROXY,
+      /** the HTTP endpoints */
+      HTTP
+    }
+
+    private final Part part;
+
+    StartFailure(Part part, String message, IOException cause) {
+      super(message, cause);
+      this.part = part;
+    }
+
+    Part part() {
+      return part;
+    }
+
+    /** The part's own failure, without the runner's words around it. */
+    IOException partFailure() {
+      return (IOException) getCause();
+    }
+  }
+
+  /** What a stop says about its drain: the agent logs it, the demo prints it. */
+  interface DrainReport {
+    /** The drain has started: {@code drain.found()} sockets are asked over {@code period}. */
+    void started(Drain drain, Duration period);
+
+    /** The drain is over; {@code cutShort} when another stop request ended it early. */
+    void ended(Drain drain, boolean cutShort);
+  }
+
+  /** The agent's own report of a drain, in its log. */
+  static final DrainReport LOGGED =
+      new DrainReport() {
+        @Override
+        public void started(Drain drain, Duration period) {
+          log.info(
+              "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C"
+                  + " again closes at once)",
+              period);
+        }
+
+        @Override
+        public void ended(Drain drain, boolean cutShort) {
+          if (cutShort) {
+            log.info("stopping: asked again; closing the remaining sockets with 1001 now");
+          }
+        }
+      };
+
   /** Starts everything, ready when it returns. */
-  static AgentRunner start(AgentConfig config) throws IOException {
+  static AgentRunner start(AgentConfig config) throws StartFailure {
+    return start(config, Signals.NONE);
+  }
+
+  /**
+   * Starts everything, ready when it returns.
+   *
+   * @param proxySignals what every proxy's tracker also reports to (the demo's tally)
+   */
+  static AgentRunner start(AgentConfig config, Signals proxySignals) throws StartFailure {
     Telemetry telemetry =
         Telemetry.start(config.otlp(), new ActivityLog(config.activityEvery()).start());
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
@@ -108,9 +172,10 @@ final class AgentRunner implements AutoCloseable {
                   p.capture(),
                   p.compressedObservation(),
                   clock,
-                  Signals.NONE);
+                  proxySignals);
         } catch (IOException e) {
-          throw new IOException("proxy " + p.gateway() + ": " + e.getMessage(), e);
+          throw new StartFailure(
+              StartFailure.Part.PROXY, "proxy " + p.gateway() + ": " + e.getMessage(), e);
         }
         proxies.add(proxy);
         parts.add("proxy " + p.gateway(), proxy);
@@ -150,7 +215,10 @@ final class AgentRunner implements AutoCloseable {
                         ? null
                         : ServerTls.fromPem(config.httpTls().cert(), config.httpTls().key())));
       } catch (IOException e) {
-        throw new IOException("cannot listen on " + config.httpListen() + ": " + e.getMessage(), e);
+        throw new StartFailure(
+            StartFailure.Part.HTTP,
+            "cannot listen on " + config.httpListen() + ": " + e.getMessage(),
+            e);
       }
       parts.add("HTTP server", server);
       addIngest(config, watches, server);
@@ -165,7 +233,7 @@ final class AgentRunner implements AutoCloseable {
       lastParts(parts, probeScheduler, correlation, telemetry);
       ready.set(true);
       return new AgentRunner(watches, proxies, probes, server, ready, drain, parts, correlation);
-    } catch (IOException | RuntimeException e) {
+    } catch (StartFailure | RuntimeException e) {
       lastParts(parts, probeScheduler, correlation, telemetry).closeAll();
       throw e;
     }
@@ -242,7 +310,6 @@ final class AgentRunner implements AutoCloseable {
     check.start();
   }
 
-  /** {@code POST /v1/capture} on the agent's port, when the configuration enables it. */
   /** One log line's worth of a capture's settings: what it holds and how much disk it takes. */
   static String describe(CaptureWriter.Settings c) {
     return "capture "
@@ -257,6 +324,7 @@ final class AgentRunner implements AutoCloseable {
         + " on disk";
   }
 
+  /** {@code POST /v1/capture} on the agent's port, when the configuration enables it. */
   private static void addIngest(AgentConfig config, Watches watches, AgentServer server) {
     if (config.ingest() != null) {
       AgentConfig.IngestConfig in = config.ingest();
@@ -312,35 +380,47 @@ final class AgentRunner implements AutoCloseable {
   }
 
   /**
-   * Runs until the first SIGTERM or Ctrl-C, then stops: /-/ready answers 503 at once, the proxies
-   * drain over {@code drainPeriod} (a second signal cuts it short), and every part is closed, all
-   * within {@code drainPeriod + closeDeadline} or the process halts (status 1).
+   * Runs until the first SIGTERM or Ctrl-C, then stops as {@link #stop(StopSignals, Duration,
+   * Duration, DrainReport)} says, the drain in the log.
    *
    * @return 0 after a clean stop, 1 when a part failed to close
    */
   int runUntilStopped(StopSignals signals, Duration drainPeriod, Duration closeDeadline)
       throws InterruptedException {
-    // the signal's own thread answers 503 from now on: no wait for the main thread to wake
-    signals.first().thenRun(() -> ready.set(false));
+    unreadyWhenAsked(signals);
     try {
       signals.first().get();
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }
+    return stop(signals, drainPeriod, closeDeadline, LOGGED) ? 0 : Shutdown.FAILED_EXIT_CODE;
+  }
+
+  /** From the first stop request on, /-/ready answers 503: on the signal's own thread, at once. */
+  void unreadyWhenAsked(StopSignals signals) {
+    signals.first().thenRun(() -> ready.set(false));
+  }
+
+  /**
+   * Stops: /-/ready answers 503, the proxies drain over {@code drainPeriod} (the next stop request
+   * cuts it short), and every part is closed, all within {@code drainPeriod + closeDeadline} or the
+   * process halts (status 1).
+   *
+   * @return true when the drain went through and every part closed without an error
+   */
+  boolean stop(
+      StopSignals signals, Duration drainPeriod, Duration closeDeadline, DrainReport report) {
+    ready.set(false);
     shutdown.deadline(drainPeriod.plus(closeDeadline));
     boolean drained = true;
     if (drain != null && !drainPeriod.isZero()) {
-      log.info(
-          "stopping: /-/ready answers 503; draining the proxies over {} (SIGTERM or Ctrl-C again"
-              + " closes at once)",
-          drainPeriod);
       shutdown.doing("draining the proxies");
       try {
+        CompletableFuture<Void> cut = signals.next();
         CompletableFuture<Void> done = drain.start(drainPeriod, ThreadLocalRandom.current());
-        CompletableFuture.anyOf(done, signals.second()).join();
-        if (!done.isDone()) {
-          log.info("stopping: asked again; closing the remaining sockets with 1001 now");
-        }
+        report.started(drain, drainPeriod);
+        CompletableFuture.anyOf(done, cut).join();
+        report.ended(drain, !done.isDone());
         drain.finish();
       } catch (RuntimeException e) { // the parts must be closed all the same
         drained = false;
@@ -349,12 +429,20 @@ final class AgentRunner implements AutoCloseable {
     } else {
       log.info("stopping: closing relayed sockets with 1001");
     }
-    return stop() && drained ? 0 : Shutdown.FAILED_EXIT_CODE;
+    return stop() && drained;
   }
 
-  /** Closes {@code resource} before every part of the agent when it stops (tests break it). */
+  /**
+   * Closes {@code resource} before every part of the agent when it stops (the demo's fleet; tests
+   * break it).
+   */
   void closeFirst(String name, AutoCloseable resource) {
     shutdown.addFirst(name, resource);
+  }
+
+  /** Closes {@code resource} after every part of the agent when it stops (the demo's gateway). */
+  void closeLast(String name, AutoCloseable resource) {
+    shutdown.add(name, resource);
   }
 
   Watches watches() {

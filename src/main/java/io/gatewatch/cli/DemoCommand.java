@@ -2,29 +2,19 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.Durations;
-import io.gatewatch.config.HostPort;
-import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
-import io.gatewatch.export.Telemetry;
-import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
-import io.gatewatch.probe.JdkTransport;
 import io.gatewatch.probe.Probe;
 import io.gatewatch.probe.ProbeSettings;
 import io.gatewatch.probe.ProbeToken;
-import io.gatewatch.probe.Scheduler;
-import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
-import io.gatewatch.protocol.ProfileLoader;
-import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.Drain;
 import io.gatewatch.proxy.ProxySettings;
 import io.gatewatch.proxy.WatchedProxy;
 import io.gatewatch.report.Headline;
 import io.gatewatch.report.ReplayReport;
 import io.gatewatch.report.Tally;
-import io.gatewatch.server.AgentServer;
+import io.gatewatch.server.HttpAuth;
 import io.gatewatch.server.IngestEndpoint;
 import io.gatewatch.server.MetricsExposition;
 import io.gatewatch.sim.AckDelay;
@@ -35,9 +25,6 @@ import io.gatewatch.sim.FleetSettings;
 import io.gatewatch.sim.GatewaySimulator;
 import io.gatewatch.sim.SimulatorSettings;
 import io.gatewatch.sim.Wire;
-import io.gatewatch.track.ConnectionTracker;
-import io.gatewatch.track.EventClock;
-import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,13 +38,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,7 +54,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
     description = {
       "Run everything in one process: a gateway simulator (short timings: 4 s heartbeat"
           + " interval; drains every 15 s, session expiry every 25 s, a backpressure burst every"
@@ -79,9 +63,8 @@ import picocli.CommandLine.Spec;
           + " captures (source=\"ingest\").",
       "Prints where things run, one line of headline numbers every few seconds, and the final"
           + " report when --duration ends it (or on Ctrl-C)."
-    },
-    footer = {"", Main.DURATIONS})
-public final class DemoCommand implements Callable<Integer> {
+    })
+public final class DemoCommand extends GatewatchCommand implements Callable<Integer> {
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
 
@@ -90,26 +73,26 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      defaultValue = "127.0.0.1:9470",
+      defaultValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
           "HTTP endpoints: /metrics, /-/healthy, /-/ready, the status page /, and POST"
               + " /v1/capture (open, without auth, when this is a loopback address) (default:"
               + " ${DEFAULT-VALUE}).")
-  String listen;
+  InetSocketAddress listen;
 
   @Option(
       names = "--gateway-listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:8765",
       description = "Where the simulated gateway listens (default: ${DEFAULT-VALUE}).")
-  String gatewayListen;
+  InetSocketAddress gatewayListen;
 
   @Option(
       names = "--proxy-listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:8766",
       description = "Where the watching proxy listens (default: ${DEFAULT-VALUE}).")
-  String proxyListen;
+  InetSocketAddress proxyListen;
 
   @Option(names = "--clients", defaultValue = "30", description = "Fleet size (default 30).")
   int clients;
@@ -128,37 +111,29 @@ public final class DemoCommand implements Callable<Integer> {
           "How the fleet speaks unless --mix names a behaviour's own wire (good:etf=5): json or"
               + " etf, and none, zlib-stream or zstd-stream, joined with + (etf+zlib-stream); etf"
               + " and zlib-stream need --profile discord (default: ${DEFAULT-VALUE}).")
-  String wire;
+  Wire wire;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      defaultValue = "fluxer-seed",
-      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
-  String profile;
+  @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "Stop after this long: 90s, 10m, 2h.")
-  String duration;
+  @Mixin RunForOption runFor;
 
   @Option(
       names = "--every",
       paramLabel = "DURATION",
       defaultValue = "5s",
       description = "How often to print the headline numbers (default: ${DEFAULT-VALUE}).")
-  String every;
+  Duration every;
 
   @Option(
       names = "--drain-period",
       paramLabel = "DURATION",
       defaultValue = "5s",
+      converter = Converters.DrainPeriod.class,
       description =
           "When the demo ends (--duration or Ctrl-C), ask the proxy's clients to reconnect spread"
               + " over this long (op 7, then 4000), as a deploy would; 0 closes at once; Ctrl-C"
               + " again cuts it short (default: ${DEFAULT-VALUE}; docs/drain.md).")
-  String drainPeriod;
+  Duration drainPeriod;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
   long seed;
@@ -183,29 +158,16 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Capture every payload in full (the demo's made-up content).")
   boolean capturePayloads;
 
-  /** The options, parsed and checked. */
-  private record Parsed(
-      InetSocketAddress httpAddress,
-      InetSocketAddress gatewayAddress,
-      InetSocketAddress proxyAddress,
-      GatewayProfile gatewayProfile,
-      Duration runFor,
-      Duration headlineEvery,
-      Duration drainFor,
-      OtlpSettings otlp,
-      Wire fleetWire,
-      Map<Behaviour, Wire> wires) {}
-
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    Parsed parsed;
+    GatewayProfile gatewayProfile;
+    Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
+    OtlpSettings otlp;
     try {
-      GatewayProfile gatewayProfile = ProfileLoader.load(profile);
-      Wire fleetWire = FleetCommand.parseWire("--wire", wire);
-      Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
+      gatewayProfile = profile.load();
       FleetSettings.parseMix(mix, wires);
-      String refused = fleetWire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
+      String refused = wire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
       if (refused != null) {
         throw new IllegalArgumentException("--wire: " + refused);
       }
@@ -215,18 +177,7 @@ public final class DemoCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--mix: " + w.getKey().spelling() + ": " + refused);
         }
       }
-      parsed =
-          new Parsed(
-              HostPort.parse("--listen", listen),
-              HostPort.parse("--gateway-listen", gatewayListen),
-              HostPort.parse("--proxy-listen", proxyListen),
-              gatewayProfile,
-              duration == null ? null : Durations.parse("--duration", duration),
-              Durations.parse("--every", every),
-              AgentConfig.drainPeriod("--drain-period", drainPeriod),
-              OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo"),
-              fleetWire,
-              wires);
+      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
       }
@@ -235,167 +186,74 @@ public final class DemoCommand implements Callable<Integer> {
       return 2;
     }
     // handled from before the start, so that Ctrl-C during it still ends the demo cleanly
-    try (StopSignals signals =
-        StopSignals.install(parsed.drainFor().plus(Shutdown.CLOSE_DEADLINE))) {
-      return run(parsed, signals, spec.commandLine().getOut(), err);
+    try (StopSignals signals = StopSignals.install(drainPeriod.plus(Shutdown.CLOSE_DEADLINE))) {
+      return run(gatewayProfile, wires, otlp, signals, spec.commandLine().getOut(), err);
     }
   }
 
-  private int run(Parsed parsed, StopSignals signals, PrintWriter out, PrintWriter err)
+  private int run(
+      GatewayProfile gatewayProfile,
+      Map<Behaviour, Wire> wires,
+      OtlpSettings otlp,
+      StopSignals signals,
+      PrintWriter out,
+      PrintWriter err)
       throws Exception {
-    InetSocketAddress httpAddress = parsed.httpAddress();
-    InetSocketAddress gatewayAddress = parsed.gatewayAddress();
-    InetSocketAddress proxyAddress = parsed.proxyAddress();
-    GatewayProfile gatewayProfile = parsed.gatewayProfile();
-    Duration runFor = parsed.runFor();
-    Duration headlineEvery = parsed.headlineEvery();
-    Duration drainFor = parsed.drainFor();
-    OtlpSettings otlp = parsed.otlp();
-    Wire fleetWire = parsed.fleetWire();
-    Map<Behaviour, Wire> wires = parsed.wires();
-    EventClock clock = EventClock.system();
-    Telemetry telemetry = Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(30)).start());
-    Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
-    Tally tally = new Tally();
-    AtomicBoolean ready = new AtomicBoolean();
     GatewaySimulator simulator =
-        new GatewaySimulator(simulatorSettings(gatewayAddress, gatewayProfile));
+        new GatewaySimulator(simulatorSettings(gatewayListen, gatewayProfile));
     try {
       simulator.start();
     } catch (IOException e) {
       Main.traceAtDebug("demo", e);
-      telemetry.close();
       err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
       return 1;
     }
-    WatchedProxy proxy;
+    Tally tally = new Tally(); // the proxy's numbers, for the headlines and the final report
+    AgentConfig config = agentConfig(simulator, gatewayProfile, otlp);
+    AgentRunner agent;
     try {
-      proxy =
-          WatchedProxy.start(
-              watches,
-              gatewayProfile,
-              TrackerSettings.DEFAULTS,
-              "demo",
-              new ProxySettings(
-                  proxyAddress,
-                  URI.create(
-                      "ws://" + simulator.address().getHostString() + ":" + simulator.port()),
-                  ProxySettings.DEFAULT_MAX_CONNECTIONS,
-                  ProxySettings.DEFAULT_CONNECT_TIMEOUT,
-                  ProxySettings.DEFAULT_IDLE_TIMEOUT,
-                  ProxySettings.DEFAULT_MAX_FRAME_BYTES,
-                  null,
-                  null,
-                  0),
-              capture == null
-                  ? null
-                  : CaptureWriter.Settings.of(capture).withPayloads(capturePayloads),
-              true,
-              clock,
-              tally);
-    } catch (IOException e) {
+      agent = AgentRunner.start(config, tally);
+    } catch (AgentRunner.StartFailure e) {
       Main.traceAtDebug("demo", e);
-      new Shutdown().add("simulator", simulator).add("telemetry", telemetry).closeAll();
-      String flag =
-          e.getMessage().startsWith("cannot write the capture") ? "--capture" : "--proxy-listen";
-      err.println("gatewatch demo: " + e.getMessage() + " (" + flag + ")");
+      simulator.close();
+      err.println("gatewatch demo: " + describe(e));
       return 1;
+    } catch (RuntimeException e) {
+      simulator.close();
+      throw e;
     }
-    // A probe straight at the simulator (source="probe"): sessions held the way a client lives
-    // them, with a deliberate Resume every 10 s so resume and reconnect numbers move quickly.
-    SystemScheduler probeScheduler = Scheduler.system();
-    ProbeSettings probeSettings =
-        ProbeSettings.of(URI.create(simulator.url()), "demo")
-            .withResumeEvery(Duration.ofSeconds(10));
-    Probe probe =
-        Probe.start(
-            watches,
-            gatewayProfile,
-            TrackerSettings.DEFAULTS,
-            probeSettings,
-            ProbeToken.of("valid-demo-probe", "the demo"),
-            probeScheduler,
-            new JdkTransport(probeSettings.connectTimeout()),
-            () -> ThreadLocalRandom.current().nextDouble(),
-            Signals.NONE);
-    ConnectionTracker tracker = proxy.tracker();
-    MetricsExposition exposition = new MetricsExposition(watches.registry());
-    AgentServer server;
-    try {
-      server = new AgentServer(httpAddress, exposition, ready::get);
-    } catch (IOException e) {
-      Main.traceAtDebug("demo", e);
-      new Shutdown()
-          .add("probe", probe)
-          .add("probe scheduler", probeScheduler)
-          .add("proxy", proxy)
-          .add("simulator", simulator)
-          .add("telemetry", telemetry)
-          .closeAll();
-      err.println(
-          "gatewatch demo: cannot listen on "
-              + listen
-              + ": "
-              + ConfigException.describe(e)
-              + " (--listen)");
-      return 1;
-    }
-    // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
-    boolean ingest =
-        httpAddress.getAddress() != null && httpAddress.getAddress().isLoopbackAddress();
-    if (ingest) {
-      server.handle(
-          IngestEndpoint.PATH,
-          new IngestEndpoint(
-              watches.add(
-                  gatewayProfile, TrackerSettings.DEFAULTS, Source.INGEST, "demo", Signals.NONE),
-              watches.fingerprinter(),
-              watches.registry(),
-              IngestEndpoint.Settings.OPEN));
-    }
-    FleetSettings fleetSettings =
-        new FleetSettings(
-            fleetWire.applyTo(URI.create(proxy.url(simulator.query()))),
-            clients,
-            FleetSettings.parseMix(mix),
-            Duration.ofSeconds(60),
-            Duration.ofSeconds(10),
-            seed,
-            wires);
-    Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
-    // every part, in the order it is closed (each even when another fails): the fleet before the
-    // proxy, so that the proxy's sockets end with the clients' closes; telemetry last, so that
-    // pending OTLP spans and metrics go out
-    Shutdown parts =
-        new Shutdown()
-            .add("probe", probe)
-            .add("probe scheduler", probeScheduler)
-            .add("fleet", fleet)
-            .add("proxy", proxy)
-            .add("HTTP server", server)
-            .add("simulator", simulator)
-            .add("telemetry", telemetry);
-    Drain drain = new Drain(List.of(proxy), watches.registry());
-    Duration deadline = drainFor.plus(Shutdown.CLOSE_DEADLINE);
-    byte[] finalMetrics = null;
+    // From here on the agent's stop closes every part, each even when another fails, within its
+    // deadline: the fleet first (the proxy's sockets end with the clients' closes), then the
+    // agent's parts (telemetry last, so that pending OTLP spans and metrics go out), the simulator
+    // after them.
+    agent.closeLast("simulator", simulator);
+    agent.unreadyWhenAsked(signals);
     boolean closedCleanly;
-    signals.first().thenRun(() -> ready.set(false));
+    byte[] finalMetrics;
     try {
-      server.start();
+      WatchedProxy proxy = agent.proxies().get(0);
+      FleetSettings fleetSettings =
+          new FleetSettings(
+              wire.applyTo(URI.create(proxy.url(simulator.query()))),
+              clients,
+              FleetSettings.parseMix(mix),
+              Duration.ofSeconds(60),
+              Duration.ofSeconds(10),
+              seed,
+              wires);
+      Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
+      agent.closeFirst("fleet", fleet);
       fleet.start();
-      ready.set(!signals.first().isDone());
+      String at = agent.server().hostPort();
       out.println("gatewatch demo");
       out.println("  gateway (simulated)  " + simulator.url());
       out.println("  proxy (watched)      " + fleetSettings.url());
-      out.println("  metrics              http://" + server.hostPort() + "/metrics");
-      out.println("  status page          http://" + server.hostPort() + "/");
+      out.println("  metrics              http://" + at + "/metrics");
+      out.println("  status page          http://" + at + "/");
       out.println(
           "  ingest               "
-              + (ingest
-                  ? "POST http://"
-                      + server.hostPort()
-                      + IngestEndpoint.PATH
-                      + " (source=\"ingest\")"
+              + (config.ingest() != null
+                  ? "POST http://" + at + IngestEndpoint.PATH + " (source=\"ingest\")"
                   : "off (--listen is not a loopback address)"));
       if (otlp.enabled()) {
         out.println(
@@ -405,58 +263,28 @@ public final class DemoCommand implements Callable<Integer> {
                 + otlp.tracesEndpoint());
       }
       out.println("  fleet                " + fleet.counts());
-      out.println("  probe                " + probeSettings.url() + " (source=\"probe\")");
+      out.println(
+          "  probe                "
+              + config.probes().get(0).settings().url()
+              + " (source=\"probe\")");
       out.println(
           "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
-              + (runFor == null ? "; Ctrl-C ends" : "; ending after " + duration));
+              + (runFor.given == null
+                  ? "; Ctrl-C ends"
+                  : "; ending after " + Converters.show(runFor.given)));
       out.flush();
-      long started = System.nanoTime();
-      long end = runFor == null ? Long.MAX_VALUE : started + runFor.toNanos();
-      long nextHeadline = started + headlineEvery.toNanos();
-      while (System.nanoTime() < end && !stopRequested(signals)) {
-        if (System.nanoTime() >= nextHeadline) {
-          nextHeadline += headlineEvery.toNanos();
-          long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-          out.printf(
-              "[%3ds] %s | sessions %d | probe %s%n",
-              seconds, Headline.of(tally), tracker.activeSessions(), probe.isUp() ? "up" : "down");
-          out.flush();
-        }
-      }
-      finalMetrics = snapshot(exposition);
-      ready.set(false);
-      parts.deadline(deadline);
-      if (!drainFor.isZero()) {
-        CompletableFuture<Void> cut = signals.next();
-        parts.doing("draining the proxy");
-        CompletableFuture<Void> done = drain.start(drainFor, ThreadLocalRandom.current());
-        out.println(
-            "stopping: asking the proxy's "
-                + drain.found()
-                + " sockets to reconnect over "
-                + drainPeriod
-                + " ("
-                + Drain.describe(gatewayProfile.drain())
-                + "); Ctrl-C again closes at once");
-        out.flush();
-        CompletableFuture.anyOf(done, cut).join();
-        drain.finish();
-        out.println(
-            "stopping: "
-                + drain.asked()
-                + " of "
-                + drain.found()
-                + " sockets asked to reconnect; closing the rest with 1001");
-        out.flush();
-      }
+      printHeadlines(out, signals, tally, proxy, agent.probes().get(0));
+      finalMetrics = snapshot(agent.watches());
+      closedCleanly =
+          agent.stop(
+              signals, drainPeriod, Shutdown.CLOSE_DEADLINE, drainReport(out, gatewayProfile));
     } finally {
-      ready.set(false);
-      closedCleanly = parts.closeAll();
+      agent.close(); // after a stop, nothing more; after a failure, every part all the same
     }
     out.println();
     out.print(ReplayReport.format("gatewatch demo: final report", tally));
     out.flush();
-    if (metricsOut != null && finalMetrics != null) {
+    if (metricsOut != null) {
       try {
         Files.write(metricsOut, finalMetrics);
       } catch (IOException e) {
@@ -467,6 +295,116 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return closedCleanly ? 0 : Shutdown.FAILED_EXIT_CODE;
+  }
+
+  /**
+   * The agent the demo runs: its proxy in front of the simulator, a probe at the simulator, and
+   * ingest when the endpoints are on loopback.
+   */
+  private AgentConfig agentConfig(
+      GatewaySimulator simulator, GatewayProfile gatewayProfile, OtlpSettings otlp) {
+    URI upstream =
+        URI.create("ws://" + simulator.address().getHostString() + ":" + simulator.port());
+    AgentConfig.ProxyConfig proxy =
+        new AgentConfig.ProxyConfig(
+            "demo",
+            ProxySettings.builder(upstream).listen(proxyListen).build(),
+            capture == null
+                ? null
+                : CaptureWriter.Settings.of(capture).withPayloads(capturePayloads),
+            true);
+    // Sessions held the way a client lives them (source="probe"), with a deliberate Resume every
+    // 10 s so that the resume and reconnect numbers move quickly.
+    AgentConfig.ProbeConfig probe =
+        new AgentConfig.ProbeConfig(
+            ProbeSettings.of(URI.create(simulator.url()), "demo")
+                .withResumeEvery(Duration.ofSeconds(10)),
+            ProbeToken.of("valid-demo-probe", "the demo"));
+    // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
+    boolean loopback = listen.getAddress() != null && listen.getAddress().isLoopbackAddress();
+    return new AgentConfig(
+        listen,
+        HttpAuth.NONE,
+        null, // plain HTTP
+        gatewayProfile,
+        TrackerSettings.DEFAULTS,
+        List.of(proxy),
+        List.of(probe),
+        loopback ? new AgentConfig.IngestConfig("demo", IngestEndpoint.Settings.OPEN) : null,
+        otlp,
+        null, // the log format stays as --log-format says
+        Duration.ofSeconds(30), // close and resume activity in the log
+        drainPeriod,
+        null); // one process: no reconnect state to share
+  }
+
+  /** A part that could not start, naming the flag that set it. */
+  private String describe(AgentRunner.StartFailure e) {
+    IOException failure = e.partFailure();
+    return switch (e.part()) {
+      case HTTP ->
+          "cannot listen on "
+              + Converters.show(listen)
+              + ": "
+              + ConfigException.describe(failure)
+              + " (--listen)";
+      case PROXY ->
+          failure.getMessage()
+              + (failure.getMessage().startsWith("cannot write the capture")
+                  ? " (--capture)"
+                  : " (--proxy-listen)");
+    };
+  }
+
+  /** One line of headline numbers every --every, until --duration ends or a stop is asked. */
+  private void printHeadlines(
+      PrintWriter out, StopSignals signals, Tally tally, WatchedProxy proxy, Probe probe)
+      throws InterruptedException {
+    long started = System.nanoTime();
+    long end = runFor.endNanos(started);
+    long nextHeadline = started + every.toNanos();
+    while (System.nanoTime() < end && !stopRequested(signals)) {
+      if (System.nanoTime() >= nextHeadline) {
+        nextHeadline += every.toNanos();
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        out.printf(
+            "[%3ds] %s | sessions %d | probe %s%n",
+            seconds,
+            Headline.of(tally),
+            proxy.tracker().activeSessions(),
+            probe.isUp() ? "up" : "down");
+        out.flush();
+      }
+    }
+  }
+
+  /** The drain, said on stdout as the demo goes. */
+  private static AgentRunner.DrainReport drainReport(PrintWriter out, GatewayProfile profile) {
+    return new AgentRunner.DrainReport() {
+      @Override
+      public void started(Drain drain, Duration period) {
+        out.println(
+            "stopping: asking the proxy's "
+                + drain.found()
+                + " sockets to reconnect over "
+                + Converters.show(period)
+                + " ("
+                + Drain.describe(profile.drain())
+                + "); Ctrl-C again closes at once");
+        out.flush();
+      }
+
+      @Override
+      public void ended(Drain drain, boolean cutShort) {
+        out.println(
+            "stopping: "
+                + drain.asked()
+                + " of "
+                + drain.found()
+                + " sockets asked to reconnect; closing the rest with 1001");
+        out.flush();
+      }
+    };
   }
 
   /** Waits a little for a stop request; true once there was one. */
@@ -482,7 +420,8 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** The metrics as the run ends, before shutdown closes every socket. */
-  private static byte[] snapshot(MetricsExposition exposition) throws IOException {
+  private static byte[] snapshot(Watches watches) throws IOException {
+    MetricsExposition exposition = new MetricsExposition(watches.registry());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     exposition.write(out, exposition.writerFor(null));
     return out.toByteArray();

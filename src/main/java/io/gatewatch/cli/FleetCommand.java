@@ -1,9 +1,7 @@
 package io.gatewatch.cli;
 
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.Durations;
 import io.gatewatch.protocol.GatewayProfile;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.sim.Behaviour;
 import io.gatewatch.sim.Fleet;
 import io.gatewatch.sim.FleetCounts;
@@ -18,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,7 +24,6 @@ import picocli.CommandLine.Spec;
 /** {@code gatewatch fleet}: simulated clients with named behaviours against a gateway. */
 @Command(
     name = "fleet",
-    mixinStandardHelpOptions = true,
     description = {
       "Run simulated clients against a gateway, each with a behaviour: good (the seed's"
           + " reconnection strategy exactly), slow (late heartbeats), deaf (ignores the server's"
@@ -34,16 +32,15 @@ import picocli.CommandLine.Spec;
           + " oversize payloads, a second Identify).",
       "Tokens are valid-fleet-N (revoked-fleet-N for bad-token), as the simulator accepts.",
       "Prints a summary line every 10 s; Ctrl-C or --duration ends it."
-    },
-    footer = {"", Main.DURATIONS})
-public final class FleetCommand implements Callable<Integer> {
+    })
+public final class FleetCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
       names = "--url",
       required = true,
       description = "The gateway, e.g. ws://127.0.0.1:8765/?v=1&encoding=json")
-  String url;
+  URI url;
 
   @Option(names = "--clients", defaultValue = "10", description = "How many clients (default 10).")
   int clients;
@@ -64,21 +61,11 @@ public final class FleetCommand implements Callable<Integer> {
           "How every client speaks unless --mix says otherwise: json or etf, and none,"
               + " zlib-stream or zstd-stream, joined with + (etf+zlib-stream). Default: what"
               + " --url's query says.")
-  String wire;
+  Wire wire;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      defaultValue = "fluxer-seed",
-      description =
-          "The gateway's close codes, for the resume decisions (default: ${DEFAULT-VALUE}).")
-  String profile;
+  @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--duration",
-      paramLabel = "DURATION",
-      description = "Stop after this long: 90s, 10m, 2h.")
-  String duration;
+  @Mixin RunForOption runFor;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for jitter and delays.")
   long seed;
@@ -89,22 +76,14 @@ public final class FleetCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     FleetSettings settings;
     GatewayProfile gatewayProfile;
-    Duration runFor;
     try {
-      URI uri = URI.create(url);
-      if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme())) {
-        throw new IllegalArgumentException("--url: not a ws:// or wss:// URL: " + url);
-      }
-      if (wire != null) {
-        uri = parseWire("--wire", wire).applyTo(uri);
-      }
+      URI uri = wire == null ? url : wire.applyTo(url);
       Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
       Map<Behaviour, Integer> weights = FleetSettings.parseMix(mix, wires);
       settings =
           new FleetSettings(
               uri, clients, weights, Duration.ofSeconds(60), Duration.ofSeconds(10), seed, wires);
-      gatewayProfile = ProfileLoader.load(profile);
-      runFor = duration == null ? null : Durations.parse("--duration", duration);
+      gatewayProfile = profile.load();
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch fleet: " + e.getMessage());
       return 2;
@@ -117,7 +96,7 @@ public final class FleetCommand implements Callable<Integer> {
       fleet.start();
       out.println("fleet: " + fleet.counts() + " against " + settings.url());
       out.flush();
-      long end = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
+      long end = runFor.endNanos(System.nanoTime());
       while (!done.await(
               Math.min(10_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
               TimeUnit.MILLISECONDS)
@@ -134,14 +113,5 @@ public final class FleetCommand implements Callable<Integer> {
       // Ctrl-C: the JVM is already on its way out
     }
     return 0;
-  }
-
-  /** A wire from an option, the error naming the option. */
-  static Wire parseWire(String option, String text) {
-    try {
-      return Wire.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + e.getMessage());
-    }
   }
 }

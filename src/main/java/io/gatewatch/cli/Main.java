@@ -17,7 +17,6 @@ import picocli.CommandLine.ScopeType;
 /** The {@code gatewatch} command line. */
 @Command(
     name = "gatewatch",
-    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
       "Observability agent for real-time WebSocket gateways (Fluxer, Discord-style).",
@@ -36,13 +35,8 @@ import picocli.CommandLine.ScopeType;
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})
-public final class Main implements Runnable {
+public final class Main extends GatewatchCommand implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
-
-  /** The footer of every command that reads a duration: the one rule, said where it applies. */
-  static final String DURATIONS =
-      "Durations take a unit: 500ms, 45s, 10m, 1h. A number alone (90) is refused, since it"
-          + " could mean any unit; only 0 may stand alone.";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,10 +1,9 @@
 package io.gatewatch.cli;
 
 import static io.gatewatch.cli.CommandLineConfig.quote;
+import static io.gatewatch.cli.Converters.show;
 
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.ConfigNode;
-import io.gatewatch.config.Durations;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.probe.JdkTransport;
 import io.gatewatch.probe.OnceReport;
@@ -15,13 +14,11 @@ import io.gatewatch.probe.ReconnectPolicy;
 import io.gatewatch.probe.Scheduler;
 import io.gatewatch.probe.SystemScheduler;
 import io.gatewatch.protocol.GatewayProfile;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +36,6 @@ import picocli.CommandLine.Spec;
 /** {@code gatewatch probe}: a synthetic client holding real sessions against one gateway. */
 @Command(
     name = "probe",
-    mixinStandardHelpOptions = true,
     description = {
       "Hold real sessions against a gateway and measure them as a client lives them"
           + " (source=\"probe\"): Identify, heartbeats, a deliberate Resume every --resume-every,"
@@ -48,18 +44,17 @@ import picocli.CommandLine.Spec;
           + " 'probes' in a run --config file (docs/config.md).",
       "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not, 2 on"
           + " bad usage."
-    },
-    footer = {"", Main.DURATIONS})
-public final class ProbeCommand implements Callable<Integer> {
+    })
+public final class ProbeCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin CorrelationOptions correlation;
+  @Mixin CommandLineConfig agent;
 
   @Option(
       names = "--url",
       required = true,
       description = "The gateway: wss://HOST[/PATH][?v=1&encoding=json] (that query by default).")
-  String url;
+  URI url;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   TokenSource token;
@@ -82,32 +77,13 @@ public final class ProbeCommand implements Callable<Integer> {
   int sessions;
 
   @Option(
-      names = "--gateway",
-      defaultValue = "gateway",
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
-
-  @Option(
       names = "--resume-every",
       paramLabel = "DURATION",
       defaultValue = "5m",
       description =
           "End the socket on purpose and Resume this often, per session (default:"
               + " ${DEFAULT-VALUE}; 0 never).")
-  String resumeEvery;
-
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      defaultValue = "fluxer-seed",
-      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
-  String profile;
-
-  @Option(
-      names = "--metrics-listen",
-      defaultValue = "127.0.0.1:9470",
-      description = "HTTP endpoints, without --once (default: ${DEFAULT-VALUE}).")
-  String metricsListen;
+  Duration resumeEvery;
 
   @Option(
       names = "--once",
@@ -127,29 +103,14 @@ public final class ProbeCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "3m",
       description = "With --once: give up and report unhealthy after (default: ${DEFAULT-VALUE}).")
-  String timeout;
+  Duration timeout;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    Duration giveUpAfter;
-    try { // both read in either mode, so a bad value is never silently ignored
-      giveUpAfter = Durations.parse("--timeout", timeout);
-      Durations.parse("--resume-every", resumeEvery);
-    } catch (IllegalArgumentException e) {
-      err.println("gatewatch probe: " + e.getMessage());
-      return 2;
-    }
     if (!once) {
-      AgentConfig config;
-      try {
-        config =
-            AgentConfig.read(ConfigNode.parse(CommandLineConfig.SOURCE, yaml()), System.getenv());
-      } catch (ConfigException e) {
-        err.println("gatewatch probe: " + asFlags(e.getMessage()));
-        return 2;
-      }
-      return AgentRunner.runUntilStopped("probe", config, err);
+      return agent.runUntilStopped(
+          "probe", "probes", probe(), List.of(), ProbeCommand::ownFlag, err);
     }
     ProbeSettings settings;
     ProbeToken probeToken;
@@ -158,11 +119,11 @@ public final class ProbeCommand implements Callable<Integer> {
       if (heartbeats < 1) {
         throw new IllegalArgumentException("--heartbeats: must be at least 1");
       }
-      gatewayProfile = ProfileLoader.load(profile);
+      gatewayProfile = agent.profile.load();
       settings =
           new ProbeSettings(
-                  uri(url),
-                  gateway,
+                  url,
+                  agent.gateway,
                   sessions,
                   Duration.ZERO,
                   ProbeSettings.DEFAULT_CONNECT_TIMEOUT,
@@ -198,7 +159,7 @@ public final class ProbeCommand implements Callable<Integer> {
               Signals.NONE);
       boolean finished;
       try {
-        finished = probe.awaitDone(giveUpAfter);
+        finished = probe.awaitDone(timeout);
       } finally {
         probe.close();
       }
@@ -215,14 +176,6 @@ public final class ProbeCommand implements Callable<Integer> {
     return report.healthy() ? 0 : 1;
   }
 
-  private static URI uri(String text) {
-    try {
-      return new URI(text);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("url: not a ws:// or wss:// URL");
-    }
-  }
-
   /** {@code url: ...} (a setting's own message) becomes {@code --url: ...}. */
   private static String asFlag(String message) {
     return message.matches("^[a-z][A-Za-z]*: .*")
@@ -232,38 +185,26 @@ public final class ProbeCommand implements Callable<Integer> {
 
   /** {@code command line: probes[0].token_file (line 5): ...} becomes {@code --token-file: ...}. */
   static String asFlags(String message) {
-    return CommandLineConfig.asFlags(
-        message,
-        path ->
-            switch (path) {
-              case "http.listen", "http" -> "--metrics-listen";
-              case "probes[0]" -> "--token-file/--token-env";
-              default ->
-                  CorrelationOptions.flag(path) != null
-                      ? CorrelationOptions.flag(path)
-                      : CommandLineConfig.flag(path, "probes[0].");
-            });
+    return CommandLineConfig.asFlags(message, "probes", ProbeCommand::ownFlag);
   }
 
-  /** The flags as the one-probe configuration file they stand for; one validation for both. */
-  private String yaml() {
+  /** The flag of a configuration path that is not the usual one, or null. */
+  private static String ownFlag(String path) {
+    return path.equals("probes[0]") ? "--token-file/--token-env" : null;
+  }
+
+  /** The flags as the probe's entry in the configuration file they stand for. */
+  private List<String> probe() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(gateway));
-    p.add("url: " + quote(url));
+    p.add("gateway: " + quote(agent.gateway));
+    p.add("url: " + quote(url.toString()));
     if (token.file != null) {
       p.add("token_file: " + quote(token.file.toString()));
     } else {
       p.add("token_env: " + quote(token.env));
     }
     p.add("sessions: " + sessions);
-    p.add("resume_every: " + quote(resumeEvery));
-    return "http: {listen: "
-        + quote(metricsListen)
-        + "}\nprofile: "
-        + quote(profile)
-        + "\nprobes:\n  - "
-        + String.join("\n    ", p)
-        + "\n"
-        + correlation.yaml();
+    p.add("resume_every: " + quote(show(resumeEvery)));
+    return p;
   }
 }

@@ -1,10 +1,10 @@
 package io.gatewatch.cli;
 
 import static io.gatewatch.cli.CommandLineConfig.quote;
+import static io.gatewatch.cli.Converters.show;
 
-import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.ConfigNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,20 +17,19 @@ import picocli.CommandLine.Spec;
 /** {@code gatewatch proxy}: one transparent proxy in front of a gateway, from flags. */
 @Command(
     name = "proxy",
-    mixinStandardHelpOptions = true,
     description = {
       "Relay every WebSocket connection to the upstream gateway unchanged and watch it"
           + " (source=\"proxy\"). Path and query pass unchanged; X-Forwarded-For is appended.",
       "The same as one entry of 'proxies' in a run --config file (docs/config.md)."
-    },
-    footer = {"", Main.DURATIONS})
-public final class ProxyCommand implements Callable<Integer> {
+    })
+public final class ProxyCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin CorrelationOptions correlation;
+  @Mixin CommandLineConfig agent;
 
   @Option(
       names = "--listen",
+      paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:8766",
       description = "Where clients connect (default: ${DEFAULT-VALUE}).")
   String listen;
@@ -40,24 +39,6 @@ public final class ProxyCommand implements Callable<Integer> {
       required = true,
       description = "The gateway: ws://HOST[:PORT] or wss://HOST[:PORT].")
   String upstream;
-
-  @Option(
-      names = "--gateway",
-      defaultValue = "gateway",
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
-
-  @Option(
-      names = "--metrics-listen",
-      defaultValue = "127.0.0.1:9470",
-      description = "HTTP endpoints (default: ${DEFAULT-VALUE}).")
-  String metricsListen;
-
-  @Option(
-      names = "--profile",
-      defaultValue = "fluxer-seed",
-      description = "Close-code profile (default: ${DEFAULT-VALUE}).")
-  String profile;
 
   @Option(
       names = "--capture",
@@ -101,13 +82,13 @@ public final class ProxyCommand implements Callable<Integer> {
       names = "--connect-timeout",
       paramLabel = "DURATION",
       description = "Upstream connect + handshake (default 5s).")
-  String connectTimeout;
+  Duration connectTimeout;
 
   @Option(
       names = "--idle-timeout",
       paramLabel = "DURATION",
       description = "No frame either way for this long (default 120s).")
-  String idleTimeout;
+  Duration idleTimeout;
 
   @Option(
       names = "--drain-period",
@@ -116,7 +97,7 @@ public final class ProxyCommand implements Callable<Integer> {
           "On SIGTERM or Ctrl-C, ask the relayed clients to reconnect spread over this long"
               + " (op 7, then the profile's resumable close), then close what is left with 1001;"
               + " 0 closes every socket at once (default 30s; docs/drain.md).")
-  String drainPeriod;
+  Duration drainPeriod;
 
   @Option(names = "--upstream-ca", paramLabel = "PEM", description = "Trust this CA for wss://.")
   Path upstreamCa;
@@ -135,39 +116,34 @@ public final class ProxyCommand implements Callable<Integer> {
           .println("gatewatch proxy: give --tls-cert and --tls-key together");
       return 2;
     }
-    AgentConfig config;
-    try {
-      config =
-          AgentConfig.read(ConfigNode.parse(CommandLineConfig.SOURCE, yaml()), System.getenv());
-    } catch (ConfigException e) {
-      spec.commandLine().getErr().println("gatewatch proxy: " + asFlags(e.getMessage()));
-      return 2;
-    }
-    return AgentRunner.runUntilStopped("proxy", config, spec.commandLine().getErr());
+    return agent.runUntilStopped(
+        "proxy",
+        "proxies",
+        proxy(),
+        drainPeriod == null ? List.of() : List.of("drain_period: " + quote(show(drainPeriod))),
+        ProxyCommand::ownFlag,
+        spec.commandLine().getErr());
   }
 
   /** {@code command line: proxies[0].upstream (line 5): ...} becomes {@code --upstream: ...}. */
   static String asFlags(String message) {
-    return CommandLineConfig.asFlags(
-        message,
-        path ->
-            switch (path) {
-              case "http.listen", "http" -> "--metrics-listen";
-              case "proxies[0].gateway" -> "--gateway";
-              case "proxies[0].tls.cert" -> "--tls-cert";
-              case "proxies[0].tls.key" -> "--tls-key";
-              case "proxies[0].tls" -> "--tls-cert/--tls-key";
-              default ->
-                  CorrelationOptions.flag(path) != null
-                      ? CorrelationOptions.flag(path)
-                      : CommandLineConfig.flag(path, "proxies[0].");
-            });
+    return CommandLineConfig.asFlags(message, "proxies", ProxyCommand::ownFlag);
   }
 
-  /** The flags as the one-proxy configuration file they stand for; one validation for both. */
-  private String yaml() {
+  /** The flag of a configuration path that is not the usual one, or null. */
+  private static String ownFlag(String path) {
+    return switch (path) {
+      case "proxies[0].tls.cert" -> "--tls-cert";
+      case "proxies[0].tls.key" -> "--tls-key";
+      case "proxies[0].tls" -> "--tls-cert/--tls-key";
+      default -> null;
+    };
+  }
+
+  /** The flags as the proxy's entry in the configuration file they stand for. */
+  private List<String> proxy() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(gateway));
+    p.add("gateway: " + quote(agent.gateway));
     p.add("listen: " + quote(listen));
     p.add("upstream: " + quote(upstream));
     if (capture != null) {
@@ -187,10 +163,10 @@ public final class ProxyCommand implements Callable<Integer> {
       p.add("max_connections: " + maxConnections);
     }
     if (connectTimeout != null) {
-      p.add("connect_timeout: " + quote(connectTimeout));
+      p.add("connect_timeout: " + quote(show(connectTimeout)));
     }
     if (idleTimeout != null) {
-      p.add("idle_timeout: " + quote(idleTimeout));
+      p.add("idle_timeout: " + quote(show(idleTimeout)));
     }
     if (upstreamCa != null) {
       p.add("upstream_ca: " + quote(upstreamCa.toString()));
@@ -203,14 +179,6 @@ public final class ProxyCommand implements Callable<Integer> {
               + quote(String.valueOf(tlsKey))
               + "}");
     }
-    return "http: {listen: "
-        + quote(metricsListen)
-        + "}\nprofile: "
-        + quote(profile)
-        + (drainPeriod == null ? "" : "\ndrain_period: " + quote(drainPeriod))
-        + "\nproxies:\n  - "
-        + String.join("\n    ", p)
-        + "\n"
-        + correlation.yaml();
+    return p;
   }
 }

@@ -5,15 +5,12 @@ import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.NdjsonLines;
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.Durations;
-import io.gatewatch.config.HostPort;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.export.Telemetry;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.report.ReplayReport;
 import io.gatewatch.report.Tally;
@@ -38,6 +35,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -45,7 +43,6 @@ import picocli.CommandLine.Spec;
 /** {@code gatewatch replay FILE|-}: runs a capture through the core and reports the numbers. */
 @Command(
     name = "replay",
-    mixinStandardHelpOptions = true,
     description = {
       "Run a capture (NDJSON, docs/capture-format.md) through gatewatch with the capture's own"
           + " timestamps and print the report: closes by code, resume success rate, reconnect"
@@ -56,9 +53,8 @@ import picocli.CommandLine.Spec;
       "Bad lines are reported on stderr with their line number and skipped.",
       "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
           + " not be read."
-    },
-    footer = {"", Main.DURATIONS})
-public final class ReplayCommand implements Callable<Integer> {
+    })
+public final class ReplayCommand extends GatewatchCommand implements Callable<Integer> {
   /** Longer lines are rejected, not buffered. */
   static final int MAX_LINE_BYTES = 16 << 20;
 
@@ -70,14 +66,7 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Capture files (gzip or not), or - for stdin.")
   List<String> files;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      defaultValue = "fluxer-seed",
-      description =
-          "Close-code profile: fluxer-seed, fluxer-current, discord, or a YAML file"
-              + " (default: ${DEFAULT-VALUE}).")
-  String profile;
+  @Mixin ProfileOption profile;
 
   @Option(
       names = "--gateway",
@@ -90,7 +79,7 @@ public final class ReplayCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "10m",
       description = "How long after a session ends a new one still counts as its reconnect.")
-  String linkWindow;
+  Duration linkWindow;
 
   @Option(
       names = "--metrics-out",
@@ -102,11 +91,11 @@ public final class ReplayCommand implements Callable<Integer> {
       names = "--serve",
       paramLabel = "HOST:PORT",
       arity = "0..1",
-      fallbackValue = "127.0.0.1:9470",
+      fallbackValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
           "After the replay, keep serving /metrics on HOST:PORT (default 127.0.0.1:9470) until"
               + " interrupted.")
-  String serve;
+  InetSocketAddress serve;
 
   @Override
   public Integer call() throws Exception {
@@ -114,14 +103,11 @@ public final class ReplayCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     GatewayProfile gatewayProfile;
     TrackerSettings settings;
-    InetSocketAddress serveAddress;
     OtlpSettings otlp;
     try {
       otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway);
-      serveAddress = serve == null ? null : HostPort.parse("--serve", serve);
-      gatewayProfile = ProfileLoader.load(profile);
-      settings =
-          TrackerSettings.DEFAULTS.withLinkWindow(Durations.parse("--link-window", linkWindow));
+      gatewayProfile = profile.load();
+      settings = TrackerSettings.DEFAULTS.withLinkWindow(linkWindow);
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("gatewatch replay: " + e.getMessage());
       return 2;
@@ -129,7 +115,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     try (Telemetry telemetry =
         Telemetry.start(otlp, new ActivityLog(Duration.ofSeconds(60)).start())) {
-      return replay(out, err, gatewayProfile, settings, serveAddress, telemetry);
+      return replay(out, err, gatewayProfile, settings, telemetry);
     }
   }
 
@@ -138,7 +124,6 @@ public final class ReplayCommand implements Callable<Integer> {
       PrintWriter err,
       GatewayProfile gatewayProfile,
       TrackerSettings settings,
-      InetSocketAddress serveAddress,
       Telemetry telemetry)
       throws IOException {
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());
@@ -153,14 +138,14 @@ public final class ReplayCommand implements Callable<Integer> {
 
     MetricsExposition exposition = new MetricsExposition(watches.registry());
     AgentServer server = null;
-    if (serveAddress != null) {
+    if (serve != null) {
       try { // bound before the replay: a taken port is known before minutes of work, not after
-        server = new AgentServer(serveAddress, exposition, () -> true);
+        server = new AgentServer(serve, exposition, () -> true);
       } catch (IOException e) {
         Main.traceAtDebug("replay", e);
         err.println(
             "gatewatch replay: cannot listen on "
-                + serve
+                + Converters.show(serve)
                 + ": "
                 + ConfigException.describe(e)
                 + " (--serve)");

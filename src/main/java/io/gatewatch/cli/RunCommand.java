@@ -16,16 +16,14 @@ import picocli.CommandLine.Spec;
 /** {@code gatewatch run --config FILE}: the production agent, as its configuration says. */
 @Command(
     name = "run",
-    mixinStandardHelpOptions = true,
     description = {
       "Run the agent as a configuration file says (docs/config.md): any number of proxies, each"
           + " with its own gateway label, and the HTTP endpoints.",
       "Values can be overridden by GATEWATCH_* environment variables named after their path"
           + " (GATEWATCH_PROXIES_0_UPSTREAM). A broken file stops start-up with the file, path"
           + " and line of the problem (exit 2)."
-    },
-    footer = {"", Main.DURATIONS})
-public final class RunCommand implements Callable<Integer> {
+    })
+public final class RunCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin CorrelationOptions correlation;
@@ -36,24 +34,22 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--drain-period",
       paramLabel = "DURATION",
+      converter = Converters.DrainPeriod.class,
       description =
           "On SIGTERM or Ctrl-C, ask every proxy's clients to reconnect spread over this long,"
               + " then close what is left with 1001; 0 closes at once. Overrides drain_period and"
               + " GATEWATCH_DRAIN_PERIOD (default 30s; docs/drain.md).")
-  String drainPeriod;
+  Duration drainPeriod;
 
   @Override
   public Integer call() throws Exception {
     AgentConfig loaded;
-    try {
-      // the flag first: a bad flag is named before anything in the file is read
-      Duration drain =
-          drainPeriod == null ? null : AgentConfig.drainPeriod("--drain-period", drainPeriod);
+    try { // a bad flag is named before anything in the file is read: its converter runs first
       Map<String, String> env = new HashMap<>(System.getenv());
       correlation.overrides(env); // the flags before the variables and the file
       loaded = AgentConfig.load(config, env);
-      if (drain != null) {
-        loaded = loaded.withDrainPeriod(drain);
+      if (drainPeriod != null) {
+        loaded = loaded.withDrainPeriod(drainPeriod);
       }
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());

@@ -2,9 +2,6 @@ package io.gatewatch.cli;
 
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
-import io.gatewatch.config.Durations;
-import io.gatewatch.config.HostPort;
-import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.sim.AckDelay;
 import io.gatewatch.sim.DispatchSize;
 import io.gatewatch.sim.GatewaySimulator;
@@ -14,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,16 +19,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code gatewatch simulate}: a Fluxer-style chaos gateway on a local port. */
 @Command(
     name = "simulate",
-    mixinStandardHelpOptions = true,
     description = {
       "Run a Fluxer-style gateway simulator (the chaos gateway) to test clients and gatewatch"
           + " against: Hello, Identify and READY, heartbeats with the server's op 1 requests,"
@@ -43,9 +42,8 @@ import picocli.CommandLine.Spec;
           + " configuration lists the accepted ones; anything else gets 4004.",
       "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
           + " listen, 2 bad usage."
-    },
-    footer = {"", Main.DURATIONS})
-public final class SimulateCommand implements Callable<Integer> {
+    })
+public final class SimulateCommand extends GatewatchCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -54,32 +52,27 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--listen",
       paramLabel = "HOST:PORT",
       description = "Where to listen (default " + SimulatorSettings.DEFAULT_LISTEN + ").")
-  String listen;
+  InetSocketAddress listen;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME|FILE",
-      description =
-          "Close-code profile: fluxer-seed (default), fluxer-current, discord, or a YAML file.")
-  String profile;
+  @Mixin ProfileOption profile;
 
   @Option(
       names = "--interval",
       paramLabel = "DURATION",
       description = "Heartbeat interval advertised in Hello (default 41250ms).")
-  String interval;
+  Duration interval;
 
   @Option(
       names = "--heartbeat-timeout",
       paramLabel = "DURATION",
       description = "Since the last heartbeat, while awaiting one: close 4009 (default 45s).")
-  String heartbeatTimeout;
+  Duration heartbeatTimeout;
 
   @Option(
       names = "--retention",
       paramLabel = "DURATION",
       description = "How long a session outlives its socket for Resume (default 60s).")
-  String retention;
+  Duration retention;
 
   @Option(
       names = "--valid-token",
@@ -92,13 +85,13 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--ack-delay",
       paramLabel = "SPEC",
       description = "Delay before op 11: 50ms, a range 10ms..200ms, or a cycle 10ms,50ms,900ms.")
-  String ackDelay;
+  AckDelay ackDelay;
 
   @Option(
       names = "--drop-every",
       paramLabel = "DURATION",
       description = "Drop every TCP connection (no close frame) this often.")
-  String dropEvery;
+  Duration dropEvery;
 
   @Option(
       names = "--drop-probability",
@@ -110,19 +103,19 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--drain-every",
       paramLabel = "DURATION",
       description = "Drain every socket (op 7, then close 4000) this often.")
-  String drainEvery;
+  Duration drainEvery;
 
   @Option(
       names = "--expire-every",
       paramLabel = "DURATION",
       description = "Forget every session this often (a later Resume gets op 9).")
-  String expireEvery;
+  Duration expireEvery;
 
   @Option(
       names = "--rate-limit",
       paramLabel = "N/DURATION",
       description = "Client payloads per socket per rolling window; over: 4008 (default 120/60s).")
-  String rateLimit;
+  RateLimit rateLimit;
 
   @Option(
       names = "--dispatch-rate",
@@ -136,7 +129,7 @@ public final class SimulateCommand implements Callable<Integer> {
       description =
           "Pad MESSAGE_CREATE dispatches to N bytes, or a size drawn from MIN..MAX"
               + " (default: natural, about 270 bytes).")
-  String dispatchBytes;
+  DispatchSize dispatchBytes;
 
   @Option(
       names = "--max-sockets-per-ip",
@@ -214,25 +207,13 @@ public final class SimulateCommand implements Callable<Integer> {
     if (config != null) {
       b.apply(ConfigNode.parse(config).get("simulator"));
     }
-    if (listen != null) {
-      b.listen(HostPort.parse("--listen", listen));
+    ifGiven(listen, b::listen);
+    if (profile.given != null) {
+      b.profile(profile.load());
     }
-    if (profile != null) {
-      try {
-        b.profile(ProfileLoader.load(profile));
-      } catch (ConfigException e) {
-        throw new ConfigException("--profile: " + e.getMessage(), e);
-      }
-    }
-    if (interval != null) {
-      b.heartbeatInterval(positive("--interval", interval));
-    }
-    if (heartbeatTimeout != null) {
-      b.heartbeatTimeout(positive("--heartbeat-timeout", heartbeatTimeout));
-    }
-    if (retention != null) {
-      b.sessionRetention(Durations.parse("--retention", retention));
-    }
+    ifGiven(interval, d -> b.heartbeatInterval(positive("--interval", d)));
+    ifGiven(heartbeatTimeout, d -> b.heartbeatTimeout(positive("--heartbeat-timeout", d)));
+    ifGiven(retention, b::sessionRetention);
     if (validTokens != null) {
       for (String t : validTokens) {
         if (t.isEmpty()) {
@@ -241,12 +222,8 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       b.validTokens(new LinkedHashSet<>(validTokens));
     }
-    if (ackDelay != null) {
-      b.ackDelay(prefixed("--ack-delay", () -> AckDelay.parse(ackDelay)));
-    }
-    if (dropEvery != null) {
-      b.dropEvery(Durations.parse("--drop-every", dropEvery));
-    }
+    ifGiven(ackDelay, b::ackDelay);
+    ifGiven(dropEvery, b::dropEvery);
     if (dropProbability != null) {
       if (!(dropProbability >= 0 && dropProbability <= 1)) {
         throw new IllegalArgumentException(
@@ -254,15 +231,9 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       b.dropProbability(dropProbability);
     }
-    if (drainEvery != null) {
-      b.drainEvery(Durations.parse("--drain-every", drainEvery));
-    }
-    if (expireEvery != null) {
-      b.expireEvery(Durations.parse("--expire-every", expireEvery));
-    }
-    if (rateLimit != null) {
-      b.rateLimit(prefixed("--rate-limit", () -> RateLimit.parse(rateLimit)));
-    }
+    ifGiven(drainEvery, b::drainEvery);
+    ifGiven(expireEvery, b::expireEvery);
+    ifGiven(rateLimit, b::rateLimit);
     if (dispatchRate != null) {
       if (!(dispatchRate >= 0 && dispatchRate <= SimulatorSettings.MAX_DISPATCH_RATE)) {
         throw new IllegalArgumentException(
@@ -270,9 +241,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       b.dispatchRate(dispatchRate);
     }
-    if (dispatchBytes != null) {
-      b.dispatchSize(prefixed("--dispatch-bytes", () -> DispatchSize.parse(dispatchBytes)));
-    }
+    ifGiven(dispatchBytes, b::dispatchSize);
     if (maxSocketsPerIp != null) {
       if (maxSocketsPerIp < 1) {
         throw new IllegalArgumentException(
@@ -280,26 +249,24 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       b.maxSocketsPerIp(maxSocketsPerIp);
     }
-    if (seed != null) {
-      b.seed(seed);
-    }
+    ifGiven(seed, b::seed);
     return b.build();
   }
 
-  private static Duration positive(String flag, String text) {
-    Duration d = Durations.parse(flag, text);
-    if (d.isZero()) {
-      throw new IllegalArgumentException(flag + ": must be positive, got \"" + text + "\"");
+  /** Sets what a flag gives; a flag not given leaves the file's value or the default. */
+  private static <T> void ifGiven(T flag, Consumer<T> set) {
+    if (flag != null) {
+      set.accept(flag);
     }
-    return d;
   }
 
-  private static <T> T prefixed(String flag, java.util.function.Supplier<T> parse) {
-    try {
-      return parse.get();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+  /** A duration that must not be zero (an interval, a timeout). */
+  private static Duration positive(String flag, Duration d) {
+    if (d.isZero()) {
+      throw new IllegalArgumentException(
+          flag + ": must be positive, got \"" + Converters.show(d) + "\"");
     }
+    return d;
   }
 
   /**

@@ -12,10 +12,19 @@ public final class HostPort {
    * @param where names the setting in the error message
    */
   public static InetSocketAddress parse(String where, String text) {
+    return Scalars.named(where, () -> parse(text));
+  }
+
+  /**
+   * Parses a listen address without resolving it.
+   *
+   * @throws IllegalArgumentException saying what is wrong (without naming the setting)
+   */
+  public static InetSocketAddress parse(String text) {
     String t = text == null ? "" : text.trim();
     int colon = t.lastIndexOf(':');
     if (colon <= 0 || colon == t.length() - 1) {
-      throw new IllegalArgumentException(where + ": expected HOST:PORT, got \"" + text + "\"");
+      throw new IllegalArgumentException("expected HOST:PORT, got \"" + text + "\"");
     }
     String host = t.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -29,7 +38,7 @@ public final class HostPort {
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(
-          where + ": port must be a number from 0 to 65535, got \"" + text + "\"");
+          "port must be a number from 0 to 65535, got \"" + text + "\"");
     }
     return new InetSocketAddress(host, port);
   }
