@@ -9,7 +9,6 @@ import io.gatewatch.capture.CaptureFormatException;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.TokenRedactor;
-import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.micrometer.core.instrument.Counter;
@@ -241,7 +240,7 @@ public final class IngestEndpoint implements HttpHandler {
       }
       CaptureEvent event;
       try {
-        event = redacted(parser.parse(line));
+        event = redactor.redact(parser.parse(line));
         anyObject = true;
       } catch (CaptureFormatException e) {
         anyObject |= !notAnObject(e);
@@ -279,36 +278,6 @@ public final class IngestEndpoint implements HttpHandler {
     }
     out.write('\n');
     json(ex, bad ? 400 : 200, out.toByteArray());
-  }
-
-  /** The event with every token in its payload reduced to a fingerprint, its live size kept. */
-  private CaptureEvent redacted(CaptureEvent e) {
-    if (e.type() != CaptureEvent.Type.FRAME || e.payload() == null) {
-      return e; // an unread frame has no payload
-    }
-    byte[] payload = e.payload();
-    boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
-    byte[] clean =
-        term
-            ? redactor.redactTerm(payload, 0, payload.length)
-            : redactor.redact(payload, 0, payload.length);
-    if (clean == payload) {
-      return e;
-    }
-    Arrays.fill(payload, (byte) 0); // the token's bytes do not outlive the line
-    return new CaptureEvent(
-        e.nanos(),
-        e.conn(),
-        e.type(),
-        e.url(),
-        e.from(),
-        clean,
-        e.binary(),
-        e.size() >= 0 ? e.size() : payload.length,
-        e.unread(),
-        e.code(),
-        e.reason(),
-        e.by());
   }
 
   /** The parser's errors for a line that is not a JSON object at all. */
