@@ -303,8 +303,10 @@ public final class HarReader {
             if (held > maxHeldBytes) {
               throw new CaptureFormatException(
                   "the HAR's WebSocket messages are over "
-                      + (maxHeldBytes >> 20)
-                      + " MiB; they are held to be sorted by time: split the HAR");
+                      + (maxHeldBytes % (1 << 20) == 0
+                          ? (maxHeldBytes >> 20) + " MiB"
+                          : maxHeldBytes + " bytes")
+                      + "; they are held to be sorted by time: split the HAR");
             }
             out.add(m);
           }
@@ -397,7 +399,7 @@ public final class HarReader {
     private byte[] payload(int opcode, String data) throws Rejected {
       if (opcode == 2) {
         try {
-          return Base64.getMimeDecoder().decode(data);
+          return Base64.getDecoder().decode(data);
         } catch (IllegalArgumentException e) {
           throw new Rejected(".data: not base64");
         }
