@@ -181,7 +181,7 @@ class HarReaderTest {
     assertThat(r.rejections())
         .containsExactly(
             new HarReader.Rejection(
-                6, "entries[0]._webSocketMessages[2].time: not an epoch time: 99999999999"));
+                5, "entries[0]._webSocketMessages[2].time: not an epoch time: 99999999999"));
   }
 
   @Test
