@@ -45,6 +45,8 @@ public final class HarReader {
   /** What replay holds of one HAR's messages at most, to sort them. */
   public static final long DEFAULT_MAX_HELD_BYTES = 256L << 20;
 
+  private static final byte[] LOG = "\"log\"".getBytes(StandardCharsets.US_ASCII);
+
   /** A message or entry that was skipped, and why; {@code line} is where it starts in the HAR. */
   public record Rejection(long line, String error) {}
 
@@ -60,9 +62,9 @@ public final class HarReader {
   private final long maxHeldBytes;
 
   /**
-   * @param redactor redacts the tokens of every message as it is read
-   * @param maxMessageBytes a longer message is rejected (the capture format's per-line limit)
-   * @param maxHeldBytes the most message bytes held for sorting; a HAR with more is refused
+   * A reader that redacts every message's tokens with {@code redactor}, rejects a message over
+   * {@code maxMessageBytes} (the capture format's per-line limit) and refuses a HAR whose messages
+   * are over {@code maxHeldBytes} in all (they are held to be sorted).
    */
   public HarReader(TokenRedactor redactor, int maxMessageBytes, long maxHeldBytes) {
     this.redactor = redactor;
@@ -92,8 +94,7 @@ public final class HarReader {
       return false;
     }
     i = skipSpace(b, i + 1, len);
-    byte[] log = "\"log\"".getBytes(StandardCharsets.US_ASCII);
-    return i + log.length <= len && Arrays.equals(b, i, i + log.length, log, 0, log.length);
+    return i + LOG.length <= len && Arrays.equals(b, i, i + LOG.length, LOG, 0, LOG.length);
   }
 
   /** True when the body's first JSON value is an object with a top-level {@code log} member. */
@@ -432,40 +433,14 @@ public final class HarReader {
 
     /** The socket's events: open, its frames (binary ones decompressed as its URL asks), close. */
     private void socket(String conn, String url, long openNanos, List<Message> messages) {
-      events.add(
-          new CaptureEvent(
-              openNanos,
-              conn,
-              CaptureEvent.Type.OPEN,
-              url,
-              null,
-              null,
-              false,
-              -1,
-              null,
-              0,
-              null,
-              null));
+      events.add(CaptureEvent.open(openNanos, conn, url));
       Compression compression = Compression.fromUrl(url);
       try (InboundDecoder fromServer = decoder(compression, true);
           InboundDecoder fromClient = decoder(compression, false)) {
         for (Message m : messages) {
           if (m.opcode() == 8) {
             Initiator by = m.from() == Direction.SERVER ? Initiator.SERVER : Initiator.CLIENT;
-            events.add(
-                new CaptureEvent(
-                    m.nanos(),
-                    conn,
-                    CaptureEvent.Type.CLOSE,
-                    null,
-                    null,
-                    null,
-                    false,
-                    -1,
-                    null,
-                    m.code(),
-                    m.reason(),
-                    by));
+            events.add(CaptureEvent.close(m.nanos(), conn, m.code(), m.reason(), by));
             return; // the other side's echo and anything after: the socket is closed
           }
           if (m.opcode() == 1) {
