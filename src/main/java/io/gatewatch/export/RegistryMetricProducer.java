@@ -9,19 +9,18 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
 import io.opentelemetry.sdk.metrics.data.HistogramData;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.data.SummaryData;
 import io.opentelemetry.sdk.metrics.data.SummaryPointData;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableHistogramPointData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableMetricData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryData;
-import io.opentelemetry.sdk.metrics.internal.data.ImmutableSummaryPointData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBucket;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -44,7 +43,8 @@ import java.util.function.LongSupplier;
  * /metrics} serves at collection time: nothing is counted twice, so OTLP and Prometheus agree at
  * the same moment. Counters become cumulative monotonic sums, gauges gauges, histograms cumulative
  * explicit-bucket histograms with the same bounds (and their exemplars); names and units follow
- * {@link OtelNames}. Micrometer's {@code _max} gauges are left out, as on {@code /metrics}.
+ * {@link OtelNames}. Micrometer's {@code _max} gauges are left out, as on {@code /metrics}. Built
+ * from the SDK's public data interfaces only (its {@code internal} classes change without notice).
  */
 final class RegistryMetricProducer implements MetricProducer {
   private static final InstrumentationScopeInfo SCOPE =
@@ -71,6 +71,8 @@ final class RegistryMetricProducer implements MetricProducer {
       }
       OtelNames.Name n = OtelNames.of(s);
       String help = s.getMetadata().getHelp() == null ? "" : s.getMetadata().getHelp();
+      MetricDataType type;
+      Data<?> data;
       if (s instanceof CounterSnapshot c) {
         List<DoublePointData> points = new ArrayList<>();
         for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
@@ -83,14 +85,8 @@ final class RegistryMetricProducer implements MetricProducer {
                   p.getValue(),
                   e == null ? List.of() : List.of(e)));
         }
-        out.add(
-            ImmutableMetricData.createDoubleSum(
-                resource,
-                SCOPE,
-                n.name(),
-                help,
-                n.unit(),
-                SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points)));
+        type = MetricDataType.DOUBLE_SUM;
+        data = SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points);
       } else if (s instanceof GaugeSnapshot g) {
         List<DoublePointData> points = new ArrayList<>();
         for (GaugeSnapshot.GaugeDataPointSnapshot p : g.getDataPoints()) {
@@ -100,14 +96,8 @@ final class RegistryMetricProducer implements MetricProducer {
                     startEpochNanos, now, attributes(p.getLabels()), p.getValue(), List.of()));
           }
         }
-        out.add(
-            ImmutableMetricData.createDoubleGauge(
-                resource,
-                SCOPE,
-                n.name(),
-                help,
-                n.unit(),
-                GaugeData.createDoubleGaugeData(points)));
+        type = MetricDataType.DOUBLE_GAUGE;
+        data = GaugeData.createDoubleGaugeData(points);
       } else if (s instanceof InfoSnapshot info) {
         List<DoublePointData> points = new ArrayList<>();
         for (InfoSnapshot.InfoDataPointSnapshot p : info.getDataPoints()) {
@@ -115,14 +105,8 @@ final class RegistryMetricProducer implements MetricProducer {
               DoublePointData.create(
                   startEpochNanos, now, attributes(p.getLabels()), 1, List.of()));
         }
-        out.add(
-            ImmutableMetricData.createDoubleGauge(
-                resource,
-                SCOPE,
-                n.name(),
-                help,
-                n.unit(),
-                GaugeData.createDoubleGaugeData(points)));
+        type = MetricDataType.DOUBLE_GAUGE;
+        data = GaugeData.createDoubleGaugeData(points);
       } else if (s instanceof HistogramSnapshot h) {
         List<HistogramPointData> points = new ArrayList<>();
         for (HistogramSnapshot.HistogramDataPointSnapshot p : h.getDataPoints()) {
@@ -130,19 +114,13 @@ final class RegistryMetricProducer implements MetricProducer {
             points.add(histogramPoint(p, now));
           }
         }
-        out.add(
-            ImmutableMetricData.createDoubleHistogram(
-                resource,
-                SCOPE,
-                n.name(),
-                help,
-                n.unit(),
-                HistogramData.create(AggregationTemporality.CUMULATIVE, points)));
+        type = MetricDataType.HISTOGRAM;
+        data = HistogramData.create(AggregationTemporality.CUMULATIVE, points);
       } else if (s instanceof SummarySnapshot sum) {
         List<SummaryPointData> points = new ArrayList<>();
         for (SummarySnapshot.SummaryDataPointSnapshot p : sum.getDataPoints()) {
           points.add(
-              ImmutableSummaryPointData.create(
+              SummaryPointData.create(
                   startEpochNanos,
                   now,
                   attributes(p.getLabels()),
@@ -150,10 +128,12 @@ final class RegistryMetricProducer implements MetricProducer {
                   p.hasSum() ? p.getSum() : 0,
                   List.of()));
         }
-        out.add(
-            ImmutableMetricData.createDoubleSummary(
-                resource, SCOPE, n.name(), help, n.unit(), ImmutableSummaryData.create(points)));
+        type = MetricDataType.SUMMARY;
+        data = SummaryData.create(points);
+      } else {
+        continue;
       }
+      out.add(new Metric(resource, SCOPE, n.name(), help, n.unit(), type, data));
     }
     return out;
   }
@@ -183,18 +163,23 @@ final class RegistryMetricProducer implements MetricProducer {
         }
       }
     }
-    return ImmutableHistogramPointData.create(
+    long count = 0;
+    for (long c : counts) {
+      count += c;
+    }
+    return new HistogramPoint(
         startEpochNanos,
         now,
         attributes(p.getLabels()),
         p.hasSum() ? p.getSum() : 0,
+        count,
         false,
         0,
         false,
         0,
-        bounds,
-        counts,
-        exemplars);
+        List.copyOf(bounds),
+        List.copyOf(counts),
+        List.copyOf(exemplars));
   }
 
   private static Attributes attributes(Labels labels) {
@@ -218,4 +203,37 @@ final class RegistryMetricProducer implements MetricProducer {
         SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault()),
         e.getValue());
   }
+
+  // The records' components are named after the interfaces' getters: their accessors implement
+  // them.
+
+  /** One metric of the export, in the SDK's public {@link MetricData} shape. */
+  private record Metric(
+      Resource getResource,
+      InstrumentationScopeInfo getInstrumentationScopeInfo,
+      String getName,
+      String getDescription,
+      String getUnit,
+      MetricDataType getType,
+      Data<?> getData)
+      implements MetricData {}
+
+  /**
+   * A cumulative explicit-bucket point with exemplars (the SDK's public factory takes none); no min
+   * or max, which a cumulative Prometheus histogram does not keep.
+   */
+  private record HistogramPoint(
+      long getStartEpochNanos,
+      long getEpochNanos,
+      Attributes getAttributes,
+      double getSum,
+      long getCount,
+      boolean hasMin,
+      double getMin,
+      boolean hasMax,
+      double getMax,
+      List<Double> getBoundaries,
+      List<Long> getCounts,
+      List<DoubleExemplarData> getExemplars)
+      implements HistogramPointData {}
 }

@@ -1,7 +1,6 @@
 package io.gatewatch.metrics;
 
 import io.gatewatch.track.ConnectionTracker;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
@@ -24,13 +23,8 @@ public final class AgentMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    Gauge.builder("gatewatch.build.info", () -> 1)
-        .description("gatewatch build; the value is always 1")
-        .tag("version", version())
-        .register(registry);
-    Gauge.builder("gatewatch.tracked.connections", this, AgentMetrics::trackedEntries)
-        .description("Tracker state entries held (open sockets and remembered clients)")
-        .register(registry);
+    Metric.BUILD_INFO.gauge(() -> 1).tag(Metric.Label.VERSION.key(), version()).register(registry);
+    Metric.TRACKED_CONNECTIONS.gauge(this, AgentMetrics::trackedEntries).register(registry);
   }
 
   private double trackedEntries() {

@@ -1,8 +1,8 @@
 package io.gatewatch.metrics;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.IntSupplier;
 
@@ -31,7 +31,7 @@ public final class DrainMetrics implements MeterBinder {
   }
 
   private final IntSupplier remaining;
-  private final Counter[] asked = new Counter[Notice.values().length];
+  private volatile Counter[] asked;
 
   /**
    * @param remaining relayed sockets a running drain has not asked yet (0 when none runs)
@@ -42,23 +42,15 @@ public final class DrainMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    for (Notice n : Notice.values()) {
-      asked[n.ordinal()] =
-          Counter.builder("gatewatch.drained")
-              .description("Relayed sockets a drain asked to reconnect")
-              .tag("notice", n.label())
-              .register(registry);
-    }
-    Gauge.builder("gatewatch.drain.remaining", remaining, IntSupplier::getAsInt)
-        .description("Relayed sockets the running drain has not asked to reconnect yet")
-        .register(registry);
+    asked = Metric.DRAINED.counters(registry, Tags.empty(), Metric.Label.NOTICE);
+    Metric.DRAIN_REMAINING.gauge(remaining, IntSupplier::getAsInt).register(registry);
   }
 
   /** One socket was asked to reconnect. */
   public void asked(Notice notice) {
-    Counter c = asked[notice.ordinal()];
-    if (c != null) {
-      c.increment();
+    Counter[] counters = asked;
+    if (counters != null) {
+      counters[notice.ordinal()].increment();
     }
   }
 }

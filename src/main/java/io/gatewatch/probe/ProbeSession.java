@@ -2,8 +2,10 @@ package io.gatewatch.probe;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.track.Connection;
 import java.io.IOException;
@@ -22,7 +24,7 @@ final class ProbeSession {
    * The probe's own closes that keep the session for a Resume: 1000 and 1001 end the session on
    * Discord-style gateways, 4000 is what clients conventionally use instead.
    */
-  static final int RESUMING_CLOSE = 4000;
+  static final int RESUMING_CLOSE = CloseCode.UNKNOWN_ERROR;
 
   /** The heartbeat period as a share of Hello's interval. */
   static final int HEARTBEAT_PERIOD_PERCENT = 80;
@@ -141,8 +143,8 @@ final class ProbeSession {
       return;
     }
     switch (frame.op()) {
-      case 10 -> hello(s, frame.heartbeatIntervalMs());
-      case 0 -> {
+      case Opcode.HELLO -> hello(s, frame.heartbeatIntervalMs());
+      case Opcode.DISPATCH -> {
         if (frame.hasSeq()) {
           seq = frame.seq();
         }
@@ -155,13 +157,13 @@ final class ProbeSession {
           established(s, "RESUMED");
         }
       }
-      case 1 -> {
+      case Opcode.HEARTBEAT -> {
         // The server asks: answer at once; that heartbeat counts, so the next is a period on.
         heartbeat(s);
         s.heartbeat.cancel();
         s.heartbeat = probe.scheduler().schedule(s.period, () -> heartbeatDue(s));
       }
-      case 11 -> {
+      case Opcode.HEARTBEAT_ACK -> {
         s.ackPending = false;
         acks++;
         if (probe.settings().isOnce()
@@ -173,7 +175,7 @@ final class ProbeSession {
           closeSocket(s, RESUMING_CLOSE, "probe: resume check");
         }
       }
-      case 9 -> {
+      case Opcode.INVALID_SESSION -> {
         sessionId = null;
         seq = -1;
         resumeNext = false;
@@ -182,7 +184,7 @@ final class ProbeSession {
         s.identify.cancel();
         s.identify = probe.scheduler().schedule(d.delay(), () -> identifyAfterInvalidSession(s));
       }
-      case 7 ->
+      case Opcode.RECONNECT ->
           s.reconnectGrace =
               probe
                   .scheduler()
@@ -282,7 +284,9 @@ final class ProbeSession {
   }
 
   private void heartbeat(Sock s) {
-    send(s, "{\"op\":1,\"d\":" + (seq < 0 ? "null" : Long.toString(seq)) + "}");
+    send(
+        s,
+        "{\"op\":" + Opcode.HEARTBEAT + ",\"d\":" + (seq < 0 ? "null" : Long.toString(seq)) + "}");
     s.ackPending = true;
   }
 
@@ -292,7 +296,7 @@ final class ProbeSession {
     if (s.ws == null) {
       s.unreachable = Transport.describe(error);
     }
-    ended(s, 1006, Initiator.NONE);
+    ended(s, CloseCode.ABNORMAL, Initiator.NONE);
   }
 
   private void closeSocket(Sock s, int code, String reason) {
@@ -321,7 +325,7 @@ final class ProbeSession {
       code = s.closeCode; // what the probe sent, whatever the echo said
       by = Initiator.CLIENT;
     } else if (s.conn == null || by == Initiator.NONE) {
-      code = 1006;
+      code = CloseCode.ABNORMAL;
     }
     if (s.conn != null) {
       s.conn.close(probe.scheduler().nowNanos(), code, by);
@@ -416,7 +420,7 @@ final class ProbeSession {
 
   private String identify() {
     return payload(
-        2,
+        Opcode.IDENTIFY,
         g -> {
           g.writeStringField("token", probe.token().value());
           g.writeObjectFieldStart("properties");
@@ -429,7 +433,7 @@ final class ProbeSession {
 
   private String resume() {
     return payload(
-        6,
+        Opcode.RESUME,
         g -> {
           g.writeStringField("token", probe.token().value());
           g.writeStringField("session_id", sessionId);
@@ -505,7 +509,7 @@ final class ProbeSession {
 
     @Override
     public void closed(int code, String reason) {
-      ended(this, code, code == 1006 ? Initiator.NONE : Initiator.SERVER);
+      ended(this, code, code == CloseCode.ABNORMAL ? Initiator.NONE : Initiator.SERVER);
     }
 
     @Override

@@ -4,32 +4,29 @@ import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Resumability;
 import java.time.Duration;
-import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
- * The seed's reconnection strategy, as one probe session follows it: what to do after each close
- * code and after op 9, and how long to wait first. Pure: no clock, no network; the random source
- * (jitter of the op 9 wait) is injected. One instance per session; not thread-safe.
+ * The reconnection strategy the active profile describes, as one probe session follows it: what to
+ * do after each close code and after op 9, and how long to wait first. Pure: no clock, no network;
+ * the random source (jitter of the op 9 wait) is injected. One instance per session; not
+ * thread-safe.
  *
  * <ul>
  *   <li>resumable code (the profile's {@code true} or {@code conditional}, or a code it does not
  *       know) with a session to resume: Resume after a short delay, backing off when the previous
  *       attempt also failed;
  *   <li>non-resumable code, or no session: clear the session, Identify after a backoff;
- *   <li>4008: clear the session, Identify after at least 60 s;
- *   <li>4004, 4010, 4011, 4012 (the cause must be fixed first; retrying unchanged reproduces them):
- *       Identify after a backoff, and give up once they have ended {@code fatalAttempts} sockets in
- *       a row;
+ *   <li>4008 where the profile asks for a wait ({@code policy.rate_limit_backoff}; Fluxer's seed:
+ *       60 s): clear the session, Identify after that wait, at least 60 s;
+ *   <li>a code the profile marks {@code fatal} (Fluxer: 4004, 4010, 4011, 4012; Discord also 4013,
+ *       4014; the cause must be fixed first, retrying unchanged reproduces them): Identify after a
+ *       backoff, and give up once they have ended {@code fatalAttempts} sockets in a row;
  *   <li>op 9: the session is gone; Identify on the same socket after 2.5-3.5 s (as Fluxer's client
  *       does).
  * </ul>
  */
 public final class ReconnectPolicy {
-  /** Codes whose cause a reconnect cannot fix: the seed says fix it first. */
-  static final Set<Integer> FIX_THE_CAUSE_FIRST = Set.of(4004, 4010, 4011, 4012);
-
-  static final int RATE_LIMITED = 4008;
 
   /** What to do next. */
   public enum Action {
@@ -57,8 +54,8 @@ public final class ReconnectPolicy {
    * @param rateLimitWait the least wait after 4008 (the seed: at least 60 s)
    * @param invalidSessionMin least wait after op 9 before Identify
    * @param invalidSessionMax most wait after op 9 before Identify
-   * @param fatalAttempts sockets in a row ended by 4004/4010/4011/4012 before giving up (1: give up
-   *     at the first)
+   * @param fatalAttempts sockets in a row ended by a code the profile marks fatal before giving up
+   *     (1: give up at the first)
    */
   public record Settings(
       Duration resumeDelay,
@@ -112,7 +109,7 @@ public final class ReconnectPolicy {
   /** Sockets in a row that ended without holding a session. */
   private int failures;
 
-  /** Sockets in a row ended by a fix-the-cause-first code. */
+  /** Sockets in a row ended by a code the profile marks fatal. */
   private int fatalCloses;
 
   /**
@@ -145,7 +142,7 @@ public final class ReconnectPolicy {
     }
     CloseCode close = profile.closeCode(code);
     String what = "close " + code + (close == null ? "" : " " + close.name());
-    if (FIX_THE_CAUSE_FIRST.contains(code)) {
+    if (close != null && close.fatal()) {
       fatalCloses++;
       if (fatalCloses >= settings.fatalAttempts()) {
         String advice = close == null || close.recovery().isEmpty() ? "" : ": " + close.recovery();
@@ -158,8 +155,9 @@ public final class ReconnectPolicy {
           Action.IDENTIFY, backoff(), what + " (" + times(fatalCloses) + "); Identify again");
     }
     fatalCloses = 0;
-    if (code == RATE_LIMITED) {
-      Duration wait = max(settings.rateLimitWait(), backoff());
+    Duration asked = profile.policy().rateLimitBackoff();
+    if (code == CloseCode.RATE_LIMITED && !asked.isZero()) {
+      Duration wait = max(max(settings.rateLimitWait(), asked), backoff());
       return new Decision(Action.IDENTIFY, wait, what + "; Identify after the rate-limit wait");
     }
     Resumability resumable = close == null ? Resumability.TRUE : close.resumable();

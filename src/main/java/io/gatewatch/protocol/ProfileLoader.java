@@ -49,6 +49,7 @@ import java.util.regex.Pattern;
  *     name: Session Timeout
  *     label: session_timeout          # optional: defaults to the name in snake_case
  *     resumable: true                 # true | false | conditional
+ *     fatal: false                    # optional: retrying unchanged fails again (default false)
  *     cause: ...                      # optional
  *     recovery: ...                   # optional
  * transport:                          # optional; Fluxer's when absent
@@ -378,7 +379,7 @@ public final class ProfileLoader {
     Map<Integer, ConfigNode> byCode = new HashMap<>();
     Map<String, Integer> byLabel = new HashMap<>();
     for (ConfigNode entry : list.items()) {
-      entry.rejectUnknownKeys("code", "name", "label", "resumable", "cause", "recovery");
+      entry.rejectUnknownKeys("code", "name", "label", "resumable", "fatal", "cause", "recovery");
       ConfigNode codeNode = entry.get("code");
       int code = codeNode.intValue();
       if (code < 1000 || code > 4999) {
@@ -389,9 +390,10 @@ public final class ProfileLoader {
       String label = label(entry, name, code, byLabel, "close code");
       Resumability resumable =
           Resumability.parse(entry.get("resumable").oneOf("true", "false", "conditional"));
+      boolean fatal = entry.find("fatal").map(ConfigNode::bool).orElse(false);
       String cause = entry.find("cause").map(ProfileLoader::prose).orElse("");
       String recovery = entry.find("recovery").map(ProfileLoader::prose).orElse("");
-      result.add(new CloseCode(code, name, label, resumable, cause, recovery));
+      result.add(new CloseCode(code, name, label, resumable, fatal, cause, recovery));
     }
     return result;
   }

@@ -63,6 +63,9 @@ public final class ScannedFrame {
   /** Deepest nesting {@link FrameScanner} accepts inside a frame; deeper frames are malformed. */
   static final int MAX_NESTING = 1024;
 
+  /** An Identify without a shard (or a frame that is no Identify). */
+  public static final int NO_SHARD = -1;
+
   /**
    * Scratch for {@link FrameScanner}, not a result: the bit stack of open containers (1 = object, 0
    * = array) of its iterative skip, kept here so that a scan allocates nothing.
@@ -91,7 +94,7 @@ public final class ScannedFrame {
     tokenFingerprint = 0;
     tokenStart = -1;
     tokenEnd = -1;
-    shardId = -1;
+    shardId = NO_SHARD;
     shardCount = -1;
     invalidSessionResumable = -1;
     heartbeatData = HeartbeatData.ABSENT;
@@ -184,7 +187,7 @@ public final class ScannedFrame {
     return tokenEnd;
   }
 
-  /** Identify's {@code shard[0]}, or -1. */
+  /** Identify's {@code shard[0]}, or {@link #NO_SHARD}. */
   public int shardId() {
     return shardId;
   }

@@ -3,6 +3,8 @@ package io.gatewatch.proxy;
 import io.gatewatch.capture.CaptureEvent;
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.compress.InboundDecoder;
+import io.gatewatch.metrics.Metric;
+import io.gatewatch.metrics.Source;
 import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
@@ -68,20 +70,20 @@ public final class ProxyTap implements RelayObserver {
     this.maxMessageBytes = maxMessageBytes;
     for (UpstreamError e : UpstreamError.values()) {
       upstreamErrors[e.ordinal()] =
-          Counter.builder("gatewatch.upstream.errors")
-              .description("Proxy upstream failures")
-              .tag("reason", e.label())
+          Metric.UPSTREAM_ERRORS
+              .counter()
+              .tag(Metric.Label.REASON.key(), e.label())
               .register(registry);
     }
     refused =
-        Counter.builder("gatewatch.connections.refused")
-            .description("Proxy upgrades refused with 503 at max_connections")
-            .tag("reason", "capacity")
+        Metric.CONNECTIONS_REFUSED
+            .counter()
+            .tag(Metric.Label.REASON.key(), "capacity")
             .register(registry);
     observerErrors =
-        Counter.builder("gatewatch.observer.errors")
-            .description("Observation failures inside the proxy (the relay went on)")
-            .tag("source", "proxy")
+        Metric.OBSERVER_ERRORS
+            .counter()
+            .tag(Metric.Label.SOURCE.key(), Source.PROXY.label())
             .register(registry);
   }
 

@@ -68,9 +68,6 @@ final class Relay {
   /** Largest upstream handshake response (headers and body of a refusal) read. */
   private static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 
-  private static final int CLIENT = 0;
-  private static final int UPSTREAM = 1;
-
   private enum State {
     CONNECTING,
     OPEN,
@@ -105,13 +102,48 @@ final class Relay {
   private boolean reported;
   private long lastFrameNanos;
 
-  private final boolean[] closeRead = new boolean[2];
-  private final boolean[] closeWritten = new boolean[2];
-  private final boolean[] closing = new boolean[2];
-  private final boolean[] flushPending = new boolean[2];
-  private final boolean[] textMessage = new boolean[2];
-  private final boolean[] midMessage = new boolean[2];
-  private final ChannelFuture[] lastWrite = new ChannelFuture[2];
+  /** Each end's state; frames read from one side are written to the other. */
+  private final Side clientSide = new Side(Direction.CLIENT);
+
+  private final Side upstreamSide = new Side(Direction.SERVER);
+
+  /** One end of the relay: where its closing handshake and its current message stand. */
+  private final class Side {
+    /** The direction of the frames read from this side. */
+    final Direction direction;
+
+    /** A close frame arrived from this side. */
+    boolean closeRead;
+
+    /** A close frame was written to this side: nothing may follow it. */
+    boolean closeWritten;
+
+    /** Its TCP connection is closing. */
+    boolean closing;
+
+    /** Written to and not flushed yet. */
+    boolean flushPending;
+
+    /** The message it is sending is text (continuation frames carry no type of their own). */
+    boolean textMessage;
+
+    /** It is inside a fragmented message. */
+    boolean midMessage;
+
+    ChannelFuture lastWrite;
+
+    Side(Direction direction) {
+      this.direction = direction;
+    }
+
+    Channel channel() {
+      return this == clientSide ? client : upstream;
+    }
+
+    Side other() {
+      return this == clientSide ? upstreamSide : clientSide;
+    }
+  }
 
   private int firstCode;
   private String firstReason;
@@ -238,7 +270,7 @@ final class Relay {
     cancelTimer();
     WebSocketServerHandshaker hs = clientHandshaker(handshaker.actualSubprotocol());
     try {
-      lastWrite[CLIENT] =
+      clientSide.lastWrite =
           hs.handshake(
               client,
               request,
@@ -282,7 +314,7 @@ final class Relay {
     state = State.DONE;
     cancelTimer();
     if (upstream != null) {
-      closing[UPSTREAM] = true;
+      upstreamSide.closing = true;
       upstream.close();
     }
     proxy.upstreamFailed(reason, cause);
@@ -295,17 +327,17 @@ final class Relay {
     String offered = ForwardedHeaders.subprotocols(request.headers());
     String first = offered == null ? null : offered.split(",")[0].trim();
     try {
-      lastWrite[CLIENT] = clientHandshaker(first).handshake(client, request);
+      clientSide.lastWrite = clientHandshaker(first).handshake(client, request);
     } catch (RuntimeException e) {
       LOG.debug("{}: the client's handshake failed", target, e);
       client.close();
       return;
     }
     write(
-        CLIENT,
+        clientSide,
         new CloseWebSocketFrame(
             handshake ? 1011 : 1014, handshake ? "Upstream handshake failed" : "Bad Gateway"));
-    closeWritten[CLIENT] = true;
+    clientSide.closeWritten = true;
     client.flush();
     client.config().setAutoRead(true); // to read the client's answering close frame
     scheduleGrace();
@@ -338,13 +370,13 @@ final class Relay {
 
   // ---- relaying ----
 
-  private void onFrame(int from, WebSocketFrame frame) {
+  private void onFrame(Side from, WebSocketFrame frame) {
     if (frame instanceof CloseWebSocketFrame close) {
       onClose(from, close);
       return;
     }
-    int to = 1 - from;
-    if (state != State.OPEN || closeWritten[to]) {
+    Side to = from.other();
+    if (state != State.OPEN || to.closeWritten) {
       frame.release(); // nothing may follow a close frame
       return;
     }
@@ -352,14 +384,14 @@ final class Relay {
     if (!(frame instanceof PingWebSocketFrame) && !(frame instanceof PongWebSocketFrame)) {
       boolean text;
       if (frame instanceof ContinuationWebSocketFrame) {
-        text = textMessage[from];
+        text = from.textMessage;
       } else {
         text = frame instanceof TextWebSocketFrame;
-        textMessage[from] = text;
+        from.textMessage = text;
       }
-      midMessage[from] = !frame.isFinalFragment();
+      from.midMessage = !frame.isFinalFragment();
       try {
-        observer.frame(listener, direction(from), frame.content(), text, frame.isFinalFragment());
+        observer.frame(listener, from.direction, frame.content(), text, frame.isFinalFragment());
       } catch (Throwable fatal) { // only what FailOpenObserver rethrows: out of memory
         frame.release();
         throw fatal;
@@ -368,44 +400,44 @@ final class Relay {
     write(to, frame); // the same frame object: payload, FIN and type go on unchanged
   }
 
-  private void onClose(int from, CloseWebSocketFrame close) {
-    int to = 1 - from;
+  private void onClose(Side from, CloseWebSocketFrame close) {
+    Side to = from.other();
     lastFrameNanos = System.nanoTime();
-    if (closeRead[from]) {
+    if (from.closeRead) {
       close.release(); // a second close frame from one side: nothing to do with it
       return;
     }
-    closeRead[from] = true;
+    from.closeRead = true;
     if (state == State.OPEN && firstBy == null) {
       int code = close.statusCode();
       firstCode = code < 0 ? WebSocketCloseStatus.EMPTY.code() : code; // no body: 1005
       String reason = close.reasonText();
       firstReason = reason == null ? "" : reason;
-      firstBy = from == CLIENT ? Initiator.CLIENT : Initiator.SERVER;
+      firstBy = from == clientSide ? Initiator.CLIENT : Initiator.SERVER;
     }
-    if (state == State.OPEN && !closeWritten[to]) {
+    if (state == State.OPEN && !to.closeWritten) {
       write(to, close); // code and reason bytes unchanged
-      closeWritten[to] = true;
+      to.closeWritten = true;
     } else {
       close.release();
     }
     if (state == State.OPEN) {
-      if (closeRead[CLIENT] && closeRead[UPSTREAM]) { // a close frame went both ways
+      if (clientSide.closeRead && upstreamSide.closeRead) { // a close frame went both ways
         end(WebSocketCloseStatus.ABNORMAL_CLOSURE.code(), "", Initiator.NONE);
-        closeAfterFlush(CLIENT);
-        closeAfterFlush(UPSTREAM);
+        closeAfterFlush(clientSide);
+        closeAfterFlush(upstreamSide);
         scheduleGrace();
       }
-    } else if (state == State.DONE && closeWritten[from]) {
+    } else if (state == State.DONE && from.closeWritten) {
       closeAfterFlush(from); // the closing handshake we started is complete on that side
     }
   }
 
-  private void readComplete(int side) {
-    int other = 1 - side;
-    if (flushPending[other]) {
-      flushPending[other] = false;
-      channel(other).flush();
+  private void readComplete(Side side) {
+    Side other = side.other();
+    if (other.flushPending) {
+      other.flushPending = false;
+      other.channel().flush();
     }
   }
 
@@ -413,25 +445,25 @@ final class Relay {
    * Backpressure: a side that cannot take more stops the reading of the other side, so the relay
    * never holds more than about one read and the high-water mark per direction.
    */
-  private void writabilityChanged(int side) {
+  private void writabilityChanged(Side side) {
     if (state != State.OPEN) {
       return;
     }
-    Channel other = channel(1 - side);
+    Channel other = side.other().channel();
     if (other != null) {
-      other.config().setAutoRead(channel(side).isWritable());
+      other.config().setAutoRead(side.channel().isWritable());
     }
   }
 
-  private void inactive(int side) {
-    closing[side] = true;
+  private void inactive(Side side) {
+    side.closing = true;
     switch (state) {
       case CONNECTING -> {
-        if (side == CLIENT) { // the client left before the upstream answered
+        if (side == clientSide) { // the client left before the upstream answered
           state = State.DONE;
           cancelTimer();
           if (upstream != null) {
-            closing[UPSTREAM] = true;
+            upstreamSide.closing = true;
             upstream.close();
           }
         } else {
@@ -444,7 +476,7 @@ final class Relay {
         // dropped without completing a closing handshake: drop the other side too, after what it
         // was already sent, so that its peer sees the connection end without a close frame
         end(WebSocketCloseStatus.ABNORMAL_CLOSURE.code(), "", Initiator.NONE);
-        closeAfterFlush(1 - side);
+        closeAfterFlush(side.other());
         scheduleGrace();
       }
       case DONE -> {
@@ -455,9 +487,9 @@ final class Relay {
     }
   }
 
-  private void exception(int side, Throwable cause) {
+  private void exception(Side side, Throwable cause) {
     if (state == State.CONNECTING) {
-      if (side == UPSTREAM) {
+      if (side == upstreamSide) {
         upstreamFailed(classify(cause), cause);
       } else {
         LOG.debug("{}: client failed during the upstream handshake", target, cause);
@@ -468,17 +500,17 @@ final class Relay {
     if (cause instanceof CorruptedWebSocketFrameException e && state == State.OPEN) {
       // too large (1009) or malformed (1002, 1007): close both sides with that code
       WebSocketCloseStatus status = e.closeStatus();
-      LOG.debug("{}: {} sent a bad frame: {}", target, direction(side).label(), e.getMessage());
+      LOG.debug("{}: {} sent a bad frame: {}", target, side.direction.label(), e.getMessage());
       proxyClose(status.code(), status.reasonText());
       closeAfterFlush(side); // its decoder discards everything from now on
       return;
     }
     if (state == State.DONE || cause instanceof IOException || cause instanceof DecoderException) {
-      LOG.debug("{}: {} connection failed: {}", target, direction(side).label(), cause.toString());
+      LOG.debug("{}: {} connection failed: {}", target, side.direction.label(), cause.toString());
     } else {
-      LOG.warn("{}: unexpected failure on the {} side", target, direction(side).label(), cause);
+      LOG.warn("{}: unexpected failure on the {} side", target, side.direction.label(), cause);
     }
-    Channel ch = channel(side);
+    Channel ch = side.channel();
     if (ch != null) {
       ch.close();
     }
@@ -525,10 +557,10 @@ final class Relay {
    * @return how it was asked, or null when it was not open (still connecting, or already closing)
    */
   DrainMetrics.Notice drain(ReconnectNotice how) {
-    if (state != State.OPEN || closeRead[CLIENT] || closeRead[UPSTREAM]) {
+    if (state != State.OPEN || clientSide.closeRead || upstreamSide.closeRead) {
       return null;
     }
-    WebSocketFrame notice = midMessage[UPSTREAM] ? null : how.frame(target);
+    WebSocketFrame notice = upstreamSide.midMessage ? null : how.frame(target);
     if (notice != null) {
       try {
         observer.frame(
@@ -541,7 +573,7 @@ final class Relay {
         notice.release();
         throw fatal;
       }
-      write(CLIENT, notice);
+      write(clientSide, notice);
     }
     proxyClose(how.closeCode(), how.reason());
     return notice != null ? DrainMetrics.Notice.RECONNECT_OP : DrainMetrics.Notice.CLOSE_ONLY;
@@ -557,15 +589,15 @@ final class Relay {
       return;
     }
     end(code, reason, Initiator.SERVER);
-    for (int side = CLIENT; side <= UPSTREAM; side++) {
-      Channel ch = channel(side);
-      if (!closeWritten[side]) {
+    for (Side side : new Side[] {clientSide, upstreamSide}) {
+      Channel ch = side.channel();
+      if (!side.closeWritten) {
         write(side, new CloseWebSocketFrame(code, reason));
-        closeWritten[side] = true;
+        side.closeWritten = true;
       }
-      flushPending[side] = false;
+      side.flushPending = false;
       ch.flush();
-      if (closeRead[side]) {
+      if (side.closeRead) {
         closeAfterFlush(side);
       }
       ch.config().setAutoRead(true); // read the answers (frames are dropped now)
@@ -589,21 +621,21 @@ final class Relay {
 
   // ---- plumbing ----
 
-  private void write(int side, Object msg) {
-    lastWrite[side] = channel(side).write(msg);
-    flushPending[side] = true;
+  private void write(Side side, Object msg) {
+    side.lastWrite = side.channel().write(msg);
+    side.flushPending = true;
   }
 
   /** Closes a side's TCP connection once everything written to it went out. */
-  private void closeAfterFlush(int side) {
-    Channel ch = channel(side);
-    if (ch == null || closing[side]) {
+  private void closeAfterFlush(Side side) {
+    Channel ch = side.channel();
+    if (ch == null || side.closing) {
       return;
     }
-    closing[side] = true;
-    flushPending[side] = false;
+    side.closing = true;
+    side.flushPending = false;
     ch.flush();
-    ChannelFuture last = lastWrite[side];
+    ChannelFuture last = side.lastWrite;
     if (last == null || last.isDone()) {
       ch.close();
     } else {
@@ -635,14 +667,6 @@ final class Relay {
     }
   }
 
-  private Channel channel(int side) {
-    return side == CLIENT ? client : upstream;
-  }
-
-  private static Direction direction(int side) {
-    return side == CLIENT ? Direction.CLIENT : Direction.SERVER;
-  }
-
   /** Must run on the event loop. */
   Stats stats() {
     Channel u = upstream;
@@ -668,26 +692,26 @@ final class Relay {
 
   void clientRead(Object msg) {
     if (msg instanceof WebSocketFrame frame) {
-      onFrame(CLIENT, frame);
+      onFrame(clientSide, frame);
     } else {
       ReferenceCountUtil.release(msg); // a pipelined HTTP request, say: ignored
     }
   }
 
   void clientReadComplete() {
-    readComplete(CLIENT);
+    readComplete(clientSide);
   }
 
   void clientWritabilityChanged() {
-    writabilityChanged(CLIENT);
+    writabilityChanged(clientSide);
   }
 
   void clientInactive() {
-    inactive(CLIENT);
+    inactive(clientSide);
   }
 
   void clientException(Throwable cause) {
-    exception(CLIENT, cause);
+    exception(clientSide, cause);
   }
 
   /** The upstream channel's end of the pipeline. */
@@ -700,7 +724,7 @@ final class Relay {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof WebSocketFrame frame) {
-        onFrame(UPSTREAM, frame);
+        onFrame(upstreamSide, frame);
       } else if (msg instanceof FullHttpResponse response) {
         try {
           upstreamResponse(response);
@@ -714,7 +738,7 @@ final class Relay {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      readComplete(UPSTREAM);
+      readComplete(upstreamSide);
     }
 
     @Override
@@ -727,17 +751,17 @@ final class Relay {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      writabilityChanged(UPSTREAM);
+      writabilityChanged(upstreamSide);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      inactive(UPSTREAM);
+      inactive(upstreamSide);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      exception(UPSTREAM, cause);
+      exception(upstreamSide, cause);
     }
   }
 }

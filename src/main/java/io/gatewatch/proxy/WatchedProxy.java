@@ -2,6 +2,7 @@ package io.gatewatch.proxy;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.metrics.Metric;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.GatewayProfile;
@@ -9,7 +10,6 @@ import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.concurrent.Executors;
@@ -98,26 +98,24 @@ public final class WatchedProxy implements AutoCloseable {
 
   /** {@code gatewatch_capture_*}: what the capture wrote, rotated and dropped. */
   private static void captureMetrics(CaptureWriter w, String gateway, MeterRegistry registry) {
-    FunctionCounter.builder("gatewatch.capture.written", w, CaptureWriter::bytes)
-        .description("Bytes written to capture files, before rotated files are compressed")
-        .baseUnit("bytes")
-        .tag("gateway", gateway)
+    String byGateway = Metric.Label.GATEWAY.key();
+    Metric.CAPTURE_WRITTEN
+        .functionCounter(w, CaptureWriter::bytes)
+        .tag(byGateway, gateway)
         .register(registry);
-    FunctionCounter.builder("gatewatch.capture.records", w, CaptureWriter::records)
-        .description("Capture records (lines) written")
-        .tag("gateway", gateway)
+    Metric.CAPTURE_RECORDS
+        .functionCounter(w, CaptureWriter::records)
+        .tag(byGateway, gateway)
         .register(registry);
-    FunctionCounter.builder("gatewatch.capture.rotations", w, CaptureWriter::rotations)
-        .description("Capture files rotated (then compressed, the oldest beyond keep deleted)")
-        .tag("gateway", gateway)
+    Metric.CAPTURE_ROTATIONS
+        .functionCounter(w, CaptureWriter::rotations)
+        .tag(byGateway, gateway)
         .register(registry);
     for (CaptureWriter.Dropped why : CaptureWriter.Dropped.values()) {
-      FunctionCounter.builder("gatewatch.capture.dropped", w, c -> c.dropped(why))
-          .description(
-              "Capture records not written: queue_full (the writer fell behind) or"
-                  + " stopped (a write failed, the capture stopped)")
-          .tag("gateway", gateway)
-          .tag("reason", why.label())
+      Metric.CAPTURE_DROPPED
+          .functionCounter(w, c -> c.dropped(why))
+          .tag(byGateway, gateway)
+          .tag(Metric.Label.REASON.key(), why.label())
           .register(registry);
     }
   }

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.gatewatch.metrics.Metric;
 import io.micrometer.core.instrument.Counter;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import java.io.ByteArrayOutputStream;
@@ -90,10 +91,9 @@ public final class AgentServer implements AutoCloseable {
   /** The auth-failure counter of one endpoint (registered when any auth is configured). */
   public static Counter authFailures(
       io.micrometer.core.instrument.MeterRegistry registry, Endpoint endpoint) {
-    return Counter.builder("gatewatch.http.auth.failures")
-        .description(
-            "Requests to the agent's HTTP endpoints refused for missing or wrong credentials")
-        .tag("endpoint", endpoint.label())
+    return Metric.HTTP_AUTH_FAILURES
+        .counter()
+        .tag(Metric.Label.ENDPOINT.key(), endpoint.label())
         .register(registry);
   }
 

@@ -10,6 +10,7 @@ import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.HarReader;
 import io.gatewatch.capture.TokenRedactor;
+import io.gatewatch.metrics.Metric;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.micrometer.core.instrument.Counter;
@@ -121,10 +122,7 @@ public final class IngestEndpoint implements HttpHandler {
   }
 
   private static Counter lines(MeterRegistry registry, String result) {
-    return Counter.builder("gatewatch.ingest.lines")
-        .description("Capture lines posted to /v1/capture, accepted or rejected")
-        .tag("result", result)
-        .register(registry);
+    return Metric.INGEST_LINES.counter().tag(Metric.Label.RESULT.key(), result).register(registry);
   }
 
   @Override

@@ -1,5 +1,9 @@
 package io.gatewatch.server;
 
+import io.gatewatch.metrics.Metric;
+import io.gatewatch.metrics.Metric.Label;
+import io.gatewatch.protocol.Initiator;
+import io.gatewatch.track.RttKind;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
@@ -92,8 +96,8 @@ final class Reading {
       return out;
     }
 
-    Histogram heartbeat(String kind) {
-      return heartbeats.getOrDefault(kind, Histogram.EMPTY);
+    Histogram heartbeat(RttKind kind) {
+      return heartbeats.getOrDefault(kind.label(), Histogram.EMPTY);
     }
 
     Histogram reconnectAll() {
@@ -125,71 +129,74 @@ final class Reading {
   static Reading of(MetricSnapshots scrape, long atMillis, boolean ready, long uptimeMillis) {
     Reading r = new Reading(atMillis, ready, uptimeMillis);
     for (MetricSnapshot s : scrape) {
-      String name = s.getMetadata().getName();
-      if (name.endsWith("_total")) { // client_java drops the suffix; be safe either way
-        name = name.substring(0, name.length() - "_total".length());
+      // client_java drops a counter's _total; the catalogue takes the name either way
+      Metric metric = Metric.ofPrometheusName(s.getMetadata().getName());
+      if (metric == null) {
+        continue;
       }
       for (DataPointSnapshot p : s.getDataPoints()) {
-        r.add(name, s, p);
+        r.add(metric, s, p);
       }
     }
     return r;
   }
 
-  private void add(String name, MetricSnapshot s, DataPointSnapshot p) {
+  private void add(Metric metric, MetricSnapshot s, DataPointSnapshot p) {
     Labels l = p.getLabels();
-    switch (name) {
-      case "gatewatch_tracked_connections" -> trackedConnections += gauge(s, p);
-      case "gatewatch_decode_errors" -> decodeErrors += counter(s, p);
-      case "gatewatch_upstream_errors" -> upstreamErrors += counter(s, p);
-      case "gatewatch_observer_errors" -> observerErrors += counter(s, p);
-      case "gatewatch_evictions" -> evictions.merge(label(l, "reason"), counter(s, p), Long::sum);
+    switch (metric) {
+      case TRACKED_CONNECTIONS -> trackedConnections += gauge(s, p);
+      case DECODE_ERRORS -> decodeErrors += counter(s, p);
+      case UPSTREAM_ERRORS -> upstreamErrors += counter(s, p);
+      case OBSERVER_ERRORS -> observerErrors += counter(s, p);
+      case EVICTIONS -> evictions.merge(label(l, Label.EVICTION_REASON), counter(s, p), Long::sum);
       default -> {
-        if (name.startsWith("gateway_") && l.contains("source") && l.contains("gateway")) {
-          addGateway(name, s, p, gateway(new Key(l.get("source"), l.get("gateway"))));
+        String source = l.get(Label.SOURCE.key());
+        String gateway = l.get(Label.GATEWAY.key());
+        if (source != null && gateway != null) {
+          addGateway(metric, s, p, gateway(new Key(source, gateway)));
         }
       }
     }
   }
 
-  private void addGateway(String name, MetricSnapshot s, DataPointSnapshot p, Gateway g) {
+  private void addGateway(Metric metric, MetricSnapshot s, DataPointSnapshot p, Gateway g) {
     Labels l = p.getLabels();
-    switch (name) {
-      case "gateway_connections_opened" -> g.connectionsOpened += counter(s, p);
-      case "gateway_connections_active" -> g.connectionsActive += gauge(s, p);
-      case "gateway_sessions_active" -> g.sessionsActive += gauge(s, p);
-      case "gateway_heartbeat_missed" -> g.missedHeartbeats += counter(s, p);
-      case "gateway_close" -> {
+    switch (metric) {
+      case CONNECTIONS_OPENED -> g.connectionsOpened += counter(s, p);
+      case CONNECTIONS_ACTIVE -> g.connectionsActive += gauge(s, p);
+      case SESSIONS_ACTIVE -> g.sessionsActive += gauge(s, p);
+      case HEARTBEAT_MISSED -> g.missedHeartbeats += counter(s, p);
+      case CLOSE -> {
         long[] by =
             g.closes.computeIfAbsent(
-                new Close(label(l, "code"), label(l, "name"), label(l, "resumable")),
+                new Close(label(l, Label.CODE), label(l, Label.NAME), label(l, Label.RESUMABLE)),
                 c -> new long[3]);
-        int i =
-            switch (label(l, "initiator")) {
-              case "server" -> 0;
-              case "client" -> 1;
-              default -> 2;
-            };
-        by[i] += counter(s, p);
+        by[initiatorIndex(label(l, Label.INITIATOR))] += counter(s, p);
       }
-      case "gateway_resume" -> g.resumes.merge(label(l, "outcome"), counter(s, p), Long::sum);
-      case "gateway_policy_violations" ->
-          g.violations.merge(label(l, "rule"), counter(s, p), Long::sum);
-      case "gateway_reconnect_duration_seconds" ->
-          g.reconnects.merge(label(l, "via"), histogram(p), Histogram::plus);
-      case "gateway_heartbeat_rtt_seconds" ->
-          g.heartbeats.merge(label(l, "kind"), histogram(p), Histogram::plus);
+      case RESUME -> g.resumes.merge(label(l, Label.OUTCOME), counter(s, p), Long::sum);
+      case POLICY_VIOLATIONS -> g.violations.merge(label(l, Label.RULE), counter(s, p), Long::sum);
+      case RECONNECT_DURATION ->
+          g.reconnects.merge(label(l, Label.VIA), histogram(p), Histogram::plus);
+      case HEARTBEAT_RTT -> g.heartbeats.merge(label(l, Label.KIND), histogram(p), Histogram::plus);
       default -> {}
     }
+  }
+
+  /** Where {@link Gateway#closes} counts an initiator: server, client, none (and any other). */
+  private static int initiatorIndex(String initiator) {
+    if (Initiator.SERVER.label().equals(initiator)) {
+      return 0;
+    }
+    return Initiator.CLIENT.label().equals(initiator) ? 1 : 2;
   }
 
   private Gateway gateway(Key key) {
     return gateways.computeIfAbsent(key, k -> new Gateway());
   }
 
-  private static String label(Labels l, String name) {
-    String v = l.get(name);
-    return v == null ? "other" : v;
+  private static String label(Labels l, Label label) {
+    String v = l.get(label.key());
+    return v == null ? Metric.OTHER : v;
   }
 
   private static long counter(MetricSnapshot s, DataPointSnapshot p) {

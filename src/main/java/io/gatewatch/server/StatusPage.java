@@ -4,6 +4,7 @@ import static io.gatewatch.server.Html.esc;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.gatewatch.metrics.AgentMetrics;
+import io.gatewatch.track.ResumeOutcome;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -306,7 +307,7 @@ final class StatusPage implements AutoCloseable {
     StringBuilder failures = new StringBuilder("<ul class=\"counts\">");
     for (Map.Entry<String, Long> e : r.outcomes().entrySet()) {
       outcomes.add(new Svg.Category(e.getKey(), e.getValue()));
-      if (!"success".equals(e.getKey())) {
+      if (!ResumeOutcome.SUCCESS.label().equals(e.getKey())) {
         failures
             .append("<li>")
             .append(esc(e.getKey()))

@@ -6,6 +6,9 @@ import static java.util.Comparator.reverseOrder;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.gatewatch.track.ResumeOutcome;
+import io.gatewatch.track.RttKind;
+import io.gatewatch.track.Via;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -199,13 +202,13 @@ record Summary(
     }
 
     long attempts = g.resumes.values().stream().mapToLong(Long::longValue).sum();
-    long successes = g.resumes.getOrDefault("success", 0L);
+    long successes = g.resumes.getOrDefault(ResumeOutcome.SUCCESS.label(), 0L);
     Resume resume =
         new Resume(
             attempts,
             successes,
             attempts == 0 ? null : (double) successes / attempts,
-            ordered(g.resumes, "success"));
+            ordered(g.resumes, ResumeOutcome.SUCCESS.label()));
 
     Reading.Histogram rec = g.reconnectAll();
     List<Bucket> buckets = new ArrayList<>();
@@ -216,13 +219,13 @@ record Summary(
     Reconnect reconnect =
         new Reconnect(
             rec.count(),
-            g.reconnects.getOrDefault("identify", Reading.Histogram.EMPTY).count(),
-            g.reconnects.getOrDefault("resume", Reading.Histogram.EMPTY).count(),
+            g.reconnects.getOrDefault(Via.IDENTIFY.label(), Reading.Histogram.EMPTY).count(),
+            g.reconnects.getOrDefault(Via.RESUME.label(), Reading.Histogram.EMPTY).count(),
             micros(rec.quantile(0.50)),
             micros(rec.quantile(0.95)),
             buckets);
 
-    Reading.Histogram hb = g.heartbeat("client");
+    Reading.Histogram hb = g.heartbeat(RttKind.CLIENT);
     Heartbeat heartbeat =
         new Heartbeat(
             hb.count(),
@@ -230,7 +233,7 @@ record Summary(
             micros(hb.quantile(0.95)),
             micros(hb.quantile(0.99)),
             g.missedHeartbeats,
-            g.heartbeat("server_request").count());
+            g.heartbeat(RttKind.SERVER_REQUEST).count());
 
     Violations violations =
         new Violations(
@@ -284,7 +287,7 @@ record Summary(
       int from = i - window;
       Reading.Gateway base =
           from < 0 ? (fromStart ? NOTHING : at(readings, 0, key)) : at(readings, from, key);
-      Reading.Histogram hb = now.heartbeat("client").minus(base.heartbeat("client"));
+      Reading.Histogram hb = now.heartbeat(RttKind.CLIENT).minus(base.heartbeat(RttKind.CLIENT));
       t.add(readings.get(i).atMillis);
       p50.add(micros(hb.quantile(0.50)));
       p95.add(micros(hb.quantile(0.95)));

@@ -5,6 +5,7 @@ import io.gatewatch.compress.ZstdCodec;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Encoding;
+import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.Resumability;
 import java.io.ByteArrayOutputStream;
 import java.net.http.WebSocket;
@@ -31,14 +32,6 @@ import org.slf4j.LoggerFactory;
 final class FleetClient {
   private static final Logger log = LoggerFactory.getLogger(FleetClient.class);
 
-  private static final int OP_DISPATCH = 0;
-  private static final int OP_HEARTBEAT = 1;
-  private static final int OP_IDENTIFY = 2;
-  private static final int OP_PRESENCE_UPDATE = 3;
-  private static final int OP_RESUME = 6;
-  private static final int OP_RECONNECT = 7;
-  private static final int OP_INVALID_SESSION = 9;
-  private static final int OP_HELLO = 10;
   private static final int OP_UNKNOWN = 99;
 
   private final Fleet fleet;
@@ -115,7 +108,7 @@ final class FleetClient {
     }
     Object d = frame.get("d");
     switch (op.intValue()) {
-      case OP_HELLO -> {
+      case Opcode.HELLO -> {
         intervalMs =
             d instanceof Map<?, ?> m && m.get("heartbeat_interval") instanceof Long l ? l : 41_250;
         startHeartbeats(s);
@@ -125,7 +118,7 @@ final class FleetClient {
           identify(s);
         }
       }
-      case OP_DISPATCH -> {
+      case Opcode.DISPATCH -> {
         if (frame.get("s") instanceof Long l) {
           seq = l;
         }
@@ -139,14 +132,14 @@ final class FleetClient {
           established(s);
         }
       }
-      case OP_HEARTBEAT -> answerHeartbeatRequest(s);
-      case OP_INVALID_SESSION -> {
+      case Opcode.HEARTBEAT -> answerHeartbeatRequest(s);
+      case Opcode.INVALID_SESSION -> {
         // The session is gone; the socket stays open: Identify on it after 2.5-3.5 s.
         sessionId = null;
         seq = null;
         fleet.schedule(() -> identifyIfCurrent(s), 2_500 + random.nextInt(1_000));
       }
-      case OP_RECONNECT -> {} // the server closes with 4000 next; the close decides
+      case Opcode.RECONNECT -> {} // the server closes with 4000 next; the close decides
       default -> {}
     }
   }
@@ -173,7 +166,7 @@ final class FleetClient {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("token", token);
     d.put("properties", properties);
-    s.send(OP_IDENTIFY, d);
+    s.send(Opcode.IDENTIFY, d);
   }
 
   private void resume(Socket s) {
@@ -181,7 +174,7 @@ final class FleetClient {
     d.put("token", token);
     d.put("session_id", sessionId);
     d.put("seq", seq == null ? 0L : seq);
-    s.send(OP_RESUME, d);
+    s.send(Opcode.RESUME, d);
   }
 
   // ---- heartbeats ----
@@ -204,7 +197,7 @@ final class FleetClient {
 
   private synchronized void heartbeat(Socket s) {
     if (s == socket && !stopped) {
-      s.send(OP_HEARTBEAT, seq);
+      s.send(Opcode.HEARTBEAT, seq);
     }
   }
 
@@ -214,7 +207,7 @@ final class FleetClient {
       // a quarter interval late at the gateway's usual check phase (1.33 intervals since the last
       // beat), yet before its next check would close the socket with 4009
       case SLOW -> fleet.schedule(() -> heartbeat(s), (long) (intervalMs * 0.15));
-      default -> s.send(OP_HEARTBEAT, seq);
+      default -> s.send(Opcode.HEARTBEAT, seq);
     }
   }
 
@@ -235,7 +228,7 @@ final class FleetClient {
 
   private synchronized void presence(Socket s) {
     if (s == socket && !stopped) {
-      s.send(OP_PRESENCE_UPDATE, Map.of("status", "online", "since", 0L));
+      s.send(Opcode.PRESENCE_UPDATE, Map.of("status", "online", "since", 0L));
     }
   }
 
@@ -245,7 +238,7 @@ final class FleetClient {
     }
     switch (random.nextInt(4)) {
       case 0 -> s.send(OP_UNKNOWN, null);
-      case 1 -> s.send(OP_PRESENCE_UPDATE, Map.of("status", "x".repeat(5_000)));
+      case 1 -> s.send(Opcode.PRESENCE_UPDATE, Map.of("status", "x".repeat(5_000)));
       case 2 -> s.sendRaw("{\"op\":3,\"d\":{\"status\":"); // not JSON: 4002
       default -> identify(s);
     }
@@ -294,15 +287,17 @@ final class FleetClient {
         }
       }
       default -> {
-        if (code == 4008) {
+        if (code == CloseCode.RATE_LIMITED
+            && (behaviour == Behaviour.FLOODER || asksRateLimitWait())) {
           sessionId = null;
           resumeNext = false;
           delay =
               behaviour == Behaviour.FLOODER
                   ? 5_000
                   : fleet.settings().rateLimitWait().toMillis() + random.nextInt(2_000);
-        } else if (code == 4004 || code == 4010 || code == 4011 || code == 4012) {
-          // The seed: fix the cause first; reconnecting unchanged reproduces it.
+        } else if (close != null && close.fatal()) {
+          // The profile says so (a bad token, shard or version): reconnecting unchanged
+          // reproduces it, so fix the cause first.
           log.info(
               "fleet client {} stops after close {} ({}): the cause must be fixed first",
               index,
@@ -322,6 +317,11 @@ final class FleetClient {
       }
     }
     fleet.schedule(this::connect, delay);
+  }
+
+  /** The profile asks for a wait after 4008 (Fluxer's seed: 60 s; Discord: none, Resume). */
+  private boolean asksRateLimitWait() {
+    return !fleet.profile().policy().rateLimitBackoff().isZero();
   }
 
   /** 1 s doubling to the maximum, with jitter. */

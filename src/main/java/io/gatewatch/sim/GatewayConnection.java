@@ -163,11 +163,11 @@ public final class GatewayConnection {
       return;
     }
     long code = (Long) op;
-    if (code == Payloads.HEARTBEAT) {
+    if (code == Opcode.HEARTBEAT) {
       heartbeat(msg);
-    } else if (code == Payloads.IDENTIFY) {
+    } else if (code == Opcode.IDENTIFY) {
       identify(msg.get("d"));
-    } else if (code == Payloads.RESUME) {
+    } else if (code == Opcode.RESUME) {
       resume(msg.get("d"));
     } else if (isClientOpcode(code)) {
       if (session == null) {

@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.protocol.Opcode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,44 +13,33 @@ import java.util.Map;
  * {@code s} and {@code t} appear on Dispatch only; op 7 and op 11 carry no {@code d}.
  */
 public final class Payloads {
-  /** Opcodes the simulator uses. */
-  public static final int DISPATCH = 0;
-
-  public static final int HEARTBEAT = 1;
-  public static final int IDENTIFY = 2;
-  public static final int RESUME = 6;
-  public static final int RECONNECT = 7;
-  public static final int INVALID_SESSION = 9;
-  public static final int HELLO = 10;
-  public static final int HEARTBEAT_ACK = 11;
-
   private static final long SNOWFLAKE_BASE = 1_300_000_000_000_000_000L;
 
   private Payloads() {}
 
   /** {@code {"d":{"heartbeat_interval":N},"op":10}}. */
   public static String hello(long heartbeatIntervalMillis) {
-    return envelope(HELLO, Map.of("heartbeat_interval", heartbeatIntervalMillis));
+    return envelope(Opcode.HELLO, Map.of("heartbeat_interval", heartbeatIntervalMillis));
   }
 
   /** {@code {"op":11}}. */
   public static String heartbeatAck() {
-    return Json.write(Map.of("op", HEARTBEAT_ACK));
+    return Json.write(Map.of("op", Opcode.HEARTBEAT_ACK));
   }
 
   /** The server's heartbeat request: {@code {"d":null,"op":1}}. */
   public static String heartbeatRequest() {
-    return envelope(HEARTBEAT, Json.NULL);
+    return envelope(Opcode.HEARTBEAT, Json.NULL);
   }
 
   /** {@code {"op":7}}. */
   public static String reconnect() {
-    return Json.write(Map.of("op", RECONNECT));
+    return Json.write(Map.of("op", Opcode.RECONNECT));
   }
 
   /** {@code {"d":false,"op":9}} (Fluxer never sends {@code true}). */
   public static String invalidSession() {
-    return envelope(INVALID_SESSION, Boolean.FALSE);
+    return envelope(Opcode.INVALID_SESSION, Boolean.FALSE);
   }
 
   /** An op other than Dispatch with a {@code d}. */
@@ -64,7 +54,7 @@ public final class Payloads {
   public static String dispatch(String type, long seq, Object d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("d", d);
-    m.put("op", DISPATCH);
+    m.put("op", Opcode.DISPATCH);
     m.put("s", seq);
     m.put("t", type);
     return Json.write(m);

@@ -2,6 +2,7 @@ package io.gatewatch.tap;
 
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.metrics.GatewayMetrics;
+import io.gatewatch.metrics.Metric;
 import io.gatewatch.metrics.Source;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.FrameScanner;
@@ -68,8 +69,12 @@ public final class GatewayTap implements AutoCloseable {
     this.monotonicAtStart = clock.monotonicTime();
     this.metrics = new GatewayMetrics(b.profile, Source.CLIENT, b.gateway); // checks the name
     if (registry
-            .find("gateway.connections.opened")
-            .tags("source", Source.CLIENT.label(), "gateway", b.gateway)
+            .find(Metric.CONNECTIONS_OPENED.meterName())
+            .tags(
+                Metric.Label.SOURCE.key(),
+                Source.CLIENT.label(),
+                Metric.Label.GATEWAY.key(),
+                b.gateway)
             .counter()
         != null) {
       throw new IllegalStateException(
@@ -80,9 +85,9 @@ public final class GatewayTap implements AutoCloseable {
     this.tracker =
         new ConnectionTracker(b.profile, b.settings, new FrameScanner(fingerprinter), metrics);
     this.errors =
-        Counter.builder("gatewatch.observer.errors")
-            .description("Observation failures inside a tap (the observed code went on)")
-            .tag("source", Source.CLIENT.label())
+        Metric.OBSERVER_ERRORS
+            .counter()
+            .tag(Metric.Label.SOURCE.key(), Source.CLIENT.label())
             .register(registry);
     metrics.observe(tracker).bindTo(registry);
   }
@@ -133,8 +138,8 @@ public final class GatewayTap implements AutoCloseable {
             .map(Meter::getId)
             .anyMatch(
                 id ->
-                    id.getName().equals("gateway.connections.opened")
-                        && Source.CLIENT.label().equals(id.getTag("source")));
+                    id.getName().equals(Metric.CONNECTIONS_OPENED.meterName())
+                        && Source.CLIENT.label().equals(id.getTag(Metric.Label.SOURCE.key())));
     if (!otherClientTap) {
       registry.remove(errors);
     }

@@ -4,6 +4,7 @@ import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.ScannedFrame;
 
 /**
@@ -12,20 +13,6 @@ import io.gatewatch.protocol.ScannedFrame;
  * per socket, and no method throws. Events after the close (or after eviction) are ignored.
  */
 public final class Connection {
-  static final int OP_DISPATCH = 0;
-  static final int OP_HEARTBEAT = 1;
-  static final int OP_IDENTIFY = 2;
-  static final int OP_RESUME = 6;
-  static final int OP_RECONNECT = 7;
-  static final int OP_INVALID_SESSION = 9;
-  static final int OP_HELLO = 10;
-  static final int OP_HEARTBEAT_ACK = 11;
-
-  static final int CLOSE_ABNORMAL = 1006;
-  static final int CLOSE_AUTHENTICATION_FAILED = 4004;
-  static final int CLOSE_INVALID_SEQUENCE = 4007;
-  static final int CLOSE_RATE_LIMITED = 4008;
-  static final int CLOSE_SESSION_TIMEOUT = 4009;
 
   private final ConnectionTracker tracker;
   private final Signals signals;
@@ -74,10 +61,8 @@ public final class Connection {
   /** This socket sent an Identify; read by the Correlator when the socket ends, under this lock. */
   boolean identified;
 
-  // Owned by the Correlator and guarded by its lock.
-  Correlator.Client client;
-  boolean holdsSession;
-  boolean backoffChecked;
+  /** Owned by the Correlator and guarded by its lock. */
+  final Correlator.Link link = new Correlator.Link();
 
   Connection(ConnectionTracker tracker, String id, long openedAt, Encoding encoding) {
     this.tracker = tracker;
@@ -228,21 +213,21 @@ public final class Connection {
       ended = true;
       lastEventAt = nanos;
       if (by == Initiator.NONE) {
-        code = CLOSE_ABNORMAL;
+        code = CloseCode.ABNORMAL;
       }
       missAwaitedBeats();
       // A request made just before the close had no time to be answered, unless the close is the
       // server's own verdict that the heartbeat never came.
       if (pendingServerRequestAt >= 0
           && (nanos - pendingServerRequestAt > answerWindowNanos
-              || code == CLOSE_SESSION_TIMEOUT && by == Initiator.SERVER)) {
+              || code == CloseCode.SESSION_TIMEOUT && by == Initiator.SERVER)) {
         signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
       }
       if (resumeSentAt >= 0) {
         resumeEnded(
-            code == CLOSE_INVALID_SEQUENCE
+            code == CloseCode.INVALID_SEQUENCE
                 ? ResumeOutcome.INVALID_SEQUENCE
-                : code == CLOSE_AUTHENTICATION_FAILED
+                : code == CloseCode.AUTHENTICATION_FAILED
                     ? ResumeOutcome.AUTH_FAILED
                     : ResumeOutcome.CLOSED);
       }
@@ -272,7 +257,7 @@ public final class Connection {
 
   private void onServerFrame(long nanos) {
     switch (frame.op()) {
-      case OP_HELLO -> {
+      case Opcode.HELLO -> {
         if (frame.heartbeatIntervalMs() > 0) {
           long interval = frame.heartbeatIntervalMs() * 1_000_000L;
           long grace = (long) (interval * tracker.profile().policy().heartbeatGrace());
@@ -280,14 +265,14 @@ public final class Connection {
           answerWindowNanos = grace;
         }
       }
-      case OP_HEARTBEAT_ACK -> {
+      case Opcode.HEARTBEAT_ACK -> {
         if (beatAwaitingAck >= 0) {
           signals.heartbeatRtt(RttKind.CLIENT, nanos - beatAwaitingAck);
           beatAwaitingAck = secondBeatAwaitingAck;
           secondBeatAwaitingAck = -1;
         }
       }
-      case OP_HEARTBEAT -> {
+      case Opcode.HEARTBEAT -> {
         if (pendingServerRequestAt >= 0) {
           signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
           pendingServerRequestAt = -1;
@@ -299,7 +284,7 @@ public final class Connection {
         }
         serverAsked = true;
       }
-      case OP_DISPATCH -> {
+      case Opcode.DISPATCH -> {
         if (frame.event() == ScannedFrame.Event.READY) {
           authenticated = true;
           signals.ready(Via.IDENTIFY);
@@ -313,7 +298,7 @@ public final class Connection {
           tracker.correlator().sessionEstablished(this, nanos, null, Via.RESUME);
         }
       }
-      case OP_INVALID_SESSION -> {
+      case Opcode.INVALID_SESSION -> {
         signals.invalidSession();
         authenticated = false;
         if (resumeSentAt >= 0) {
@@ -321,14 +306,14 @@ public final class Connection {
         }
         tracker.correlator().sessionLost(this, nanos);
       }
-      case OP_RECONNECT -> signals.reconnectRequested();
+      case Opcode.RECONNECT -> signals.reconnectRequested();
       default -> {}
     }
   }
 
   private void onClientFrame(long nanos) {
     switch (frame.op()) {
-      case OP_HEARTBEAT -> {
+      case Opcode.HEARTBEAT -> {
         if (pendingServerRequestAt >= 0) {
           signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
           pendingServerRequestAt = -1;
@@ -349,7 +334,7 @@ public final class Connection {
         }
         lastBeatAnswered = answers;
       }
-      case OP_IDENTIFY -> {
+      case Opcode.IDENTIFY -> {
         // What the gateway refuses (4005) is an Identify on a socket that holds a session. A second
         // one while READY is awaited is not flagged: a gateway may drop an Identify silently (over
         // its Identify budget), and the client's retry on the same socket is then the only way on.
@@ -361,7 +346,7 @@ public final class Connection {
             .correlator()
             .identified(this, nanos, frame.hasToken(), frame.tokenFingerprint(), frame.shardId());
       }
-      case OP_RESUME -> {
+      case Opcode.RESUME -> {
         resumeSentAt = nanos;
         tracker
             .correlator()

@@ -3,6 +3,7 @@ package io.gatewatch.track;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Resumability;
+import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.track.SessionDirectory.Episode;
 import io.gatewatch.track.SessionDirectory.Facts;
 import io.gatewatch.track.SessionDirectory.Key;
@@ -30,6 +31,21 @@ import java.util.Set;
  */
 final class Correlator {
 
+  /** A time that has not come: event times are epoch nanoseconds, never negative. */
+  static final long NEVER = SessionDirectory.NEVER;
+
+  /** One socket's place in a lineage; the Connection carries it, only the Correlator uses it. */
+  static final class Link {
+    /** The client the socket belongs to, once it sent Identify or Resume. */
+    Client client;
+
+    /** The socket holds the client's session (READY or RESUMED, not yet ended). */
+    boolean holdsSession;
+
+    /** The reconnect-after-4008 rule was decided for this socket. */
+    boolean backoffChecked;
+  }
+
   /** One client's session lineage. */
   static final class Client {
     String sessionId;
@@ -42,8 +58,8 @@ final class Correlator {
 
     long lastSeenAt;
 
-    /** End of the socket that last held the session; -1 while held or when unknown. */
-    long sessionEndedAt = -1;
+    /** End of the socket that last held the session; NEVER while held or when unknown. */
+    long sessionEndedAt = NEVER;
 
     int endCode;
     CloseCode endClose;
@@ -53,12 +69,12 @@ final class Correlator {
     /** The close of the latest socket of this client, whichever it was, and when. */
     CloseCode lastClose;
 
-    long lastCloseAt = -1;
+    long lastCloseAt = NEVER;
 
     /** {@link #sessionEndedAt} once the directory stored it (another tracker may claim it). */
-    long sharedEndAt = -1;
+    long sharedEndAt = NEVER;
 
-    long rateLimitedAt = -1;
+    long rateLimitedAt = NEVER;
   }
 
   private static final long FINGERPRINT_MASK = 0xFFFF_FFFF_FFFFL;
@@ -103,8 +119,8 @@ final class Correlator {
 
   synchronized void identified(
       Connection conn, long now, boolean hasToken, long fingerprint, int shardId) {
-    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, -1L) : -1;
-    Client client = conn.client;
+    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, NEVER) : NEVER;
+    Client client = conn.link.client;
     if (client == null && hasToken) {
       client = byLinkKey.get(linkKey(fingerprint, shardId));
       if (client != null && holdsElsewhere(client, conn)) {
@@ -119,25 +135,27 @@ final class Correlator {
     }
     client.identifying = conn;
     boolean joined = attach(conn, client, now);
-    check(conn, client, now, hasToken ? fingerprint : -1, fatalAt, false, joined);
+    long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
+    check(conn, client, now, token, fatalAt, false, joined);
   }
 
   synchronized void resumed(
       Connection conn, long now, String sessionId, boolean hasToken, long fingerprint) {
-    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, -1L) : -1;
-    Client client = sessionId == null ? conn.client : bySession.get(sessionId);
+    long fatalAt = hasToken ? authFailedAt.getOrDefault(fingerprint, NEVER) : NEVER;
+    Client client = sessionId == null ? conn.link.client : bySession.get(sessionId);
     if (client == null) {
-      client = conn.client != null ? conn.client : newClient(now);
+      client = conn.link.client != null ? conn.link.client : newClient(now);
     }
     if (sessionId != null && client.sessionId == null) {
       client.sessionId = sessionId;
       bySession.put(sessionId, client);
     }
     if (hasToken && !client.hasLinkKey) {
-      index(client, linkKey(fingerprint, -1));
+      index(client, linkKey(fingerprint, ScannedFrame.NO_SHARD));
     }
     boolean joined = attach(conn, client, now);
-    check(conn, client, now, hasToken ? fingerprint : -1, fatalAt, true, joined);
+    long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
+    check(conn, client, now, token, fatalAt, true, joined);
   }
 
   /**
@@ -177,15 +195,15 @@ final class Correlator {
       Connection conn, long fatalAt, CloseCode lastClose, long rateLimitedAt) {
     // A retry is a socket opened after the refusal: shards of one bot identifying together with
     // one token, whose sockets were all open before the first 4004 came back, are not retrying.
-    if (fatalAt >= 0 && conn.openedAt >= fatalAt && conn.openedAt - fatalAt <= windowNanos) {
+    if (fatalAt != NEVER && conn.openedAt >= fatalAt && conn.openedAt - fatalAt <= windowNanos) {
       signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
     }
     if (lastClose != null && lastClose.resumable() == Resumability.FALSE) {
       signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE);
     }
     // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
-    if (!conn.backoffChecked && rateLimitedAt >= 0 && conn.openedAt >= rateLimitedAt) {
-      conn.backoffChecked = true;
+    if (!conn.link.backoffChecked && rateLimitedAt != NEVER && conn.openedAt >= rateLimitedAt) {
+      conn.link.backoffChecked = true;
       if (conn.openedAt - rateLimitedAt < backoffNanos) {
         signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
       }
@@ -193,29 +211,29 @@ final class Correlator {
   }
 
   synchronized void resumeEnded(Connection conn, ResumeOutcome outcome) {
-    if (conn.client != null) {
-      conn.client.lastResume = outcome;
+    if (conn.link.client != null) {
+      conn.link.client.lastResume = outcome;
       if (outcome != ResumeOutcome.SUCCESS) {
-        directory.resumeFailed(key(conn.client), outcome);
+        directory.resumeFailed(key(conn.link.client), outcome);
       }
     }
   }
 
   synchronized void sessionEstablished(Connection conn, long now, String sessionId, Via via) {
-    Client client = conn.client;
+    Client client = conn.link.client;
     if (client == null) {
       client = newClient(now);
       attach(conn, client, now);
     }
     long episodeStart = client.sessionEndedAt;
-    if (client.holder != null && client.holder != conn && client.holder.holdsSession) {
+    if (client.holder != null && client.holder != conn && client.holder.link.holdsSession) {
       // The old socket still looks open: the new one takes the session over now.
       release(client.holder);
       episodeStart = conn.openedAt;
       signals.reconnectStarted();
     }
     ReconnectEpisode local =
-        episodeStart < 0
+        episodeStart == NEVER
             ? null
             : new ReconnectEpisode(
                 episodeStart,
@@ -225,7 +243,7 @@ final class Correlator {
                 via,
                 client.lastResume,
                 client.attempts);
-    boolean localShared = episodeStart >= 0 && episodeStart == client.sharedEndAt;
+    boolean localShared = episodeStart != NEVER && episodeStart == client.sharedEndAt;
     Key before = key(client);
     if (sessionId != null && !sessionId.equals(client.sessionId)) {
       if (client.sessionId != null && bySession.get(client.sessionId) == client) {
@@ -238,16 +256,16 @@ final class Correlator {
     if (client.identifying == conn) {
       client.identifying = null;
     }
-    client.sessionEndedAt = -1;
-    client.sharedEndAt = -1;
+    client.sessionEndedAt = NEVER;
+    client.sharedEndAt = NEVER;
     client.attempts = 0;
     client.lastResume = null;
     client.lastClose = null;
-    client.lastCloseAt = -1;
-    client.rateLimitedAt = -1;
+    client.lastCloseAt = NEVER;
+    client.rateLimitedAt = NEVER;
     client.lastSeenAt = now;
-    if (!conn.holdsSession) {
-      conn.holdsSession = true;
+    if (!conn.link.holdsSession) {
+      conn.link.holdsSession = true;
       activeSessions++;
     }
     directory
@@ -276,7 +294,7 @@ final class Correlator {
                 shared.endedAt(),
                 now,
                 shared.code(),
-                shared.code() < 0 ? null : profile.closeCode(shared.code()),
+                shared.code() == SessionDirectory.NO_CODE ? null : profile.closeCode(shared.code()),
                 via,
                 local != null && local.lastResume() != null
                     ? local.lastResume()
@@ -323,19 +341,27 @@ final class Correlator {
 
   /** op 9 on a socket: whatever session it held is gone. */
   synchronized void sessionLost(Connection conn, long now) {
-    if (conn.holdsSession) {
+    if (conn.link.holdsSession) {
       release(conn);
-      Client client = conn.client;
+      Client client = conn.link.client;
       client.sessionEndedAt = now;
-      client.endCode = -1;
+      client.endCode = SessionDirectory.NO_CODE;
       client.endClose = null;
       signals.reconnectStarted();
-      share(client, new SessionDirectory.SocketEnd(key(client), now, -1, false, true, -1));
+      share(
+          client,
+          new SessionDirectory.SocketEnd(
+              key(client),
+              now,
+              SessionDirectory.NO_CODE,
+              false,
+              true,
+              SessionDirectory.NO_FINGERPRINT));
     }
   }
 
   synchronized void socketEnded(Connection conn, long now, int code, CloseCode close) {
-    Client client = conn.client;
+    Client client = conn.link.client;
     if (client == null) {
       return;
     }
@@ -345,7 +371,7 @@ final class Correlator {
     if (client.identifying == conn) {
       client.identifying = null;
     }
-    boolean held = conn.holdsSession;
+    boolean held = conn.link.holdsSession;
     if (held) {
       release(conn);
       client.sessionEndedAt = now;
@@ -355,13 +381,13 @@ final class Correlator {
       client.lastResume = null;
       signals.reconnectStarted();
     }
-    if (code == Connection.CLOSE_RATE_LIMITED) {
+    if (code == CloseCode.RATE_LIMITED) {
       client.rateLimitedAt = now;
     }
-    long authFailed = -1;
+    long authFailed = SessionDirectory.NO_FINGERPRINT;
     // Only a refused Identify says the token is bad: a 4004 that answers a Resume may mean that the
     // token does not own that session (Fluxer), after which an Identify with it is the cure.
-    if (code == Connection.CLOSE_AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
+    if (code == CloseCode.AUTHENTICATION_FAILED && conn.identified && client.hasLinkKey) {
       authFailed = client.linkKey & FINGERPRINT_MASK;
       if (authFailedAt.size() < maxClients) {
         authFailedAt.put(authFailed, now);
@@ -374,7 +400,7 @@ final class Correlator {
 
   /** Stores a socket's end; a session's end, once stored, may be claimed by another tracker. */
   private void share(Client client, SessionDirectory.SocketEnd end) {
-    if (end.key().isEmpty() && end.authFailedFingerprint() < 0) {
+    if (end.key().isEmpty() && end.authFailedFingerprint() == SessionDirectory.NO_FINGERPRINT) {
       return;
     }
     directory
@@ -393,9 +419,9 @@ final class Correlator {
 
   /** A socket evicted without a close: its hold ends, but no episode is invented for it. */
   synchronized void socketDropped(Connection conn) {
-    if (conn.holdsSession) {
+    if (conn.link.holdsSession) {
       release(conn);
-      conn.client.sessionEndedAt = -1;
+      conn.link.client.sessionEndedAt = NEVER;
     }
   }
 
@@ -408,7 +434,7 @@ final class Correlator {
       }
     }
     for (Client c : expired) {
-      if (c.sessionEndedAt >= 0) {
+      if (c.sessionEndedAt != NEVER) {
         boolean shared = c.sessionEndedAt == c.sharedEndAt;
         Key key = key(c);
         ReconnectEpisode episode = giveUp(c, now);
@@ -444,11 +470,11 @@ final class Correlator {
   /** Attaches the socket to the client; true when it joined it just now. */
   private boolean attach(Connection conn, Client client, long now) {
     client.lastSeenAt = now;
-    if (conn.client == client) {
+    if (conn.link.client == client) {
       return false;
     }
-    conn.client = client;
-    if (client.sessionEndedAt >= 0) {
+    conn.link.client = client;
+    if (client.sessionEndedAt != NEVER) {
       client.attempts++;
     }
     return true;
@@ -462,10 +488,10 @@ final class Correlator {
   }
 
   private void release(Connection conn) {
-    conn.holdsSession = false;
+    conn.link.holdsSession = false;
     activeSessions--;
-    if (conn.client != null && conn.client.holder == conn) {
-      conn.client.holder = null;
+    if (conn.link.client != null && conn.link.client.holder == conn) {
+      conn.link.client.holder = null;
     }
   }
 
@@ -473,7 +499,7 @@ final class Correlator {
     ReconnectEpisode episode =
         new ReconnectEpisode(
             c.sessionEndedAt, at, c.endCode, c.endClose, null, c.lastResume, c.attempts);
-    c.sessionEndedAt = -1;
+    c.sessionEndedAt = NEVER;
     return episode;
   }
 

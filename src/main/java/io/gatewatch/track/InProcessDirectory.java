@@ -1,5 +1,8 @@
 package io.gatewatch.track;
 
+import static io.gatewatch.track.SessionDirectory.NEVER;
+
+import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.track.SessionDirectory.Key;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,13 +27,13 @@ public final class InProcessDirectory {
 
   private static class Entry {
     long writtenAt;
-    long lastCloseAt = -1;
+    long lastCloseAt = NEVER;
     int lastCloseCode;
-    long rateLimitedAt = -1;
+    long rateLimitedAt = NEVER;
   }
 
   private static final class Session extends Entry {
-    long endedAt = -1;
+    long endedAt = NEVER;
     int code;
     int owner;
     int attempts;
@@ -78,7 +81,7 @@ public final class InProcessDirectory {
             e.lastCloseAt = end.at();
             e.lastCloseCode = end.code();
           }
-          if (end.code() == Connection.CLOSE_RATE_LIMITED) {
+          if (end.code() == CloseCode.RATE_LIMITED) {
             e.rateLimitedAt = Math.max(e.rateLimitedAt, end.at());
           }
         }
@@ -92,7 +95,7 @@ public final class InProcessDirectory {
         if (link != null && key.sessionId() != null) {
           link.sessionId = key.sessionId();
         }
-        if (end.authFailedFingerprint() >= 0) {
+        if (end.authFailedFingerprint() != NO_FINGERPRINT) {
           put(authFailedAt, end.authFailedFingerprint(), end.at());
         }
         return CompletableFuture.completedFuture(true);
@@ -104,9 +107,9 @@ public final class InProcessDirectory {
       synchronized (InProcessDirectory.this) {
         Link link = key.linkKey() < 0 ? null : links.get(key.linkKey());
         Session session = sessionOf(key, link);
-        long closeAt = -1;
+        long closeAt = NEVER;
         int code = 0;
-        long rateLimitedAt = -1;
+        long rateLimitedAt = NEVER;
         for (Entry e : new Entry[] {session, link}) {
           if (e != null) {
             if (e.lastCloseAt > closeAt) {
@@ -116,12 +119,12 @@ public final class InProcessDirectory {
             rateLimitedAt = Math.max(rateLimitedAt, e.rateLimitedAt);
           }
         }
-        if (attempt && session != null && session.endedAt >= 0) {
+        if (attempt && session != null && session.endedAt != NEVER) {
           session.attempts++;
         }
-        Long fatal = fingerprint < 0 ? null : authFailedAt.get(fingerprint);
+        Long fatal = fingerprint == NO_FINGERPRINT ? null : authFailedAt.get(fingerprint);
         return CompletableFuture.completedFuture(
-            new Facts(closeAt, code, rateLimitedAt, fatal == null ? -1 : fatal));
+            new Facts(closeAt, code, rateLimitedAt, fatal == null ? NEVER : fatal));
       }
     }
 
@@ -129,7 +132,7 @@ public final class InProcessDirectory {
     public void resumeFailed(Key key, ResumeOutcome outcome) {
       synchronized (InProcessDirectory.this) {
         Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
-        if (session != null && session.endedAt >= 0) {
+        if (session != null && session.endedAt != NEVER) {
           session.lastResume = outcome;
         }
       }
@@ -143,11 +146,11 @@ public final class InProcessDirectory {
         Episode episode = null;
         for (Entry e : new Entry[] {session, link}) {
           if (e != null) {
-            e.lastCloseAt = -1;
-            e.rateLimitedAt = -1;
+            e.lastCloseAt = NEVER;
+            e.rateLimitedAt = NEVER;
           }
         }
-        if (session != null && session.endedAt >= 0) {
+        if (session != null && session.endedAt != NEVER) {
           episode =
               new Episode(
                   session.endedAt,
@@ -155,7 +158,7 @@ public final class InProcessDirectory {
                   session.attempts,
                   session.lastResume,
                   session.owner == owner);
-          session.endedAt = -1;
+          session.endedAt = NEVER;
         }
         if (next.sessionId() != null && next.linkKey() >= 0) {
           link(next.linkKey(), at).sessionId = next.sessionId();
@@ -170,7 +173,7 @@ public final class InProcessDirectory {
         Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
         boolean mine = session != null && session.endedAt == endedAt && session.owner == owner;
         if (mine) {
-          session.endedAt = -1;
+          session.endedAt = NEVER;
         }
         return CompletableFuture.completedFuture(mine);
       }

@@ -23,6 +23,15 @@ public interface SessionDirectory {
   /** No link key: the client has sent no token. Link keys are never negative. */
   long NO_LINK = -1;
 
+  /** No token fingerprint (fingerprints are 48-bit, never negative). */
+  long NO_FINGERPRINT = -1;
+
+  /** A time that has not come: event times are epoch nanoseconds, never negative. */
+  long NEVER = -1;
+
+  /** No close code: op 9 took the session from a socket that stays open. */
+  int NO_CODE = -1;
+
   /**
    * Which client a fact is about.
    *
@@ -42,9 +51,10 @@ public interface SessionDirectory {
    * the session from a socket that stays open.
    *
    * @param at event time, epoch nanoseconds
-   * @param code the close code (-1 when {@code closed} is false)
+   * @param code the close code ({@link #NO_CODE} when {@code closed} is false)
    * @param heldSession the socket held the session: this end starts a reconnect episode
-   * @param authFailedFingerprint the token fingerprint when the close was a 4004, else -1
+   * @param authFailedFingerprint the token fingerprint when the close was a 4004, else {@link
+   *     #NO_FINGERPRINT}
    */
   record SocketEnd(
       Key key,
@@ -55,7 +65,7 @@ public interface SessionDirectory {
       long authFailedFingerprint) {}
 
   /**
-   * What is known of a client, newest first; -1 where nothing is known.
+   * What is known of a client, newest first; {@link #NEVER} where nothing is known.
    *
    * @param lastCloseAt when the client's latest socket closed
    * @param lastCloseCode that close's code
@@ -63,14 +73,14 @@ public interface SessionDirectory {
    * @param authFailedAt the fingerprint's latest 4004
    */
   record Facts(long lastCloseAt, int lastCloseCode, long rateLimitedAt, long authFailedAt) {
-    public static final Facts NONE = new Facts(-1, 0, -1, -1);
+    public static final Facts NONE = new Facts(NEVER, 0, NEVER, NEVER);
   }
 
   /**
    * An open reconnect episode, taken by {@link #claim}.
    *
    * @param endedAt the end of the socket that last held the session
-   * @param code its close code (-1 for op 9)
+   * @param code its close code ({@link #NO_CODE} for op 9)
    * @param attempts sockets that tried to take the session back, anywhere
    * @param lastResume the last failed Resume's outcome, or null
    * @param mine whether this tracker recorded the end (its own clock measured both ends)
@@ -84,7 +94,7 @@ public interface SessionDirectory {
   CompletionStage<Boolean> ended(SocketEnd end);
 
   /**
-   * What is known of the client and of the fingerprint ({@code -1}: none).
+   * What is known of the client and of the fingerprint (or {@link #NO_FINGERPRINT}).
    *
    * @param attempt a new socket joins the client: counts as an attempt of its open episode
    */

@@ -147,6 +147,30 @@ class ReconnectPolicyTest {
         .contains("not retrying");
   }
 
+  /** With --profile discord the probe reconnects as a Discord client does. */
+  @Test
+  void theDiscordProfileDecidesAsDiscordSays() {
+    GatewayProfile discord = ProfileLoader.load("discord");
+    ReconnectPolicy p = new ReconnectPolicy(discord, SETTINGS.withFatalAttempts(1), () -> 0.5);
+    // 4008 is resumable on Discord, and Discord asks for no wait.
+    assertThat(p.afterClose(4008, true, true))
+        .isEqualTo(
+            new Decision(Action.RESUME, Duration.ofMillis(500), "close 4008 Rate Limited; Resume"));
+    // 4013 and 4014 (intents) are Discord's own fatal codes.
+    for (int code : new int[] {4013, 4014, 4004}) {
+      Decision d =
+          new ReconnectPolicy(discord, SETTINGS.withFatalAttempts(1), () -> 0.5)
+              .afterClose(code, true, true);
+      assertThat(d.action()).as("%d", code).isEqualTo(Action.GIVE_UP);
+    }
+    // The same 4013 is Fluxer's Acknowledgement Backpressure: not fatal, Identify again.
+    assertThat(
+            new ReconnectPolicy(SEED, SETTINGS.withFatalAttempts(1), () -> 0.5)
+                .afterClose(4013, true, true)
+                .action())
+        .isEqualTo(Action.IDENTIFY);
+  }
+
   @Test
   void giveUpReasonSaysWhatToFix() {
     ReconnectPolicy p = new ReconnectPolicy(SEED, SETTINGS.withFatalAttempts(1), () -> 0.5);

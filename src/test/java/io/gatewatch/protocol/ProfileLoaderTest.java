@@ -438,7 +438,7 @@ class ProfileLoaderTest {
         .isEqualTo(
             dir.resolve("broken.yaml")
                 + ": close_codes[0].resumeable (line 12): unknown key; expected one of [cause,"
-                + " code, label, name, recovery, resumable]");
+                + " code, fatal, label, name, recovery, resumable]");
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
             ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
@@ -447,6 +447,23 @@ class ProfileLoaderTest {
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"
                 + " [max_client_payload_bytes]");
+  }
+
+  @Test
+  void fatalCodesAreTheProfilesToSay() throws Exception {
+    assertThat(fatalCodes(ProfileLoader.load("fluxer-seed")))
+        .containsExactly(4004, 4010, 4011, 4012);
+    assertThat(fatalCodes(ProfileLoader.load("fluxer-current")))
+        .containsExactly(4004, 4010, 4011, 4012);
+    assertThat(fatalCodes(ProfileLoader.load("discord")))
+        .containsExactly(4004, 4010, 4011, 4012, 4013, 4014);
+    assertThat(fatalCodes(ProfileLoader.load(write("mine.yaml", VALID).toString()))).isEmpty();
+    assertThat(failureWith(17, "    resumable: false\n    fatal: maybe"))
+        .endsWith(": close_codes[1].fatal (line 18): expected true or false, got \"maybe\"");
+  }
+
+  private static List<Integer> fatalCodes(GatewayProfile profile) {
+    return profile.closeCodes().stream().filter(CloseCode::fatal).map(CloseCode::code).toList();
   }
 
   @Test
