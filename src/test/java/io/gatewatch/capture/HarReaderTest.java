@@ -29,6 +29,14 @@ class HarReaderTest {
     }
   }
 
+  /** The file's events, after checking it had no rejection and that many sockets. */
+  private List<CaptureEvent> cleanEvents(Path file, int sockets) throws Exception {
+    HarReader.Result r = read(file);
+    assertThat(r.rejections()).isEmpty();
+    assertThat(r.sockets()).isEqualTo(sockets);
+    return r.events();
+  }
+
   private HarReader.Result read(String har) throws Exception {
     return reader.read(new ByteArrayInputStream(har.getBytes(StandardCharsets.UTF_8)), "h:");
   }
@@ -72,11 +80,7 @@ class HarReaderTest {
 
   @Test
   void chromesExportBecomesTheEventsOfItsTwoSockets() throws Exception {
-    HarReader.Result r = read(CHROME);
-
-    assertThat(r.rejections()).isEmpty();
-    assertThat(r.sockets()).isEqualTo(2);
-    List<CaptureEvent> events = r.events();
+    List<CaptureEvent> events = cleanEvents(CHROME, 2);
     assertThat(events).hasSize(15); // 2 opens, 8 + 5 frames; no close: the first socket dropped
     CaptureEvent open = events.get(0);
     assertThat(open.type()).isEqualTo(CaptureEvent.Type.OPEN);
@@ -106,11 +110,7 @@ class HarReaderTest {
 
   @Test
   void firefoxsExportWithMillisecondsControlFramesAndAZlibStream() throws Exception {
-    HarReader.Result r = read(FIREFOX);
-
-    assertThat(r.rejections()).isEmpty();
-    assertThat(r.sockets()).isEqualTo(2);
-    List<CaptureEvent> events = r.events();
+    List<CaptureEvent> events = cleanEvents(FIREFOX, 2);
     assertThat(events).hasSize(16); // 2 opens, 7 + 5 frames (ping and pong skipped), 2 closes
     assertThat(events.get(0).url()).isEqualTo("/?v=1&encoding=json"); // an https:// URL
     assertThat(events.get(0).nanos()).isEqualTo(nanos("2024-11-28T10:33:20Z"));
