@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,9 @@ public final class ConfigNode {
 
   private final UnaryOperator<String> variableOf;
 
+  /** Parts of the document read as if absent ({@link #skipping}); empty normally. */
+  private final Set<String> skipped;
+
   /** Mapping entries by key in document order; null unless the node is a mapping. */
   private final Map<String, NodeTuple> entries;
 
@@ -95,19 +99,22 @@ public final class ConfigNode {
       String path,
       Node node,
       Map<String, String> env,
-      UnaryOperator<String> variableOf) {
+      UnaryOperator<String> variableOf,
+      Set<String> skipped) {
     this.source = source;
     this.path = path;
     this.node = node;
     this.env = env;
     this.variableOf = variableOf;
+    this.skipped = skipped;
     if (node instanceof MappingNode) {
       Map<String, NodeTuple> map = new LinkedHashMap<>();
       for (NodeTuple tuple : ((MappingNode) node).getValue()) {
         // parse() rejects non-scalar and duplicate keys; skipping them here keeps that check
         // simple.
-        if (tuple.getKeyNode() instanceof ScalarNode) {
-          map.putIfAbsent(((ScalarNode) tuple.getKeyNode()).getValue(), tuple);
+        if (tuple.getKeyNode() instanceof ScalarNode key
+            && !skipped.contains(child(key.getValue()))) {
+          map.putIfAbsent(key.getValue(), tuple);
         }
       }
       this.entries = Collections.unmodifiableMap(map);
@@ -148,7 +155,7 @@ public final class ConfigNode {
     if (root == null || (root instanceof ScalarNode && Tag.NULL.equals(root.getTag()))) {
       root = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);
     }
-    ConfigNode result = new ConfigNode(sourceName, "", root, null, null);
+    ConfigNode result = new ConfigNode(sourceName, "", root, null, null, Set.of());
     result.checkTree(Collections.newSetFromMap(new IdentityHashMap<>()), new IdentityHashMap<>());
     return result;
   }
@@ -194,7 +201,18 @@ public final class ConfigNode {
    * readers). A variable cannot add a key the document does not have.
    */
   public ConfigNode withEnvironment(Map<String, String> env, UnaryOperator<String> variableOf) {
-    return new ConfigNode(source, path, node, Map.copyOf(env), variableOf);
+    return new ConfigNode(source, path, node, Map.copyOf(env), variableOf, skipped);
+  }
+
+  /**
+   * This node with the part at {@code partPath} (a key's path such as {@code http}, or an item's
+   * such as {@code proxies[1]}) read as if it were absent; the other parts keep their paths and
+   * lines. What {@link ConfigCheck} reads again after a problem, to find the next one.
+   */
+  public ConfigNode skipping(String partPath) {
+    Set<String> more = new HashSet<>(skipped);
+    more.add(partPath);
+    return new ConfigNode(source, path, node, env, variableOf, Set.copyOf(more));
   }
 
   /** The document's name in messages. */
@@ -238,7 +256,8 @@ public final class ConfigNode {
    */
   public ConfigNode get(String key) {
     return find(key)
-        .orElseThrow(() -> new ConfigException(source + ": " + child(key) + ": required"));
+        .orElseThrow(
+            () -> new ConfigException(source + ": " + child(key) + ": required", child(key)));
   }
 
   /** The value under an optional key of this mapping (present even if its value is null). */
@@ -267,7 +286,10 @@ public final class ConfigNode {
     List<Node> values = ((SequenceNode) node).getValue();
     List<ConfigNode> items = new ArrayList<>(values.size());
     for (int i = 0; i < values.size(); i++) {
-      items.add(childNode(path + "[" + i + "]", values.get(i)));
+      String itemPath = path + "[" + i + "]";
+      if (!skipped.contains(itemPath)) {
+        items.add(childNode(itemPath, values.get(i)));
+      }
     }
     return Collections.unmodifiableList(items);
   }
@@ -490,7 +512,8 @@ public final class ConfigNode {
         throw new ConfigException(
             location(child(entry.getKey()), entry.getValue().getKeyNode())
                 + ": unknown key; expected one of "
-                + known);
+                + known,
+            child(entry.getKey()));
       }
     }
   }
@@ -500,7 +523,7 @@ public final class ConfigNode {
    * message}. Callers throw it: {@code throw node.error("not a ws:// or wss:// URL")}.
    */
   public ConfigException error(String message) {
-    return new ConfigException(location(path, node) + ": " + message);
+    return new ConfigException(location(path, node) + ": " + message, path);
   }
 
   @Override
@@ -511,7 +534,7 @@ public final class ConfigNode {
   // --- internals ---
 
   private ConfigNode childNode(String childPath, Node valueNode) {
-    return new ConfigNode(source, childPath, valueNode, env, variableOf);
+    return new ConfigNode(source, childPath, valueNode, env, variableOf, skipped);
   }
 
   /** The value of the variable laid over this node, or null. */
