@@ -24,30 +24,33 @@ final class EnvelopeNames {
   static final byte[] DEVICE = ascii("device");
   static final byte[] CODE = ascii("code");
 
-  static final int KEY_OTHER = 0;
-  static final int KEY_OP = 1;
-  static final int KEY_D = 2;
-  static final int KEY_S = 3;
-  static final int KEY_T = 4;
+  /** The envelope's keys: {@code op}, {@code d}, {@code s}, {@code t}, and any other. */
+  enum Key {
+    OTHER,
+    OP,
+    D,
+    S,
+    T
+  }
 
   private EnvelopeNames() {}
 
   /** Which envelope key the name bytes {@code [ns, ne)} are. */
-  static int classifyKey(byte[] b, int ns, int ne) {
+  static Key classifyKey(byte[] b, int ns, int ne) {
     int len = ne - ns;
     if (len == 1) {
       switch (b[ns]) {
         case 'd':
-          return KEY_D;
+          return Key.D;
         case 's':
-          return KEY_S;
+          return Key.S;
         case 't':
-          return KEY_T;
+          return Key.T;
         default:
-          return KEY_OTHER;
+          return Key.OTHER;
       }
     }
-    return len == 2 && b[ns] == 'o' && b[ns + 1] == 'p' ? KEY_OP : KEY_OTHER;
+    return len == 2 && b[ns] == 'o' && b[ns + 1] == 'p' ? Key.OP : Key.OTHER;
   }
 
   /** Whether {@code [s, e)} holds exactly {@code literal}; false for a missing range (s < 0). */

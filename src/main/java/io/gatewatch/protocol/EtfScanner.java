@@ -5,11 +5,6 @@ import static io.gatewatch.protocol.EnvelopeNames.CODE;
 import static io.gatewatch.protocol.EnvelopeNames.DEVICE;
 import static io.gatewatch.protocol.EnvelopeNames.FALSE;
 import static io.gatewatch.protocol.EnvelopeNames.HEARTBEAT_INTERVAL;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_D;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_OP;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_OTHER;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_S;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_T;
 import static io.gatewatch.protocol.EnvelopeNames.NULL;
 import static io.gatewatch.protocol.EnvelopeNames.OS;
 import static io.gatewatch.protocol.EnvelopeNames.PROPERTIES;
@@ -159,27 +154,27 @@ public final class EtfScanner {
         return false;
       }
       int ns = textStart(b, p);
-      int key = ns < 0 ? KEY_OTHER : classifyKey(b, ns, ke);
+      EnvelopeNames.Key key = ns < 0 ? EnvelopeNames.Key.OTHER : classifyKey(b, ns, ke);
       int vs = ke;
       int ve = skipTerm(b, vs, end);
       if (ve < 0) {
         return false;
       }
       switch (key) {
-        case KEY_OP:
+        case OP:
           op = isLong(b, vs) ? longValue(b, vs) : -1;
           op = op >= 0 && op <= Integer.MAX_VALUE ? op : -1;
           break;
-        case KEY_S:
+        case S:
           hasSeq = isLong(b, vs);
           seq = hasSeq ? longValue(b, vs) : 0;
           break;
-        case KEY_T:
+        case T:
           int ts = stringStart(b, vs, ve);
           tStart = ts;
           tEnd = ts >= 0 ? ve : -1;
           break;
-        case KEY_D:
+        case D:
           dStart = vs;
           dEnd = ve;
           break;

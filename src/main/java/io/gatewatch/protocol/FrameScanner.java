@@ -5,10 +5,6 @@ import static io.gatewatch.protocol.EnvelopeNames.CODE;
 import static io.gatewatch.protocol.EnvelopeNames.DEVICE;
 import static io.gatewatch.protocol.EnvelopeNames.FALSE;
 import static io.gatewatch.protocol.EnvelopeNames.HEARTBEAT_INTERVAL;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_D;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_OP;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_S;
-import static io.gatewatch.protocol.EnvelopeNames.KEY_T;
 import static io.gatewatch.protocol.EnvelopeNames.NULL;
 import static io.gatewatch.protocol.EnvelopeNames.OS;
 import static io.gatewatch.protocol.EnvelopeNames.PROPERTIES;
@@ -237,7 +233,7 @@ public final class FrameScanner {
         if (afterKey < 0) {
           return false;
         }
-        int key = classifyKey(b, ks, afterKey - 1);
+        EnvelopeNames.Key key = classifyKey(b, ks, afterKey - 1);
         p = skipWs(b, afterKey, end);
         if (p >= end || b[p] != ':') {
           return false;
@@ -248,19 +244,19 @@ public final class FrameScanner {
           return false;
         }
         switch (key) {
-          case KEY_OP:
+          case OP:
             op = parseOp(b, vs, ve);
             break;
-          case KEY_S:
+          case S:
             hasSeq = isJsonLong(b, vs, ve);
             seq = hasSeq ? parseJsonLong(b, vs, ve) : 0;
             break;
-          case KEY_T:
+          case T:
             boolean string = b[vs] == '"';
             tStart = string ? vs + 1 : -1;
             tEnd = string ? ve - 1 : -1;
             break;
-          case KEY_D:
+          case D:
             dStart = vs;
             dEnd = ve;
             break;
