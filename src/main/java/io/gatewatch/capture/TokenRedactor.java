@@ -26,7 +26,7 @@ public final class TokenRedactor {
     int end = off + len;
     ByteArrayOutputStream out = null;
     int copied = off;
-    for (int i = indexOf(b, off, end); i >= 0; i = indexOf(b, i + KEY.length, end)) {
+    for (int i = indexOf(b, KEY, off, end); i >= 0; i = indexOf(b, KEY, i + KEY.length, end)) {
       int p = skipSpace(b, i + KEY.length, end);
       if (p >= end || b[p] != ':') {
         continue;
@@ -127,19 +127,6 @@ public final class TokenRedactor {
     for (int i = from; i <= end - key.length; i++) {
       for (int k = 0; k < key.length; k++) {
         if (b[i + k] != key[k]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
-
-  private static int indexOf(byte[] b, int from, int end) {
-    outer:
-    for (int i = from; i <= end - KEY.length; i++) {
-      for (int k = 0; k < KEY.length; k++) {
-        if (b[i + k] != KEY[k]) {
           continue outer;
         }
       }
