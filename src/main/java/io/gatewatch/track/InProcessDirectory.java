@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * A session directory kept in memory and shared by the trackers of one process that watch the same
@@ -195,23 +196,22 @@ public final class InProcessDirectory {
   }
 
   private Session session(String id, long now) {
-    Session s = sessions.remove(id);
-    if (s == null) {
-      s = new Session();
-    }
-    s.writtenAt = Math.max(s.writtenAt, now);
-    put(sessions, id, s);
-    return s;
+    return written(sessions, id, Session::new, now);
   }
 
   private Link link(long key, long now) {
-    Link l = links.remove(key);
-    if (l == null) {
-      l = new Link();
+    return written(links, key, Link::new, now);
+  }
+
+  /** The entry for {@code key} (a new one if none), written at {@code now}: the newest entry. */
+  private <K, V extends Entry> V written(Map<K, V> map, K key, Supplier<V> fresh, long now) {
+    V e = map.remove(key);
+    if (e == null) {
+      e = fresh.get();
     }
-    l.writtenAt = Math.max(l.writtenAt, now);
-    put(links, key, l);
-    return l;
+    e.writtenAt = Math.max(e.writtenAt, now);
+    put(map, key, e);
+    return e;
   }
 
   /** Inserts as the newest entry, making room by dropping the oldest. */
