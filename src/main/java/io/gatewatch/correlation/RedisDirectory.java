@@ -1,5 +1,6 @@
 package io.gatewatch.correlation;
 
+import io.gatewatch.protocol.Spellings;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.SessionDirectory;
 import io.lettuce.core.ScriptOutputType;
@@ -137,11 +138,6 @@ final class RedisDirectory implements SessionDirectory {
     if (v == null) {
       return null;
     }
-    for (ResumeOutcome o : ResumeOutcome.values()) {
-      if (o.label().equals(v.toString())) {
-        return o;
-      }
-    }
-    return null;
+    return Spellings.find(ResumeOutcome.values(), ResumeOutcome::label, v.toString());
   }
 }
