@@ -12,6 +12,7 @@ import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
+import io.gatewatch.track.Connection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -174,6 +175,18 @@ public final class CaptureWriter implements AutoCloseable {
       FrameLine frame,
       CloseLine close) {
 
+    Line(long nanos, String conn, String url) {
+      this(nanos, conn, CaptureEvent.Type.OPEN, url, null, null);
+    }
+
+    Line(long nanos, String conn, FrameLine frame) {
+      this(nanos, conn, CaptureEvent.Type.FRAME, null, frame, null);
+    }
+
+    Line(long nanos, String conn, CloseLine close) {
+      this(nanos, conn, CaptureEvent.Type.CLOSE, null, null, close);
+    }
+
     /** What the line holds against the queue's byte budget. */
     long weight() {
       return frame == null || frame.payload == null ? 0 : frame.payload.length;
@@ -238,7 +251,7 @@ public final class CaptureWriter implements AutoCloseable {
 
   public void open(String conn, long nanos, String url) {
     if (taking()) {
-      offer(new Line(nanos, conn, CaptureEvent.Type.OPEN, url, null, null));
+      offer(new Line(nanos, conn, url));
     }
   }
 
@@ -269,36 +282,26 @@ public final class CaptureWriter implements AutoCloseable {
     } else {
       metadata = FrameMetadata.of(read);
     }
-    offer(
-        new Line(
-            nanos,
-            conn,
-            CaptureEvent.Type.FRAME,
-            null,
-            new FrameLine(from, encoding, copy, metadata, size, null),
-            null));
+    offer(new Line(nanos, conn, new FrameLine(from, encoding, copy, metadata, size, null)));
+  }
+
+  /** What {@link Connection#frame} hands the frames of socket {@code conn} to for this capture. */
+  public Connection.FrameSink sink(String conn) {
+    return (nanos, from, encoding, buf, off, len, read, size) ->
+        frame(conn, nanos, from, encoding, buf, off, len, read, size);
   }
 
   /** A message relayed without being read: only its direction and size are known. */
   public void frameNotRead(
       String conn, long nanos, Direction from, int size, CaptureEvent.Unread why) {
     if (taking()) {
-      offer(
-          new Line(
-              nanos,
-              conn,
-              CaptureEvent.Type.FRAME,
-              null,
-              new FrameLine(from, null, null, null, size, why),
-              null));
+      offer(new Line(nanos, conn, new FrameLine(from, null, null, null, size, why)));
     }
   }
 
   public void close(String conn, long nanos, int code, String reason, Initiator by) {
     if (taking()) {
-      offer(
-          new Line(
-              nanos, conn, CaptureEvent.Type.CLOSE, null, null, new CloseLine(code, reason, by)));
+      offer(new Line(nanos, conn, new CloseLine(code, reason, by)));
     }
   }
 

@@ -106,7 +106,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Facts> lookup(Key key, long fingerprint, boolean attempt) {
       synchronized (InProcessDirectory.this) {
-        Link link = key.linkKey() < 0 ? null : links.get(key.linkKey());
+        Link link = linkOf(key);
         Session session = sessionOf(key, link);
         long closeAt = NEVER;
         int code = 0;
@@ -132,7 +132,7 @@ public final class InProcessDirectory {
     @Override
     public void resumeFailed(Key key, ResumeOutcome outcome) {
       synchronized (InProcessDirectory.this) {
-        Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
+        Session session = sessionOf(key, linkOf(key));
         if (session != null && session.endedAt != NEVER) {
           session.lastResume = outcome;
         }
@@ -142,7 +142,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Episode> claim(Key key, Key next, long at) {
       synchronized (InProcessDirectory.this) {
-        Link link = key.linkKey() < 0 ? null : links.get(key.linkKey());
+        Link link = linkOf(key);
         Session session = sessionOf(key, link);
         Episode episode = null;
         for (Entry e : new Entry[] {session, link}) {
@@ -171,7 +171,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Boolean> release(Key key, long endedAt) {
       synchronized (InProcessDirectory.this) {
-        Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
+        Session session = sessionOf(key, linkOf(key));
         boolean mine = session != null && session.endedAt == endedAt && session.owner == owner;
         if (mine) {
           session.endedAt = NEVER;
@@ -188,6 +188,10 @@ public final class InProcessDirectory {
         authFailedAt.values().removeIf(at -> now - at > retainNanos);
       }
     }
+  }
+
+  private Link linkOf(Key key) {
+    return key.linkKey() < 0 ? null : links.get(key.linkKey());
   }
 
   private Session sessionOf(Key key, Link link) {
