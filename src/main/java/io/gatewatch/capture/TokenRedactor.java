@@ -46,11 +46,7 @@ public final class TokenRedactor {
       copied = stop;
       i = stop - KEY.length;
     }
-    if (out == null) {
-      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
-    }
-    out.write(b, copied, end - copied);
-    return out.toByteArray();
+    return finish(out, b, off, end, copied);
   }
 
   /**
@@ -98,11 +94,7 @@ public final class TokenRedactor {
       copied = stop;
       i = stop - NAME.length;
     }
-    if (out == null) {
-      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
-    }
-    out.write(b, copied, end - copied);
-    return out.toByteArray();
+    return finish(out, b, off, end, copied);
   }
 
   /**
@@ -120,6 +112,17 @@ public final class TokenRedactor {
     }
     int tag4 = i - 5 >= off ? b[i - 5] & 0xFF : -1; // BINARY_EXT: tag, 4 bytes
     return tag4 == 'm' && b[i - 4] == 0 && b[i - 3] == 0 && b[i - 2] == 0 && b[i - 1] == 5;
+  }
+
+  /**
+   * The redacted copy: {@code out} and the rest from {@code copied}; the input if none was made.
+   */
+  private static byte[] finish(ByteArrayOutputStream out, byte[] b, int off, int end, int copied) {
+    if (out == null) {
+      return off == 0 && end == b.length ? b : Arrays.copyOfRange(b, off, end);
+    }
+    out.write(b, copied, end - copied);
+    return out.toByteArray();
   }
 
   private static int indexOf(byte[] b, byte[] key, int from, int end) {
