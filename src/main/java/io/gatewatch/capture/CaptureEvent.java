@@ -2,6 +2,7 @@ package io.gatewatch.capture;
 
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
+import io.gatewatch.protocol.Spellings;
 
 /**
  * One line of a capture (docs/capture-format.md): a socket opened, a frame went one way, or a
@@ -72,12 +73,7 @@ public record CaptureEvent(
 
     /** The value for {@code label}, or null. */
     public static Unread parse(String label) {
-      for (Unread u : values()) {
-        if (u.label.equals(label)) {
-          return u;
-        }
-      }
-      return null;
+      return Spellings.find(values(), Unread::label, label);
     }
   }
 

@@ -12,6 +12,7 @@ import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.ScannedFrame;
+import io.gatewatch.track.Connection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -165,29 +166,47 @@ public final class CaptureWriter implements AutoCloseable {
     }
   }
 
+  /** One queued event: an open (with its url), a frame or a close. */
   private record Line(
       long nanos,
       String conn,
       CaptureEvent.Type type,
       String url,
+      FrameLine frame,
+      CloseLine close) {
+
+    Line(long nanos, String conn, String url) {
+      this(nanos, conn, CaptureEvent.Type.OPEN, url, null, null);
+    }
+
+    Line(long nanos, String conn, FrameLine frame) {
+      this(nanos, conn, CaptureEvent.Type.FRAME, null, frame, null);
+    }
+
+    Line(long nanos, String conn, CloseLine close) {
+      this(nanos, conn, CaptureEvent.Type.CLOSE, null, null, close);
+    }
+
+    /** What the line holds against the queue's byte budget. */
+    long weight() {
+      return frame == null || frame.payload == null ? 0 : frame.payload.length;
+    }
+  }
+
+  /**
+   * A frame: its bytes ({@code payload}), or its metadata, or why it was not read ({@code unread}).
+   */
+  private record FrameLine(
       Direction from,
       Encoding encoding,
       byte[] payload,
       FrameMetadata metadata,
       int size,
-      CaptureEvent.Unread unread,
-      int code,
-      String reason,
-      Initiator by) {
+      CaptureEvent.Unread unread) {}
 
-    /** What the line holds against the queue's byte budget. */
-    long weight() {
-      return payload == null ? 0 : payload.length;
-    }
-  }
+  private record CloseLine(int code, String reason, Initiator by) {}
 
-  private static final Line END =
-      new Line(0, "", null, null, null, null, null, null, -1, null, 0, null, null);
+  private static final Line END = new Line(0, "", null, null, null, null);
 
   private final Settings settings;
   private final TokenRedactor redactor;
@@ -232,21 +251,7 @@ public final class CaptureWriter implements AutoCloseable {
 
   public void open(String conn, long nanos, String url) {
     if (taking()) {
-      offer(
-          new Line(
-              nanos,
-              conn,
-              CaptureEvent.Type.OPEN,
-              url,
-              null,
-              null,
-              null,
-              null,
-              -1,
-              null,
-              0,
-              null,
-              null));
+      offer(new Line(nanos, conn, url));
     }
   }
 
@@ -277,62 +282,26 @@ public final class CaptureWriter implements AutoCloseable {
     } else {
       metadata = FrameMetadata.of(read);
     }
-    offer(
-        new Line(
-            nanos,
-            conn,
-            CaptureEvent.Type.FRAME,
-            null,
-            from,
-            encoding,
-            copy,
-            metadata,
-            size,
-            null,
-            0,
-            null,
-            null));
+    offer(new Line(nanos, conn, new FrameLine(from, encoding, copy, metadata, size, null)));
+  }
+
+  /** What {@link Connection#frame} hands the frames of socket {@code conn} to for this capture. */
+  public Connection.FrameSink sink(String conn) {
+    return (nanos, from, encoding, buf, off, len, read, size) ->
+        frame(conn, nanos, from, encoding, buf, off, len, read, size);
   }
 
   /** A message relayed without being read: only its direction and size are known. */
   public void frameNotRead(
       String conn, long nanos, Direction from, int size, CaptureEvent.Unread why) {
     if (taking()) {
-      offer(
-          new Line(
-              nanos,
-              conn,
-              CaptureEvent.Type.FRAME,
-              null,
-              from,
-              null,
-              null,
-              null,
-              size,
-              why,
-              0,
-              null,
-              null));
+      offer(new Line(nanos, conn, new FrameLine(from, null, null, null, size, why)));
     }
   }
 
   public void close(String conn, long nanos, int code, String reason, Initiator by) {
     if (taking()) {
-      offer(
-          new Line(
-              nanos,
-              conn,
-              CaptureEvent.Type.CLOSE,
-              null,
-              null,
-              null,
-              null,
-              null,
-              -1,
-              null,
-              code,
-              reason,
-              by));
+      offer(new Line(nanos, conn, new CloseLine(code, reason, by)));
     }
   }
 
@@ -531,23 +500,24 @@ public final class CaptureWriter implements AutoCloseable {
           }
         }
         case FRAME -> {
+          FrameLine f = l.frame();
           g.writeStringField("type", "frame");
-          g.writeStringField("from", l.from().label());
-          if (l.unread() != null) {
-            g.writeNumberField("size", l.size());
-            g.writeStringField("unread", l.unread().label());
-          } else if (l.metadata() != null) {
-            g.writeNumberField("size", l.size()); // the record never holds the payload itself
+          g.writeStringField("from", f.from().label());
+          if (f.unread() != null) {
+            g.writeNumberField("size", f.size());
+            g.writeStringField("unread", f.unread().label());
+          } else if (f.metadata() != null) {
+            g.writeNumberField("size", f.size()); // the record never holds the payload itself
             g.writeFieldName("frame");
-            l.metadata().write(g);
+            f.metadata().write(g);
           } else {
-            boolean term = l.encoding() == Encoding.ETF;
+            boolean term = f.encoding() == Encoding.ETF;
             byte[] payload =
                 term
-                    ? redactor.redactTerm(l.payload(), 0, l.payload().length)
-                    : redactor.redact(l.payload(), 0, l.payload().length);
-            if (payload.length != l.size()) {
-              g.writeNumberField("size", l.size()); // replay must see the live size
+                    ? redactor.redactTerm(f.payload(), 0, f.payload().length)
+                    : redactor.redact(f.payload(), 0, f.payload().length);
+            if (payload.length != f.size()) {
+              g.writeNumberField("size", f.size()); // replay must see the live size
             }
             if (term) {
               g.writeStringField("frame_b64", Base64.getEncoder().encodeToString(payload));
@@ -561,12 +531,13 @@ public final class CaptureWriter implements AutoCloseable {
           }
         }
         case CLOSE -> {
+          CloseLine c = l.close();
           g.writeStringField("type", "close");
-          if (l.by() != Initiator.NONE) {
-            g.writeNumberField("code", l.code());
+          if (c.by() != Initiator.NONE) {
+            g.writeNumberField("code", c.code());
           }
-          g.writeStringField("reason", l.reason() == null ? "" : l.reason());
-          g.writeStringField("by", l.by().label());
+          g.writeStringField("reason", c.reason() == null ? "" : c.reason());
+          g.writeStringField("by", c.by().label());
         }
       }
       g.writeEndObject();

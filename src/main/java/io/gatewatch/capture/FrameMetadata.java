@@ -1,6 +1,7 @@
 package io.gatewatch.capture;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.protocol.TokenFingerprinter;
 import java.io.IOException;
@@ -15,13 +16,8 @@ import java.io.IOException;
  * <p>Built on the relay's thread (a few fields, no parsing), written on the capture's thread.
  */
 final class FrameMetadata {
-  private static final int OP_DISPATCH = 0;
-  private static final int OP_HEARTBEAT = 1;
-  private static final int OP_IDENTIFY = 2;
-  private static final int OP_RESUME = 6;
-  private static final int OP_INVALID_SESSION = 9;
-  private static final int OP_HELLO = 10;
-  private static final int OP_GATEWAY_ERROR = 12;
+  /** Fluxer's Gateway Error, as the scanners read it; not every profile numbers it alike. */
+  private static final int GATEWAY_ERROR = 12;
 
   private final boolean malformed;
   private final int op;
@@ -97,14 +93,14 @@ final class FrameMetadata {
       g.writeStringField("t", event);
     }
     switch (op) {
-      case OP_DISPATCH -> {
+      case Opcode.DISPATCH -> {
         if (kind == ScannedFrame.Event.READY && sessionId != null) {
           g.writeObjectFieldStart("d");
           g.writeStringField("session_id", sessionId);
           g.writeEndObject();
         }
       }
-      case OP_HEARTBEAT -> {
+      case Opcode.HEARTBEAT -> {
         switch (heartbeatData) {
           case NULL -> g.writeNullField("d");
           case INTEGER -> g.writeNumberField("d", heartbeatSeq);
@@ -112,7 +108,7 @@ final class FrameMetadata {
           case ABSENT -> {}
         }
       }
-      case OP_IDENTIFY -> {
+      case Opcode.IDENTIFY -> {
         if (hasToken || os != null || browser != null || device != null || shardId >= 0) {
           g.writeObjectFieldStart("d");
           token(g);
@@ -138,7 +134,7 @@ final class FrameMetadata {
           g.writeEndObject();
         }
       }
-      case OP_RESUME -> {
+      case Opcode.RESUME -> {
         if (hasToken || sessionId != null || hasResumeSeq) {
           g.writeObjectFieldStart("d");
           token(g);
@@ -151,19 +147,19 @@ final class FrameMetadata {
           g.writeEndObject();
         }
       }
-      case OP_INVALID_SESSION -> {
+      case Opcode.INVALID_SESSION -> {
         if (invalidSessionResumable >= 0) {
           g.writeBooleanField("d", invalidSessionResumable == 1);
         }
       }
-      case OP_HELLO -> {
+      case Opcode.HELLO -> {
         if (heartbeatIntervalMs >= 0) {
           g.writeObjectFieldStart("d");
           g.writeNumberField("heartbeat_interval", heartbeatIntervalMs);
           g.writeEndObject();
         }
       }
-      case OP_GATEWAY_ERROR -> {
+      case GATEWAY_ERROR -> {
         if (hasErrorCode) {
           g.writeObjectFieldStart("d");
           g.writeNumberField("code", errorCode);

@@ -59,7 +59,7 @@ public final class TokenRedactor {
     int end = off + len;
     ByteArrayOutputStream out = null;
     int copied = off;
-    for (int i = indexOf(b, off, end); i >= 0; i = indexOf(b, i + KEY.length, end)) {
+    for (int i = indexOf(b, KEY, off, end); i >= 0; i = indexOf(b, KEY, i + KEY.length, end)) {
       int p = skipSpace(b, i + KEY.length, end);
       if (p >= end || b[p] != ':') {
         continue;
@@ -79,11 +79,7 @@ public final class TokenRedactor {
       copied = stop;
       i = stop - KEY.length;
     }
-    if (out == null) {
-      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
-    }
-    out.write(b, copied, end - copied);
-    return out.toByteArray();
+    return finish(out, b, off, end, copied);
   }
 
   /**
@@ -131,11 +127,7 @@ public final class TokenRedactor {
       copied = stop;
       i = stop - NAME.length;
     }
-    if (out == null) {
-      return off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, end);
-    }
-    out.write(b, copied, end - copied);
-    return out.toByteArray();
+    return finish(out, b, off, end, copied);
   }
 
   /**
@@ -155,24 +147,22 @@ public final class TokenRedactor {
     return tag4 == 'm' && b[i - 4] == 0 && b[i - 3] == 0 && b[i - 2] == 0 && b[i - 1] == 5;
   }
 
+  /**
+   * The redacted copy: {@code out} and the rest from {@code copied}; the input if none was made.
+   */
+  private static byte[] finish(ByteArrayOutputStream out, byte[] b, int off, int end, int copied) {
+    if (out == null) {
+      return off == 0 && end == b.length ? b : Arrays.copyOfRange(b, off, end);
+    }
+    out.write(b, copied, end - copied);
+    return out.toByteArray();
+  }
+
   private static int indexOf(byte[] b, byte[] key, int from, int end) {
     outer:
     for (int i = from; i <= end - key.length; i++) {
       for (int k = 0; k < key.length; k++) {
         if (b[i + k] != key[k]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
-
-  private static int indexOf(byte[] b, int from, int end) {
-    outer:
-    for (int i = from; i <= end - KEY.length; i++) {
-      for (int k = 0; k < KEY.length; k++) {
-        if (b[i + k] != KEY[k]) {
           continue outer;
         }
       }

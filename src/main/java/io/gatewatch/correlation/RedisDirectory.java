@@ -1,5 +1,6 @@
 package io.gatewatch.correlation;
 
+import io.gatewatch.protocol.Spellings;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.SessionDirectory;
 import io.lettuce.core.ScriptOutputType;
@@ -33,13 +34,10 @@ final class RedisDirectory implements SessionDirectory {
 
   @Override
   public CompletionStage<Boolean> ended(SocketEnd end) {
-    return redis
-        .<Long>run(
+    return this.<Long>run(
             Scripts.ENDED,
             ScriptOutputType.INTEGER,
-            scope,
-            sessionId(end.key()),
-            linkKey(end.key()),
+            end.key(),
             Long.toString(end.at()),
             Integer.toString(end.code()),
             end.closed() ? "1" : "0",
@@ -52,13 +50,10 @@ final class RedisDirectory implements SessionDirectory {
 
   @Override
   public CompletionStage<Facts> lookup(Key key, long fingerprint, boolean attempt) {
-    return redis
-        .<List<Object>>run(
+    return this.<List<Object>>run(
             Scripts.LOOKUP,
             ScriptOutputType.MULTI,
-            scope,
-            sessionId(key),
-            linkKey(key),
+            key,
             fingerprint < 0 ? "" : Long.toString(fingerprint),
             attempt ? "1" : "0")
         .thenApply(
@@ -69,24 +64,15 @@ final class RedisDirectory implements SessionDirectory {
 
   @Override
   public void resumeFailed(Key key, ResumeOutcome outcome) {
-    redis.run(
-        Scripts.RESUME_FAILED,
-        ScriptOutputType.INTEGER,
-        scope,
-        sessionId(key),
-        linkKey(key),
-        outcome.label());
+    run(Scripts.RESUME_FAILED, ScriptOutputType.INTEGER, key, outcome.label());
   }
 
   @Override
   public CompletionStage<Episode> claim(Key key, Key next, long at) {
-    return redis
-        .<List<Object>>run(
+    return this.<List<Object>>run(
             Scripts.CLAIM,
             ScriptOutputType.MULTI,
-            scope,
-            sessionId(key),
-            linkKey(key),
+            key,
             sessionId(next),
             linkKey(next),
             Long.toString(redis.ttlMillis()))
@@ -104,21 +90,25 @@ final class RedisDirectory implements SessionDirectory {
 
   @Override
   public CompletionStage<Boolean> release(Key key, long endedAt) {
-    return redis
-        .<Long>run(
-            Scripts.RELEASE,
-            ScriptOutputType.INTEGER,
-            scope,
-            sessionId(key),
-            linkKey(key),
-            Long.toString(endedAt),
-            owner)
+    return this.<Long>run(
+            Scripts.RELEASE, ScriptOutputType.INTEGER, key, Long.toString(endedAt), owner)
         .thenApply(mine -> mine != null && mine == 1L);
   }
 
   @Override
   public void clockSkew() {
     redis.clockSkew();
+  }
+
+  /** Runs a script about {@code key}: every script's first arguments are the scope and the key. */
+  private <T> CompletionStage<T> run(
+      String script, ScriptOutputType type, Key key, String... more) {
+    String[] args = new String[3 + more.length];
+    args[0] = scope;
+    args[1] = sessionId(key);
+    args[2] = linkKey(key);
+    System.arraycopy(more, 0, args, 3, more.length);
+    return redis.run(script, type, args);
   }
 
   private static String sessionId(Key key) {
@@ -148,11 +138,6 @@ final class RedisDirectory implements SessionDirectory {
     if (v == null) {
       return null;
     }
-    for (ResumeOutcome o : ResumeOutcome.values()) {
-      if (o.label().equals(v.toString())) {
-        return o;
-      }
-    }
-    return null;
+    return Spellings.find(ResumeOutcome.values(), ResumeOutcome::label, v.toString());
   }
 }

@@ -7,16 +7,13 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.util.Collection;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts metric exports (batches) that went out and those that failed: a collector that is down
  * costs dropped batches, counted and logged at shutdown, never a waiting tap (the reader exports on
  * its own thread and keeps no backlog: the next export reads the registry afresh).
  */
-final class CountingMetricExporter implements MetricExporter {
-  final LongAdder exported = new LongAdder();
-  final LongAdder failed = new LongAdder();
+final class CountingMetricExporter extends ExportCounts implements MetricExporter {
   private final MetricExporter delegate;
 
   CountingMetricExporter(MetricExporter delegate) {
@@ -25,9 +22,7 @@ final class CountingMetricExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
-    CompletableResultCode result = delegate.export(metrics);
-    result.whenComplete(() -> (result.isSuccess() ? exported : failed).increment());
-    return result;
+    return counted(delegate.export(metrics), 1);
   }
 
   @Override

@@ -4,15 +4,12 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the spans that went out and the spans whose export failed; with the count of spans
  * recorded, the difference is what the batch processor dropped because its queue was full.
  */
-final class CountingSpanExporter implements SpanExporter {
-  final LongAdder exported = new LongAdder();
-  final LongAdder failed = new LongAdder();
+final class CountingSpanExporter extends ExportCounts implements SpanExporter {
   private final SpanExporter delegate;
 
   CountingSpanExporter(SpanExporter delegate) {
@@ -21,10 +18,8 @@ final class CountingSpanExporter implements SpanExporter {
 
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
-    int n = spans.size();
-    CompletableResultCode result = delegate.export(spans);
-    result.whenComplete(() -> (result.isSuccess() ? exported : failed).add(n));
-    return result;
+    int n = spans.size(); // before the export, which may hand the batch back for reuse
+    return counted(delegate.export(spans), n);
   }
 
   @Override

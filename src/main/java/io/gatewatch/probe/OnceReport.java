@@ -9,15 +9,11 @@ import java.util.Map;
 /**
  * The {@code probe --once} verdict and its table. Healthy means: every session got READY, every
  * heartbeat was acknowledged, every Resume succeeded, and no session gave up or ran out of time.
+ *
+ * @param text the table, verdict last
+ * @param healthy the verdict
  */
-public final class OnceReport {
-  private final String text;
-  private final boolean healthy;
-
-  private OnceReport(String text, boolean healthy) {
-    this.text = text;
-    this.healthy = healthy;
-  }
+public record OnceReport(String text, boolean healthy) {
 
   /**
    * @param finished every session completed its check in time
@@ -99,13 +95,5 @@ public final class OnceReport {
 
   private static void row(StringBuilder b, String name, String value) {
     b.append(String.format(Locale.ROOT, "  %-16s %s%n", name, value));
-  }
-
-  public String text() {
-    return text;
-  }
-
-  public boolean healthy() {
-    return healthy;
   }
 }

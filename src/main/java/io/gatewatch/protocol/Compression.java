@@ -30,11 +30,6 @@ public enum Compression {
 
   /** Parses {@code none}, {@code zlib-stream} or {@code zstd-stream}; null otherwise. */
   public static Compression parse(String text) {
-    for (Compression c : values()) {
-      if (c.spelling.equals(text)) {
-        return c;
-      }
-    }
-    return null;
+    return Spellings.find(values(), Compression::spelling, text);
   }
 }

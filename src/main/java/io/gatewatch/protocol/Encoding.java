@@ -27,11 +27,6 @@ public enum Encoding {
 
   /** Parses {@code json} or {@code etf}; null otherwise. */
   public static Encoding parse(String text) {
-    for (Encoding e : values()) {
-      if (e.spelling.equals(text)) {
-        return e;
-      }
-    }
-    return null;
+    return Spellings.find(values(), Encoding::spelling, text);
   }
 }

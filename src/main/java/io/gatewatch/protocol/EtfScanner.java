@@ -1,5 +1,24 @@
 package io.gatewatch.protocol;
 
+import static io.gatewatch.protocol.EnvelopeNames.BROWSER;
+import static io.gatewatch.protocol.EnvelopeNames.CODE;
+import static io.gatewatch.protocol.EnvelopeNames.DEVICE;
+import static io.gatewatch.protocol.EnvelopeNames.FALSE;
+import static io.gatewatch.protocol.EnvelopeNames.HEARTBEAT_INTERVAL;
+import static io.gatewatch.protocol.EnvelopeNames.NULL;
+import static io.gatewatch.protocol.EnvelopeNames.OS;
+import static io.gatewatch.protocol.EnvelopeNames.PROPERTIES;
+import static io.gatewatch.protocol.EnvelopeNames.READY;
+import static io.gatewatch.protocol.EnvelopeNames.RESUMED;
+import static io.gatewatch.protocol.EnvelopeNames.SEQ;
+import static io.gatewatch.protocol.EnvelopeNames.SESSION_ID;
+import static io.gatewatch.protocol.EnvelopeNames.SHARD;
+import static io.gatewatch.protocol.EnvelopeNames.TOKEN;
+import static io.gatewatch.protocol.EnvelopeNames.TRUE;
+import static io.gatewatch.protocol.EnvelopeNames.ascii;
+import static io.gatewatch.protocol.EnvelopeNames.classifyKey;
+import static io.gatewatch.protocol.EnvelopeNames.equalsAscii;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -67,28 +86,7 @@ public final class EtfScanner {
   static final int ATOM_UTF8_EXT = 118;
   static final int SMALL_ATOM_UTF8_EXT = 119;
 
-  private static final byte[] READY = ascii("READY");
-  private static final byte[] RESUMED = ascii("RESUMED");
   private static final byte[] NIL = ascii("nil");
-  private static final byte[] NULL = ascii("null");
-  private static final byte[] TRUE = ascii("true");
-  private static final byte[] FALSE = ascii("false");
-  private static final byte[] HEARTBEAT_INTERVAL = ascii("heartbeat_interval");
-  private static final byte[] SESSION_ID = ascii("session_id");
-  private static final byte[] SEQ = ascii("seq");
-  private static final byte[] TOKEN = ascii("token");
-  private static final byte[] SHARD = ascii("shard");
-  private static final byte[] PROPERTIES = ascii("properties");
-  private static final byte[] OS = ascii("os");
-  private static final byte[] BROWSER = ascii("browser");
-  private static final byte[] DEVICE = ascii("device");
-  private static final byte[] CODE = ascii("code");
-
-  private static final int KEY_OTHER = 0;
-  private static final int KEY_OP = 1;
-  private static final int KEY_D = 2;
-  private static final int KEY_S = 3;
-  private static final int KEY_T = 4;
 
   private final TokenFingerprinter fingerprinter;
 
@@ -155,27 +153,28 @@ public final class EtfScanner {
       if (ke < 0) {
         return false;
       }
-      int key = classifyKey(b, p, ke);
+      int ns = textStart(b, p);
+      EnvelopeNames.Key key = ns < 0 ? EnvelopeNames.Key.OTHER : classifyKey(b, ns, ke);
       int vs = ke;
       int ve = skipTerm(b, vs, end);
       if (ve < 0) {
         return false;
       }
       switch (key) {
-        case KEY_OP:
+        case OP:
           op = isLong(b, vs) ? longValue(b, vs) : -1;
           op = op >= 0 && op <= Integer.MAX_VALUE ? op : -1;
           break;
-        case KEY_S:
+        case S:
           hasSeq = isLong(b, vs);
           seq = hasSeq ? longValue(b, vs) : 0;
           break;
-        case KEY_T:
+        case T:
           int ts = stringStart(b, vs, ve);
           tStart = ts;
           tEnd = ts >= 0 ? ve : -1;
           break;
-        case KEY_D:
+        case D:
           dStart = vs;
           dEnd = ve;
           break;
@@ -229,28 +228,6 @@ public final class EtfScanner {
       default:
         return true;
     }
-  }
-
-  /** Which envelope key the key term {@code [ks, ke)} is. */
-  private static int classifyKey(byte[] b, int ks, int ke) {
-    int ns = textStart(b, ks);
-    if (ns < 0) {
-      return KEY_OTHER;
-    }
-    int len = ke - ns;
-    if (len == 1) {
-      switch (b[ns]) {
-        case 'd':
-          return KEY_D;
-        case 's':
-          return KEY_S;
-        case 't':
-          return KEY_T;
-        default:
-          return KEY_OTHER;
-      }
-    }
-    return len == 2 && b[ns] == 'o' && b[ns + 1] == 'p' ? KEY_OP : KEY_OTHER;
   }
 
   private static ScannedFrame.HeartbeatData heartbeatData(
@@ -650,21 +627,5 @@ public final class EtfScanner {
 
   private static int u16(byte[] b, int p) {
     return ((b[p] & 0xFF) << 8) | (b[p + 1] & 0xFF);
-  }
-
-  private static boolean equalsAscii(byte[] b, int s, int e, byte[] literal) {
-    if (s < 0 || e - s != literal.length) {
-      return false;
-    }
-    for (int i = 0; i < literal.length; i++) {
-      if (b[s + i] != literal[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -1,5 +1,24 @@
 package io.gatewatch.protocol;
 
+import static io.gatewatch.protocol.EnvelopeNames.BROWSER;
+import static io.gatewatch.protocol.EnvelopeNames.CODE;
+import static io.gatewatch.protocol.EnvelopeNames.DEVICE;
+import static io.gatewatch.protocol.EnvelopeNames.FALSE;
+import static io.gatewatch.protocol.EnvelopeNames.HEARTBEAT_INTERVAL;
+import static io.gatewatch.protocol.EnvelopeNames.NULL;
+import static io.gatewatch.protocol.EnvelopeNames.OS;
+import static io.gatewatch.protocol.EnvelopeNames.PROPERTIES;
+import static io.gatewatch.protocol.EnvelopeNames.READY;
+import static io.gatewatch.protocol.EnvelopeNames.RESUMED;
+import static io.gatewatch.protocol.EnvelopeNames.SEQ;
+import static io.gatewatch.protocol.EnvelopeNames.SESSION_ID;
+import static io.gatewatch.protocol.EnvelopeNames.SHARD;
+import static io.gatewatch.protocol.EnvelopeNames.TOKEN;
+import static io.gatewatch.protocol.EnvelopeNames.TRUE;
+import static io.gatewatch.protocol.EnvelopeNames.ascii;
+import static io.gatewatch.protocol.EnvelopeNames.classifyKey;
+import static io.gatewatch.protocol.EnvelopeNames.equalsAscii;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -76,29 +95,8 @@ public final class FrameScanner {
   /** Bytes that may follow a backslash (besides {@code u}). */
   private static final boolean[] SIMPLE_ESCAPE = new boolean[256];
 
-  private static final byte[] READY = ascii("READY");
-  private static final byte[] RESUMED = ascii("RESUMED");
-  private static final byte[] NULL = ascii("null");
-  private static final byte[] TRUE = ascii("true");
-  private static final byte[] FALSE = ascii("false");
-  private static final byte[] HEARTBEAT_INTERVAL = ascii("heartbeat_interval");
-  private static final byte[] SESSION_ID = ascii("session_id");
-  private static final byte[] SEQ = ascii("seq");
-  private static final byte[] TOKEN = ascii("token");
-  private static final byte[] SHARD = ascii("shard");
-  private static final byte[] PROPERTIES = ascii("properties");
-  private static final byte[] OS = ascii("os");
-  private static final byte[] BROWSER = ascii("browser");
-  private static final byte[] DEVICE = ascii("device");
-  private static final byte[] CODE = ascii("code");
   private static final byte[] LONG_MAX = ascii("9223372036854775807");
   private static final byte[] LONG_MIN_DIGITS = ascii("9223372036854775808");
-
-  private static final int KEY_OTHER = 0;
-  private static final int KEY_OP = 1;
-  private static final int KEY_D = 2;
-  private static final int KEY_S = 3;
-  private static final int KEY_T = 4;
 
   static {
     for (char c = '0'; c <= '9'; c++) {
@@ -235,7 +233,7 @@ public final class FrameScanner {
         if (afterKey < 0) {
           return false;
         }
-        int key = classifyKey(b, ks, afterKey - 1);
+        EnvelopeNames.Key key = classifyKey(b, ks, afterKey - 1);
         p = skipWs(b, afterKey, end);
         if (p >= end || b[p] != ':') {
           return false;
@@ -246,19 +244,19 @@ public final class FrameScanner {
           return false;
         }
         switch (key) {
-          case KEY_OP:
+          case OP:
             op = parseOp(b, vs, ve);
             break;
-          case KEY_S:
+          case S:
             hasSeq = isJsonLong(b, vs, ve);
             seq = hasSeq ? parseJsonLong(b, vs, ve) : 0;
             break;
-          case KEY_T:
+          case T:
             boolean string = b[vs] == '"';
             tStart = string ? vs + 1 : -1;
             tEnd = string ? ve - 1 : -1;
             break;
-          case KEY_D:
+          case D:
             dStart = vs;
             dEnd = ve;
             break;
@@ -322,24 +320,6 @@ public final class FrameScanner {
       default:
         return true;
     }
-  }
-
-  /** Which envelope key the raw key bytes {@code [ks, ke)} are. */
-  private static int classifyKey(byte[] b, int ks, int ke) {
-    int len = ke - ks;
-    if (len == 1) {
-      switch (b[ks]) {
-        case 'd':
-          return KEY_D;
-        case 's':
-          return KEY_S;
-        case 't':
-          return KEY_T;
-        default:
-          return KEY_OTHER;
-      }
-    }
-    return len == 2 && b[ks] == 'o' && b[ks + 1] == 'p' ? KEY_OP : KEY_OTHER;
   }
 
   /**
@@ -822,18 +802,6 @@ public final class FrameScanner {
     return negative ? v : -v;
   }
 
-  private static boolean equalsAscii(byte[] b, int s, int e, byte[] literal) {
-    if (e - s != literal.length) {
-      return false;
-    }
-    for (int i = 0; i < literal.length; i++) {
-      if (b[s + i] != literal[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Decodes the contents {@code [s, e)} of a validated JSON string. */
   static String decodeString(byte[] b, int s, int e) {
     int i = s;
@@ -896,10 +864,6 @@ public final class FrameScanner {
     }
     int lower = c | 0x20;
     return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
-  }
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -64,26 +64,6 @@ public final class GatewayProfile {
    */
   public record Drain(Opcode reconnectOp, CloseCode close, String reason) {}
 
-  /** A profile with Fluxer's transport options ({@link TransportOptions#FLUXER}). */
-  public GatewayProfile(
-      String name,
-      String apiVersion,
-      int maxClientPayloadBytes,
-      Policy policy,
-      Collection<Opcode> opcodes,
-      Collection<CloseCode> closeCodes,
-      Drain drain) {
-    this(
-        name,
-        apiVersion,
-        maxClientPayloadBytes,
-        policy,
-        opcodes,
-        closeCodes,
-        TransportOptions.FLUXER,
-        drain);
-  }
-
   public GatewayProfile(
       String name,
       String apiVersion,

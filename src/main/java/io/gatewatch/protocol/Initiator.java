@@ -19,11 +19,6 @@ public enum Initiator {
 
   /** Parses {@code server}, {@code client} or {@code none}; null if unknown. */
   public static Initiator parse(String text) {
-    for (Initiator i : values()) {
-      if (i.label.equals(text)) {
-        return i;
-      }
-    }
-    return null;
+    return Spellings.find(values(), Initiator::label, text);
   }
 }

@@ -23,11 +23,6 @@ public enum Resumability {
    * unknown.
    */
   public static Resumability parse(String text) {
-    for (Resumability r : values()) {
-      if (r.label.equals(text)) {
-        return r;
-      }
-    }
-    return null;
+    return Spellings.find(values(), Resumability::label, text);
   }
 }

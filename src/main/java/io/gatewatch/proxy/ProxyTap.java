@@ -9,7 +9,6 @@ import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
-import io.gatewatch.protocol.ScannedFrame;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
 import io.gatewatch.track.EventClock;
@@ -135,15 +134,17 @@ public final class ProxyTap implements RelayObserver {
   }
 
   /** One relayed socket: a message being joined per direction, a decoder per direction. */
-  private final class Socket implements SocketListener, Connection.FrameSink {
+  private final class Socket implements SocketListener {
     private final String id;
     private final Connection conn;
+    private final Connection.FrameSink captured;
     private final Pending fromClient;
     private final Pending fromServer;
 
     Socket(String id, Connection conn, Compression compression) {
       this.id = id;
       this.conn = conn;
+      this.captured = capture == null ? null : capture.sink(id);
       boolean payloadCompression = tracker.profile().transport().payloadCompression();
       this.fromClient = new Pending(compression, false, payloadCompression);
       this.fromServer = new Pending(compression, true, payloadCompression);
@@ -192,20 +193,7 @@ public final class ProxyTap implements RelayObserver {
     private void observe(long now, Direction from, Encoding encoding, byte[] buf, int len) {
       // The capture gets the frame from inside the tracker's call, as the tracker read it; a
       // socket the tracker no longer follows (evicted) is left out of the capture too.
-      conn.frame(now, from, encoding, buf, 0, len, -1, capture == null ? null : this);
-    }
-
-    @Override
-    public void read(
-        long nanos,
-        Direction from,
-        Encoding encoding,
-        byte[] buf,
-        int off,
-        int len,
-        ScannedFrame read,
-        int size) {
-      capture.frame(id, nanos, from, encoding, buf, off, len, read, size);
+      conn.frame(now, from, encoding, buf, 0, len, -1, captured);
     }
 
     private void notRead(long now, Direction from, int len, boolean undecodable) {

@@ -70,29 +70,15 @@ final class StatusPage implements AutoCloseable {
   // ---- handlers ------------------------------------------------------------------------------
 
   void page(HttpExchange ex) throws IOException {
-    if (!"/".equals(ex.getRequestURI().getPath())) {
-      AgentServer.plain(ex, 404, "Not found\n");
-      return;
+    if (at(ex, "/") && readOnly(ex)) {
+      ok(ex, "text/html; charset=utf-8", render(summary()).getBytes(StandardCharsets.UTF_8));
     }
-    if (!readOnly(ex)) {
-      return;
-    }
-    ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-    headers(ex);
-    AgentServer.send(ex, 200, render(summary()).getBytes(StandardCharsets.UTF_8));
   }
 
   void summaryJson(HttpExchange ex) throws IOException {
-    if (!"/api/summary".equals(ex.getRequestURI().getPath())) {
-      AgentServer.plain(ex, 404, "Not found\n");
-      return;
+    if (at(ex, "/api/summary") && readOnly(ex)) {
+      ok(ex, "application/json", summary().toJson().getBytes(StandardCharsets.UTF_8));
     }
-    if (!readOnly(ex)) {
-      return;
-    }
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    headers(ex);
-    AgentServer.send(ex, 200, summary().toJson().getBytes(StandardCharsets.UTF_8));
   }
 
   void asset(HttpExchange ex) throws IOException {
@@ -113,9 +99,16 @@ final class StatusPage implements AutoCloseable {
       }
       body = in.readAllBytes();
     }
-    ex.getResponseHeaders().set("Content-Type", type);
-    headers(ex);
-    AgentServer.send(ex, 200, body);
+    ok(ex, type, body);
+  }
+
+  /** Whether the request is for exactly {@code path}; answers 404 when it is not. */
+  private static boolean at(HttpExchange ex, String path) throws IOException {
+    if (path.equals(ex.getRequestURI().getPath())) {
+      return true;
+    }
+    AgentServer.plain(ex, 404, "Not found\n");
+    return false;
   }
 
   private static boolean readOnly(HttpExchange ex) throws IOException {
@@ -128,10 +121,13 @@ final class StatusPage implements AutoCloseable {
     return false;
   }
 
-  private static void headers(HttpExchange ex) {
+  /** Answers 200 with {@code body} and the page's security headers. */
+  private static void ok(HttpExchange ex, String contentType, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", contentType);
     ex.getResponseHeaders().set("Content-Security-Policy", CSP);
     ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
     ex.getResponseHeaders().set("X-Frame-Options", "DENY");
+    AgentServer.send(ex, 200, body);
   }
 
   // ---- rendering -----------------------------------------------------------------------------

@@ -54,21 +54,7 @@ final class Svg {
         }
         double h = (BOTTOM - TOP) * v / top;
         base -= h;
-        b.append("<rect class=\"")
-            .append(s.cls())
-            .append("\" x=\"")
-            .append(f(Math.max(LEFT, x)))
-            .append("\" y=\"")
-            .append(f(base))
-            .append("\" width=\"")
-            .append(f(barW))
-            .append("\" height=\"")
-            .append(f(h))
-            .append("\" data-series=\"")
-            .append(Html.esc(s.label()))
-            .append("\" data-value=\"")
-            .append(v)
-            .append("\"/>");
+        bar(b, s.cls(), f(Math.max(LEFT, x)), f(base), f(barW), f(h), s.label(), v);
         marks++;
       }
     }
@@ -117,11 +103,8 @@ final class Svg {
             .append(f(px))
             .append("\" cy=\"")
             .append(f(py))
-            .append("\" r=\"1.8\" data-series=\"")
-            .append(Html.esc(s.label()))
-            .append("\" data-value=\"")
-            .append(v)
-            .append("\"/>");
+            .append("\" r=\"1.8");
+        markData(b, s.label(), v);
         marks++;
       }
       if (path.length() > 0) {
@@ -156,19 +139,7 @@ final class Svg {
         continue;
       }
       double h = (BOTTOM - TOP) * c.value() / top;
-      b.append("<rect class=\"s0\" x=\"")
-          .append(f(x + 1))
-          .append("\" y=\"")
-          .append(f(BOTTOM - h))
-          .append("\" width=\"")
-          .append(f(slot - 2))
-          .append("\" height=\"")
-          .append(f(h))
-          .append("\" data-series=\"")
-          .append(Html.esc(c.label()))
-          .append("\" data-value=\"")
-          .append(c.value())
-          .append("\"/>");
+      bar(b, "s0", f(x + 1), f(BOTTOM - h), f(slot - 2), f(h), c.label(), c.value());
       marks++;
     }
     return close(b, marks);
@@ -191,21 +162,15 @@ final class Svg {
       text(b, "label", labelW - 6, y + 13, "end", c.label());
       double w = (RIGHT - 40 - labelW) * c.value() / (double) max;
       if (c.value() > 0) {
-        b.append("<rect class=\"")
-            .append(i == 0 ? firstCls : "s3")
-            .append("\" x=\"")
-            .append(labelW)
-            .append("\" y=\"")
-            .append(f(y + 2))
-            .append("\" width=\"")
-            .append(f(Math.max(1, w)))
-            .append("\" height=\"")
-            .append(rowH - 6)
-            .append("\" data-series=\"")
-            .append(Html.esc(c.label()))
-            .append("\" data-value=\"")
-            .append(c.value())
-            .append("\"/>");
+        bar(
+            b,
+            i == 0 ? firstCls : "s3",
+            String.valueOf(labelW),
+            f(y + 2),
+            f(Math.max(1, w)),
+            String.valueOf(rowH - 6),
+            c.label(),
+            c.value());
         marks++;
       }
       text(b, "label", labelW + Math.max(1, w) + 5, y + 13, "start", Long.toString(c.value()));
@@ -237,6 +202,38 @@ final class Svg {
     int at = b.indexOf("@POINTS@");
     b.replace(at, at + "@POINTS@".length(), Integer.toString(marks));
     return b.toString();
+  }
+
+  /** A bar (coordinates already formatted) that carries its series and value. */
+  private static void bar(
+      StringBuilder b,
+      String cls,
+      String x,
+      String y,
+      String width,
+      String height,
+      String series,
+      Object value) {
+    b.append("<rect class=\"")
+        .append(cls)
+        .append("\" x=\"")
+        .append(x)
+        .append("\" y=\"")
+        .append(y)
+        .append("\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height);
+    markData(b, series, value);
+  }
+
+  /** Ends a mark's open tag with its {@code data-series} and {@code data-value}. */
+  private static void markData(StringBuilder b, String series, Object value) {
+    b.append("\" data-series=\"")
+        .append(Html.esc(series))
+        .append("\" data-value=\"")
+        .append(value)
+        .append("\"/>");
   }
 
   /** Three horizontal grid lines with their values. */

@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.protocol.Spellings;
 import java.util.Locale;
 
 /**
@@ -35,11 +36,7 @@ public enum Behaviour {
 
   /** Parses {@code bad-token} or {@code bad_token}; null if unknown. */
   public static Behaviour parse(String text) {
-    for (Behaviour b : values()) {
-      if (b.spelling().equals(text.trim().toLowerCase(Locale.ROOT).replace('_', '-'))) {
-        return b;
-      }
-    }
-    return null;
+    return Spellings.find(
+        values(), Behaviour::spelling, text.trim().toLowerCase(Locale.ROOT).replace('_', '-'));
   }
 }

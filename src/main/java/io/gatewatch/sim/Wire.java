@@ -6,6 +6,7 @@ import io.gatewatch.protocol.TransportOptions;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How a fleet client speaks on the wire: its encoding and its transport compression, spelled {@code
@@ -88,23 +89,26 @@ public record Wire(Encoding encoding, Compression compression) {
    */
   public String unsupportedBy(TransportOptions offered, String profile) {
     if (!offered.encodings().contains(encoding)) {
-      return "encoding "
-          + encoding.spelling()
-          + " is not offered by the "
-          + profile
-          + " profile's gateway (it offers "
-          + offered.encodings().stream().map(Encoding::spelling).sorted().toList()
-          + "); try --profile discord";
+      return notOffered(
+          "encoding " + encoding.spelling(),
+          profile,
+          offered.encodings().stream().map(Encoding::spelling));
     }
     if (compression != Compression.NONE && !offered.compressions().contains(compression)) {
-      return "compression "
-          + compression.spelling()
-          + " is not offered by the "
-          + profile
-          + " profile's gateway (it offers "
-          + offered.compressions().stream().map(Compression::spelling).sorted().toList()
-          + "); try --profile discord";
+      return notOffered(
+          "compression " + compression.spelling(),
+          profile,
+          offered.compressions().stream().map(Compression::spelling));
     }
     return null;
+  }
+
+  private static String notOffered(String what, String profile, Stream<String> offered) {
+    return what
+        + " is not offered by the "
+        + profile
+        + " profile's gateway (it offers "
+        + offered.sorted().toList()
+        + "); try --profile discord";
   }
 }

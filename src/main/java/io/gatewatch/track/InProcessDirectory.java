@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * A session directory kept in memory and shared by the trackers of one process that watch the same
@@ -105,7 +106,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Facts> lookup(Key key, long fingerprint, boolean attempt) {
       synchronized (InProcessDirectory.this) {
-        Link link = key.linkKey() < 0 ? null : links.get(key.linkKey());
+        Link link = linkOf(key);
         Session session = sessionOf(key, link);
         long closeAt = NEVER;
         int code = 0;
@@ -131,7 +132,7 @@ public final class InProcessDirectory {
     @Override
     public void resumeFailed(Key key, ResumeOutcome outcome) {
       synchronized (InProcessDirectory.this) {
-        Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
+        Session session = sessionOf(key, linkOf(key));
         if (session != null && session.endedAt != NEVER) {
           session.lastResume = outcome;
         }
@@ -141,7 +142,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Episode> claim(Key key, Key next, long at) {
       synchronized (InProcessDirectory.this) {
-        Link link = key.linkKey() < 0 ? null : links.get(key.linkKey());
+        Link link = linkOf(key);
         Session session = sessionOf(key, link);
         Episode episode = null;
         for (Entry e : new Entry[] {session, link}) {
@@ -170,7 +171,7 @@ public final class InProcessDirectory {
     @Override
     public CompletionStage<Boolean> release(Key key, long endedAt) {
       synchronized (InProcessDirectory.this) {
-        Session session = sessionOf(key, key.linkKey() < 0 ? null : links.get(key.linkKey()));
+        Session session = sessionOf(key, linkOf(key));
         boolean mine = session != null && session.endedAt == endedAt && session.owner == owner;
         if (mine) {
           session.endedAt = NEVER;
@@ -189,29 +190,32 @@ public final class InProcessDirectory {
     }
   }
 
+  private Link linkOf(Key key) {
+    return key.linkKey() < 0 ? null : links.get(key.linkKey());
+  }
+
   private Session sessionOf(Key key, Link link) {
     String id = key.sessionId() != null ? key.sessionId() : link == null ? null : link.sessionId;
     return id == null ? null : sessions.get(id);
   }
 
   private Session session(String id, long now) {
-    Session s = sessions.remove(id);
-    if (s == null) {
-      s = new Session();
-    }
-    s.writtenAt = Math.max(s.writtenAt, now);
-    put(sessions, id, s);
-    return s;
+    return written(sessions, id, Session::new, now);
   }
 
   private Link link(long key, long now) {
-    Link l = links.remove(key);
-    if (l == null) {
-      l = new Link();
+    return written(links, key, Link::new, now);
+  }
+
+  /** The entry for {@code key} (a new one if none), written at {@code now}: the newest entry. */
+  private <K, V extends Entry> V written(Map<K, V> map, K key, Supplier<V> fresh, long now) {
+    V e = map.remove(key);
+    if (e == null) {
+      e = fresh.get();
     }
-    l.writtenAt = Math.max(l.writtenAt, now);
-    put(links, key, l);
-    return l;
+    e.writtenAt = Math.max(e.writtenAt, now);
+    put(map, key, e);
+    return e;
   }
 
   /** Inserts as the newest entry, making room by dropping the oldest. */
