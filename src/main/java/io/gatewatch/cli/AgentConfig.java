@@ -4,6 +4,7 @@ import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
+import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.config.Sizes;
 import io.gatewatch.correlation.CorrelationSettings;
@@ -489,7 +490,7 @@ public record AgentConfig(
     if (!in.find("enabled").map(v::bool).orElse(false)) {
       return null;
     }
-    String gateway = in.find("gateway").map(v::text).orElse("ingest");
+    String gateway = in.find("gateway").map(v::text).orElse(GatewayLabel.DEFAULT);
     if (!GATEWAY.matcher(gateway).matches()) {
       throw in.get("gateway")
           .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");

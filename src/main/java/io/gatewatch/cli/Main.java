@@ -73,7 +73,7 @@ public final class Main extends GatewatchCommand implements Runnable {
     traceAtDebug(command.getCommandName(), e);
     command.getErr().println(name + ": " + describe(cause));
     command.getErr().flush();
-    return cause instanceof ConfigException ? 2 : 1;
+    return cause instanceof ConfigException ? BAD_USAGE : FAILED;
   }
 
   /** An expected failure's stack trace, for {@code GATEWATCH_LOG_LEVEL=debug} only. */

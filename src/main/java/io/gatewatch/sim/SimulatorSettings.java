@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything the gateway simulator can be told: where it listens, which close-code profile it
@@ -143,6 +145,8 @@ public record SimulatorSettings(
     require(backpressureBurstEvents >= 0, "backpressure burst events must not be negative");
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatorSettings.class);
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -221,7 +225,7 @@ public record SimulatorSettings(
    *     event_buffer_bound: 4096
    *     backpressure_grace: 10s
    *   faults:
-   *     seed: 1
+   *     random_seed: 1              # seed of the random faults (the old key seed: still read)
    *     ack_delay: 0ms                # 50ms | 10ms..200ms | 10ms,50ms
    *     drop_probability: 0.0         # per socket per heartbeat interval
    *     drop_every: 0s
@@ -608,6 +612,7 @@ public record SimulatorSettings(
 
     private void applyFaults(ConfigNode f) {
       f.rejectUnknownKeys(
+          "random_seed",
           "seed",
           "ack_delay",
           "drop_probability",
@@ -616,7 +621,17 @@ public record SimulatorSettings(
           "expire_every",
           "backpressure_burst_every",
           "backpressure_burst_events");
-      opt(f, "seed").ifPresent(n -> seed = n.longValue());
+      opt(f, "random_seed").ifPresent(n -> seed = n.longValue());
+      // the key's spelling before issue 23, kept for one release
+      opt(f, "seed")
+          .ifPresent(
+              n -> {
+                if (f.find("random_seed").isPresent()) {
+                  throw n.error("is the old spelling of random_seed; give only random_seed");
+                }
+                LOG.warn("{}: seed is deprecated; use random_seed", n.path());
+                seed = n.longValue();
+              });
       opt(f, "ack_delay").ifPresent(n -> ackDelay = parse(n, () -> AckDelay.parse(n.text())));
       opt(f, "drop_probability").ifPresent(n -> dropProbability = number(n, 0, 1));
       opt(f, "drop_every").ifPresent(n -> dropEvery = n.duration());
