@@ -140,7 +140,7 @@ class StatusPageBrowserTest {
                         "demo",
                         "--duration",
                         "120s",
-                        "--listen",
+                        "--http-listen",
                         "127.0.0.1:0",
                         "--gateway-listen",
                         "127.0.0.1:0",

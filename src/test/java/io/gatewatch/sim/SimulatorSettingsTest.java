@@ -220,7 +220,7 @@ class SimulatorSettingsTest {
           "simulator:\n  faults:\n    chaos: yes\n",
           "sim.yaml: simulator.faults.chaos (line 3): unknown key; expected one of"
               + " [ack_delay, backpressure_burst_events, backpressure_burst_every, drain_every,"
-              + " drop_every, drop_probability, expire_every, seed]"),
+              + " drop_every, drop_probability, expire_every, random_seed, seed]"),
     };
     for (Case c : cases) {
       assertThatThrownBy(() -> yaml(c.yaml))
