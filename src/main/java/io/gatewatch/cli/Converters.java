@@ -134,8 +134,8 @@ final class Converters {
       commandLine.setParameterExceptionHandler(
           (e, args) -> {
             CommandLine failed = e.getCommandLine();
-            String name =
-                failed.getParent() == null ? "gatewatch" : "gatewatch " + failed.getCommandName();
+            String command = failed.getCommandName();
+            String name = command.equals("gatewatch") ? command : "gatewatch " + command;
             PrintWriter err = failed.getErr();
             if (e.getCause() instanceof BadValue bad && e.getArgSpec() instanceof OptionSpec o) {
               err.println(name + ": " + o.longestName() + ": " + bad.getMessage());

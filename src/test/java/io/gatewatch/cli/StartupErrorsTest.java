@@ -136,7 +136,7 @@ class StartupErrorsTest {
       assertThat(proxy.status()).isEqualTo(1);
       assertThat(proxy.problems())
           .containsExactly(
-              "gatewatch proxy: proxy gateway: cannot listen on "
+              "gatewatch proxy: proxy default: cannot listen on "
                   + at
                   + ": Address already in use");
     }
