@@ -2,7 +2,6 @@ package io.gatewatch.cli;
 
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
-import io.gatewatch.config.GatewayLabel;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.function.Function;
@@ -33,12 +32,7 @@ final class CommandLineConfig {
               + " ${DEFAULT-VALUE}).")
   String httpListen;
 
-  @Option(
-      names = "--gateway",
-      paramLabel = "NAME",
-      defaultValue = GatewayLabel.DEFAULT,
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
+  @Mixin GatewayOption gateway;
 
   @Mixin ProfileOption profile;
 

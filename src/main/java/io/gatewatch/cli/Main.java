@@ -97,7 +97,7 @@ public final class Main extends GatewatchCommand implements Runnable {
       paramLabel = "text|json",
       scope = ScopeType.INHERIT,
       description =
-          "Log lines on stderr: text (readable, the default) or json (one object per line).")
+          "Log lines on stderr: text (readable) or json (one object per line) (default: text).")
   void logFormat(LogFormat format) {
     Logging.formatFromFlag(format);
   }

@@ -125,7 +125,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       settings =
           new ProbeSettings(
                   url,
-                  agent.gateway,
+                  agent.gateway.name,
                   sessions,
                   Duration.ZERO,
                   ProbeSettings.DEFAULT_CONNECT_TIMEOUT,
@@ -198,7 +198,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
   /** The flags as the probe's entry in the configuration file they stand for. */
   private List<String> probe() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(agent.gateway));
+    p.add("gateway: " + quote(agent.gateway.name));
     p.add("url: " + quote(url.toString()));
     if (token.file != null) {
       p.add("token_file: " + quote(token.file.toString()));

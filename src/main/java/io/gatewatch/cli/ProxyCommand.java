@@ -181,7 +181,7 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
   /** The flags as the proxy's entry in the configuration file they stand for. */
   private List<String> proxy() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(agent.gateway));
+    p.add("gateway: " + quote(agent.gateway.name));
     p.add("listen: " + quote(listen));
     p.add("upstream: " + quote(upstream));
     if (capture != null) {

@@ -5,7 +5,6 @@ import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
 import io.gatewatch.capture.NdjsonLines;
 import io.gatewatch.config.ConfigException;
-import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.export.Telemetry;
@@ -69,12 +68,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
 
   @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--gateway",
-      paramLabel = "NAME",
-      defaultValue = GatewayLabel.DEFAULT,
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
+  @Mixin GatewayOption gateway;
 
   @Option(
       names = "--link-window",
@@ -109,7 +103,8 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     TrackerSettings settings;
     OtlpSettings otlp;
     try {
-      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway);
+      otlp =
+          OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway.name);
       gatewayProfile = profile.load();
       settings = TrackerSettings.DEFAULTS.withLinkWindow(linkWindow);
     } catch (ConfigException | IllegalArgumentException e) {
@@ -134,7 +129,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     Tally tally = new Tally();
     ConnectionTracker tracker;
     try {
-      tracker = watches.add(gatewayProfile, settings, Source.REPLAY, gateway, tally);
+      tracker = watches.add(gatewayProfile, settings, Source.REPLAY, gateway.name, tally);
     } catch (IllegalArgumentException e) {
       err.println("gatewatch replay: --gateway: " + e.getMessage());
       return BAD_USAGE;

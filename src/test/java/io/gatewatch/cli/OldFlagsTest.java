@@ -72,10 +72,17 @@ class OldFlagsTest {
     assertThat(given.value()).isEqualTo(new InetSocketAddress("127.0.0.1", 9999));
     assertDeprecated(given, "replay", "--serve", "--http-listen");
 
+    Parsed attached = parse("replay", "--http-listen", "--serve=127.0.0.1:9999", "x.ndjson");
+    assertThat(attached.value()).isEqualTo(new InetSocketAddress("127.0.0.1", 9999));
+
     // given alone, as before: the default address
     Parsed alone = parse("replay", "--http-listen", "x.ndjson", "--serve");
     assertThat(alone.value()).isEqualTo(new InetSocketAddress("127.0.0.1", 9470));
     assertDeprecated(alone, "replay", "--serve", "--http-listen");
+
+    // and before the file, it no longer takes the file for its address
+    Parsed before = parse("replay", "--http-listen", "--serve", "samples/x.ndjson");
+    assertThat(before.value()).isEqualTo(new InetSocketAddress("127.0.0.1", 9470));
   }
 
   @Test
