@@ -56,7 +56,8 @@ app.kubernetes.io/component: probe
 {{- end }}
 
 {{- define "gatewatch.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- $repository := required "image.repository: set it to the registry and name you pushed the gatewatch image to (gatewatch publishes none; README, Kubernetes quick start)" .Values.image.repository }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
 {{/* Where the proxies' capture files go (proxy.capture). */}}

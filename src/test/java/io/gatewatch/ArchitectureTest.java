@@ -40,7 +40,7 @@ class ArchitectureTest {
           Map.entry("compress", Set.of("protocol")),
           Map.entry("track", Set.of("config", "protocol")),
           Map.entry("metrics", Set.of("config", "protocol", "track")),
-          Map.entry("capture", Set.of("config", "protocol", "track")),
+          Map.entry("capture", Set.of("config", "protocol", "compress", "track")),
           Map.entry("report", Set.of("config", "protocol", "track")),
           Map.entry("correlation", Set.of("config", "protocol", "track")),
           Map.entry("tap", Set.of("config", "protocol", "compress", "track", "metrics")),

@@ -41,6 +41,18 @@ public record CaptureEvent(
     String reason,
     Initiator by) {
 
+  /** A socket opened. */
+  static CaptureEvent open(long nanos, String conn, String url) {
+    return new CaptureEvent(
+        nanos, conn, Type.OPEN, url, null, null, false, -1, null, 0, null, null);
+  }
+
+  /** A socket closed. */
+  static CaptureEvent close(long nanos, String conn, int code, String reason, Initiator by) {
+    return new CaptureEvent(
+        nanos, conn, Type.CLOSE, null, null, null, false, -1, null, code, reason, by);
+  }
+
   /** A frame's {@code unread} field: why gatewatch relayed it without reading it. */
   public enum Unread {
     /** Bytes that did not decode (binary without a known compression, a broken stream). */

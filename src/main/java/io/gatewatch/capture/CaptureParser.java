@@ -111,9 +111,7 @@ public final class CaptureParser {
     }
     long nanos = toNanos(ts);
     return switch (type) {
-      case "open" ->
-          new CaptureEvent(
-              nanos, conn, CaptureEvent.Type.OPEN, url, null, null, false, -1, null, 0, null, null);
+      case "open" -> CaptureEvent.open(nanos, conn, url);
       case "frame" -> {
         Direction direction = direction(from);
         CaptureEvent.Unread why = null;
@@ -161,19 +159,7 @@ public final class CaptureParser {
         } else {
           closeCode = code;
         }
-        yield new CaptureEvent(
-            nanos,
-            conn,
-            CaptureEvent.Type.CLOSE,
-            null,
-            null,
-            null,
-            false,
-            -1,
-            null,
-            closeCode,
-            reason == null ? "" : reason,
-            initiator);
+        yield CaptureEvent.close(nanos, conn, closeCode, reason == null ? "" : reason, initiator);
       }
       default -> throw new CaptureFormatException("type: expected open, frame or close");
     };

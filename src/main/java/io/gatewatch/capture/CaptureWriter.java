@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.Scalars;
+import io.gatewatch.config.Sizes;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
@@ -13,8 +16,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -68,12 +73,55 @@ public final class CaptureWriter implements AutoCloseable {
       if (file == null) {
         throw new IllegalArgumentException("capture: a file is required");
       }
-      if (maxFileBytes < MIN_FILE_BYTES) {
-        throw new IllegalArgumentException("captureMaxSize: must be at least 1KiB");
-      }
+      Scalars.named("captureMaxSize", () -> validMaxFileBytes(maxFileBytes));
       if (keep < 0) {
         throw new IllegalArgumentException("captureKeep: must not be negative");
       }
+    }
+
+    /**
+     * Reads a proxy's capture from its node of the configuration file ({@code proxies[0]}): {@code
+     * capture} (the file), {@code capture_payloads}, {@code capture_max_size} and {@code
+     * capture_keep}; null without {@code capture}. The caller rejects unknown keys.
+     *
+     * @throws ConfigException naming the path and line of the first problem
+     */
+    public static Settings fromConfig(ConfigNode proxy) {
+      if (proxy.find("capture").isEmpty()) {
+        for (String k : List.of("capture_payloads", "capture_max_size", "capture_keep")) {
+          if (proxy.find(k).isPresent()) {
+            throw proxy.get(k).error("needs capture (the file to write)");
+          }
+        }
+        return null;
+      }
+      int keep = proxy.find("capture_keep").map(ConfigNode::nonNegativeInt).orElse(DEFAULT_KEEP);
+      long maxFileBytes =
+          proxy
+              .find("capture_max_size")
+              .map(n -> n.check(n.size(), Settings::validMaxFileBytes))
+              .orElse(DEFAULT_MAX_FILE_BYTES);
+      ConfigNode fileNode = proxy.get("capture");
+      Path file = Path.of(fileNode.text());
+      Path dir = file.toAbsolutePath().getParent();
+      if (!Files.isDirectory(dir)) {
+        throw fileNode.error("no such directory: " + dir);
+      }
+      if (Files.isDirectory(file)) {
+        throw fileNode.error("is a directory; name a file in it");
+      }
+      if (!Files.isWritable(dir)) {
+        throw fileNode.error("cannot write in " + dir);
+      }
+      boolean payloads = proxy.find("capture_payloads").map(ConfigNode::bool).orElse(false);
+      return new Settings(file, payloads, maxFileBytes, keep);
+    }
+
+    private static long validMaxFileBytes(long bytes) {
+      if (bytes < MIN_FILE_BYTES) {
+        throw new IllegalArgumentException("must be at least " + Sizes.format(MIN_FILE_BYTES));
+      }
+      return bytes;
     }
 
     /** Metadata only, rotated at 100 MiB, 10 rotated files kept. */

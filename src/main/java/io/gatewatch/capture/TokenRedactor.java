@@ -1,5 +1,6 @@
 package io.gatewatch.capture;
 
+import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.TokenFingerprinter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,38 @@ public final class TokenRedactor {
 
   public TokenRedactor(TokenFingerprinter fingerprinter) {
     this.fingerprinter = fingerprinter;
+  }
+
+  /**
+   * The event with every token in its payload reduced to a fingerprint (in an Erlang term when the
+   * payload is one), its live size kept; the same event when there is none. The token's bytes are
+   * overwritten, so they do not outlive the event.
+   */
+  public CaptureEvent redact(CaptureEvent e) {
+    if (e.type() != CaptureEvent.Type.FRAME || e.payload() == null) {
+      return e; // an unread frame has no payload
+    }
+    byte[] payload = e.payload();
+    boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
+    byte[] clean =
+        term ? redactTerm(payload, 0, payload.length) : redact(payload, 0, payload.length);
+    if (clean == payload) {
+      return e;
+    }
+    Arrays.fill(payload, (byte) 0);
+    return new CaptureEvent(
+        e.nanos(),
+        e.conn(),
+        e.type(),
+        e.url(),
+        e.from(),
+        clean,
+        e.binary(),
+        e.size() >= 0 ? e.size() : payload.length,
+        e.unread(),
+        e.code(),
+        e.reason(),
+        e.by());
   }
 
   /** The payload with every token value redacted; the same array when there is none. */

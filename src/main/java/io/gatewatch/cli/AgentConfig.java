@@ -6,13 +6,12 @@ import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.config.HostPort;
-import io.gatewatch.config.Sizes;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.correlation.CorrelationSettings;
 import io.gatewatch.export.LogFormat;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.probe.ProbeSettings;
 import io.gatewatch.probe.ProbeToken;
-import io.gatewatch.probe.ReconnectPolicy;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.proxy.ProxySettings;
@@ -22,13 +21,11 @@ import io.gatewatch.track.TrackerSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -121,8 +118,8 @@ public record AgentConfig(
     return read(ConfigNode.parse(file), env);
   }
 
-  static AgentConfig read(ConfigNode root, Map<String, String> env) {
-    Values v = new Values(env);
+  static AgentConfig read(ConfigNode file, Map<String, String> env) {
+    ConfigNode root = file.withEnvironment(env, AgentConfig::envName);
     root.rejectUnknownKeys(
         "http",
         "profile",
@@ -143,24 +140,30 @@ public record AgentConfig(
       http.rejectUnknownKeys("listen", "auth", "tls");
       listenNode = http.find("listen").orElse(null);
       if (http.find("auth").isPresent()) {
-        httpAuth = httpAuth(http.get("auth"), v);
+        httpAuth = httpAuth(http.get("auth"), env);
       }
       if (http.find("tls").isPresent()) {
         ConfigNode tls = http.get("tls");
         tls.rejectUnknownKeys("cert", "key");
-        httpTls = new HttpTls(readable(tls.get("cert"), v), readable(tls.get("key"), v));
+        httpTls = new HttpTls(tls.get("cert").readableFile(), tls.get("key").readableFile());
       }
     }
-    String listen =
-        listenNode != null
-            ? v.text(listenNode)
-            : env.getOrDefault("GATEWATCH_HTTP_LISTEN", DEFAULT_HTTP_LISTEN);
-    InetSocketAddress httpListen =
-        listenNode != null ? address(listenNode, listen) : address(root, "http.listen: ", listen);
+    InetSocketAddress httpListen;
+    if (listenNode != null) {
+      httpListen = listenNode.hostPort();
+    } else { // the variable also when the file has no http.listen
+      try {
+        httpListen =
+            HostPort.parse(
+                "http.listen", env.getOrDefault("GATEWATCH_HTTP_LISTEN", DEFAULT_HTTP_LISTEN));
+      } catch (IllegalArgumentException e) {
+        throw root.error(e.getMessage());
+      }
+    }
 
     String profileName =
         env.getOrDefault(
-            "GATEWATCH_PROFILE", root.find("profile").map(v::text).orElse("fluxer-seed"));
+            "GATEWATCH_PROFILE", root.find("profile").map(ConfigNode::text).orElse("fluxer-seed"));
     GatewayProfile profile;
     try {
       profile = ProfileLoader.load(profileName);
@@ -173,16 +176,16 @@ public record AgentConfig(
       ConfigNode t = root.get("tracker");
       t.rejectUnknownKeys("link_window", "idle_ttl", "max_connections", "max_clients");
       if (t.find("link_window").isPresent()) {
-        tracker = tracker.withLinkWindow(v.duration(t.get("link_window")));
+        tracker = tracker.withLinkWindow(t.get("link_window").duration());
       }
       if (t.find("idle_ttl").isPresent()) {
-        tracker = tracker.withIdleTtl(v.duration(t.get("idle_ttl")));
+        tracker = tracker.withIdleTtl(t.get("idle_ttl").duration());
       }
       if (t.find("max_connections").isPresent()) {
-        tracker = tracker.withMaxConnections(v.positive(t.get("max_connections")));
+        tracker = tracker.withMaxConnections(t.get("max_connections").positiveInt());
       }
       if (t.find("max_clients").isPresent()) {
-        tracker = tracker.withMaxClients(v.positive(t.get("max_clients")));
+        tracker = tracker.withMaxClients(t.get("max_clients").positiveInt());
       }
     }
 
@@ -191,7 +194,7 @@ public record AgentConfig(
     Set<InetSocketAddress> listens = new HashSet<>();
     listens.add(httpListen);
     for (ConfigNode p : root.find("proxies").map(ConfigNode::items).orElse(List.of())) {
-      ProxyConfig proxy = proxy(p, v);
+      ProxyConfig proxy = proxy(p);
       if (!gateways.add(proxy.gateway())) {
         throw p.get("gateway").error("gateway \"" + proxy.gateway() + "\" is used twice");
       }
@@ -203,7 +206,7 @@ public record AgentConfig(
     List<ProbeConfig> probes = new ArrayList<>();
     Set<String> probed = new HashSet<>();
     for (ConfigNode p : root.find("probes").map(ConfigNode::items).orElse(List.of())) {
-      ProbeConfig probe = probe(p, v);
+      ProbeConfig probe = probe(p, env);
       if (!probed.add(probe.settings().gateway())) {
         throw p.get("gateway")
             .error("gateway \"" + probe.settings().gateway() + "\" is probed twice");
@@ -212,9 +215,9 @@ public record AgentConfig(
     }
     IngestConfig ingest = null;
     if (root.find("ingest").isPresent()) {
-      ingest = ingest(root.get("ingest"), v);
+      ingest = ingest(root.get("ingest"), env);
     }
-    OtlpSettings otlp = otlp(root, v, env);
+    OtlpSettings otlp = otlp(root, env);
     // the resource names the gateway when the agent watches exactly one
     Set<String> watched = new HashSet<>(gateways);
     probes.forEach(p -> watched.add(p.settings().gateway()));
@@ -230,15 +233,10 @@ public record AgentConfig(
       ConfigNode logging = root.get("logging");
       logging.rejectUnknownKeys("format", "summary_every");
       if (logging.find("format").isPresent()) {
-        ConfigNode f = logging.get("format");
-        try {
-          logFormat = LogFormat.parse(v.text(f));
-        } catch (IllegalArgumentException e) {
-          throw f.error(e.getMessage());
-        }
+        logFormat = logging.get("format").as(LogFormat::parse);
       }
       if (logging.find("summary_every").isPresent()) {
-        activityEvery = v.duration(logging.get("summary_every"));
+        activityEvery = logging.get("summary_every").duration();
         if (activityEvery.toMillis() < 1000) {
           throw logging.get("summary_every").error("must be at least 1s");
         }
@@ -271,7 +269,7 @@ public record AgentConfig(
         logFormat,
         activityEvery,
         drainPeriod,
-        correlation(root, v, env));
+        correlation(root, env));
   }
 
   /**
@@ -291,20 +289,7 @@ public record AgentConfig(
 
   /** The same configuration with another drain period ({@code run --drain-period}). */
   AgentConfig withDrainPeriod(Duration period) {
-    return new AgentConfig(
-        httpListen,
-        httpAuth,
-        httpTls,
-        profile,
-        tracker,
-        proxies,
-        probes,
-        ingest,
-        otlp,
-        logFormat,
-        activityEvery,
-        period,
-        correlation);
+    return RecordBuilder.from(this).set("drainPeriod", period).build();
   }
 
   /** Settings of {@code correlation:} a variable may give when the file has no such section. */
@@ -315,8 +300,7 @@ public record AgentConfig(
    * The {@code correlation:} section, or {@code GATEWATCH_CORRELATION_URL} (and its siblings) when
    * the file has none; null when neither asks for it.
    */
-  private static CorrelationSettings correlation(
-      ConfigNode root, Values v, Map<String, String> env) {
+  private static CorrelationSettings correlation(ConfigNode root, Map<String, String> env) {
     ConfigNode c;
     if (root.find("correlation").isPresent()) {
       c = root.get("correlation");
@@ -330,87 +314,45 @@ public record AgentConfig(
       if (!env.containsKey("GATEWATCH_CORRELATION_URL")) {
         return null;
       }
-      c = ConfigNode.parse("environment", yaml.toString()).get("correlation");
+      c =
+          ConfigNode.parse("environment", yaml.toString())
+              .withEnvironment(env, AgentConfig::envName)
+              .get("correlation");
     }
     c.rejectUnknownKeys(CORRELATION_KEYS.toArray(String[]::new));
-    ConfigNode urlNode = c.get("url");
-    URI url;
-    try {
-      url = CorrelationSettings.parseUrl(v.text(urlNode));
-    } catch (IllegalArgumentException e) {
-      throw urlNode.error(e.getMessage());
-    }
     String password = null;
     boolean file = c.find("password_file").isPresent();
     if (file && c.find("password_env").isPresent()) {
       throw c.get("password_env").error("give password_file or password_env, not both");
     }
     if (file || c.find("password_env").isPresent()) {
-      password = secret(c, "password_file", "password_env", v);
+      password = secret(c, "password_file", "password_env", "token", env);
     }
-    Path ca = c.find("ca_file").map(n -> readable(n, v)).orElse(null);
-    if (ca != null && !url.getScheme().equalsIgnoreCase("rediss")) {
-      throw c.get("ca_file").error("needs a rediss:// url (TLS)");
-    }
-    String prefix =
-        c.find("key_prefix").map(v::text).orElse(CorrelationSettings.DEFAULT_KEY_PREFIX);
-    if (prefix.isEmpty() || prefix.length() > 64) {
-      throw c.get("key_prefix").error("must be 1 to 64 characters");
-    }
-    Duration timeout =
-        c.find("timeout").map(v::duration).orElse(CorrelationSettings.DEFAULT_TIMEOUT);
-    if (timeout.isZero()
-        || timeout.isNegative()
-        || timeout.compareTo(CorrelationSettings.MAX_TIMEOUT) > 0) {
-      throw c.get("timeout").error("must be above 0 and at most 5s");
-    }
-    return new CorrelationSettings(url, password, ca, prefix, timeout);
+    return CorrelationSettings.fromConfig(c, password);
   }
 
-  private static ProbeConfig probe(ConfigNode p, Values v) {
+  private static ProbeConfig probe(ConfigNode p, Map<String, String> env) {
     p.rejectUnknownKeys(
         "gateway", "url", "token_file", "token_env", "sessions", "resume_every", "connect_timeout");
-    String gateway = gateway(p, v);
-    ConfigNode urlNode = p.get("url");
-    URI url = upstream(urlNode, v.text(urlNode));
+    gateway(p.get("gateway"));
+    ProbeSettings settings = ProbeSettings.fromConfig(p);
     boolean file = p.find("token_file").isPresent();
-    boolean env = p.find("token_env").isPresent();
-    if (file == env) {
+    boolean fromEnv = p.find("token_env").isPresent();
+    if (file == fromEnv) {
       throw p.error("exactly one of token_file and token_env is required (never the token itself)");
     }
-    ProbeToken token;
-    try {
-      token =
-          file
-              ? ProbeToken.fromFile(Path.of(v.text(p.get("token_file"))))
-              : ProbeToken.fromEnv(v.text(p.get("token_env")), v.env());
-    } catch (IllegalArgumentException e) {
-      throw p.get(file ? "token_file" : "token_env").error(e.getMessage());
-    }
-    ProbeSettings settings;
-    try {
-      settings =
-          new ProbeSettings(
-              url,
-              gateway,
-              p.find("sessions").map(v::positive).orElse(1),
-              p.find("resume_every").map(v::duration).orElse(ProbeSettings.DEFAULT_RESUME_EVERY),
-              p.find("connect_timeout")
-                  .map(v::duration)
-                  .orElse(ProbeSettings.DEFAULT_CONNECT_TIMEOUT),
-              ReconnectPolicy.Settings.DEFAULTS,
-              0);
-    } catch (IllegalArgumentException e) {
-      throw settingError(p, e.getMessage());
-    }
+    ConfigNode tokenNode = p.get(file ? "token_file" : "token_env");
+    ProbeToken token =
+        tokenNode.as(
+            name -> file ? ProbeToken.fromFile(Path.of(name)) : ProbeToken.fromEnv(name, env));
     return new ProbeConfig(settings, token);
   }
 
-  private static String gateway(ConfigNode p, Values v) {
-    String gateway = v.text(p.get("gateway"));
+  /** A gateway label. */
+  private static String gateway(ConfigNode n) {
+    String gateway = n.text();
     if (!GATEWAY.matcher(gateway).matches()) {
-      throw p.get("gateway")
-          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
+      throw n.error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
     }
     return gateway;
   }
@@ -419,7 +361,7 @@ public record AgentConfig(
    * {@code http.auth}: exactly one of {@code bearer_token_file}, {@code bearer_token_env} or {@code
    * basic} ({@code user} and {@code password_sha256}). Messages name the path, never the secret.
    */
-  private static HttpAuth httpAuth(ConfigNode auth, Values v) {
+  private static HttpAuth httpAuth(ConfigNode auth, Map<String, String> env) {
     auth.rejectUnknownKeys("bearer_token_file", "bearer_token_env", "basic");
     List<String> given = new ArrayList<>();
     for (String k : List.of("bearer_token_file", "bearer_token_env", "basic")) {
@@ -435,25 +377,25 @@ public record AgentConfig(
     if (auth.find("basic").isPresent()) {
       ConfigNode basic = auth.get("basic");
       basic.rejectUnknownKeys("user", "password_sha256");
-      String user = v.text(basic.get("user"));
+      String user = basic.get("user").text();
       if (user.isEmpty() || user.indexOf(':') >= 0) {
         throw basic.get("user").error("must be non-empty and hold no ':'");
       }
-      ConfigNode hash = basic.get("password_sha256");
-      try {
-        return HttpAuth.basic(user, v.text(hash));
-      } catch (IllegalArgumentException e) {
-        throw hash.error(e.getMessage());
-      }
+      return basic.get("password_sha256").as(hash -> HttpAuth.basic(user, hash));
     }
-    return HttpAuth.bearer(secret(auth, "bearer_token_file", "bearer_token_env", v));
+    return HttpAuth.bearer(secret(auth, "bearer_token_file", "bearer_token_env", "token", env));
   }
 
-  /** A secret from the file or the environment variable the node names; errors never hold it. */
-  private static String secret(ConfigNode parent, String fileKey, String envKey, Values v) {
+  /**
+   * A secret from the file or the environment variable the node names; errors never hold it.
+   *
+   * @param what what the file must hold, for the message about an empty one
+   */
+  private static String secret(
+      ConfigNode parent, String fileKey, String envKey, String what, Map<String, String> env) {
     if (parent.find(fileKey).isPresent()) {
       ConfigNode n = parent.get(fileKey);
-      Path file = Path.of(v.text(n));
+      Path file = Path.of(n.text());
       String token;
       try {
         token = Files.readString(file).strip();
@@ -461,109 +403,50 @@ public record AgentConfig(
         throw n.error("cannot read " + file + ": " + ConfigException.describe(e));
       }
       if (token.isEmpty()) {
-        throw n.error(file + " is empty; it must hold the token");
+        throw n.error(file + " is empty; it must hold the " + what);
       }
       return token;
     }
     ConfigNode n = parent.get(envKey);
-    String name = v.text(n);
-    String token = v.env().get(name);
+    String name = n.text();
+    String token = env.get(name);
     if (token == null || token.isBlank()) {
       throw n.error("environment variable " + name + " is not set or empty");
     }
     return token.strip();
   }
 
-  /** A path that names a readable file. */
-  private static Path readable(ConfigNode n, Values v) {
-    Path p = Path.of(v.text(n));
-    if (!Files.isReadable(p)) {
-      throw n.error("cannot read " + p);
-    }
-    return p;
-  }
-
   /** The {@code ingest} section; null when it is not enabled. */
-  private static IngestConfig ingest(ConfigNode in, Values v) {
+  private static IngestConfig ingest(ConfigNode in, Map<String, String> env) {
     in.rejectUnknownKeys(
         "enabled", "gateway", "token_file", "token_env", "max_body_bytes", "max_line_bytes");
-    if (!in.find("enabled").map(v::bool).orElse(false)) {
+    if (!in.find("enabled").map(ConfigNode::bool).orElse(false)) {
       return null;
     }
-    String gateway = in.find("gateway").map(v::text).orElse(GatewayLabel.DEFAULT);
-    if (!GATEWAY.matcher(gateway).matches()) {
-      throw in.get("gateway")
-          .error("expected 1-64 of letters, digits and . _ : - (it becomes a label value)");
-    }
+    String gateway = in.find("gateway").map(AgentConfig::gateway).orElse(GatewayLabel.DEFAULT);
     if (in.find("token_file").isPresent() && in.find("token_env").isPresent()) {
       throw in.get("token_env").error("give token_file or token_env, not both");
     }
-    String token = null;
-    if (in.find("token_file").isPresent()) {
-      ConfigNode n = in.get("token_file");
-      Path file = Path.of(v.text(n));
-      try {
-        token = Files.readString(file).strip();
-      } catch (IOException e) {
-        throw n.error("cannot read " + file + ": " + ConfigException.describe(e));
-      }
-      if (token.isEmpty()) {
-        throw n.error(file + " is empty; it must hold the bearer token");
-      }
-    } else if (in.find("token_env").isPresent()) {
-      ConfigNode n = in.get("token_env");
-      String name = v.text(n);
-      token = v.env().get(name);
-      if (token == null || token.isBlank()) {
-        throw n.error("environment variable " + name + " is not set or empty");
-      }
-      token = token.strip();
-    }
+    String token =
+        in.find("token_file").isPresent() || in.find("token_env").isPresent()
+            ? secret(in, "token_file", "token_env", "bearer token", env)
+            : null;
     return new IngestConfig(
         gateway,
         new IngestEndpoint.Settings(
             token,
             in.find("max_body_bytes")
-                .map(v::positive)
+                .map(ConfigNode::positiveInt)
                 .orElse(IngestEndpoint.Settings.DEFAULT_MAX_BODY_BYTES),
             in.find("max_line_bytes")
-                .map(v::positive)
+                .map(ConfigNode::positiveInt)
                 .orElse(IngestEndpoint.Settings.DEFAULT_MAX_LINE_BYTES)));
   }
 
   /** The file's {@code otlp:} section, each value checked at its path, then the environment. */
-  private static OtlpSettings otlp(ConfigNode root, Values v, Map<String, String> env) {
-    OtlpSettings.Declared declared = OtlpSettings.Declared.NONE;
-    if (root.find("otlp").isPresent()) {
-      ConfigNode o = root.get("otlp");
-      o.rejectUnknownKeys("endpoint", "protocol", "headers", "interval", "resource_attributes");
-      URI endpoint = null;
-      if (o.find("endpoint").isPresent()) {
-        ConfigNode e = o.get("endpoint");
-        try {
-          endpoint = OtlpSettings.parseEndpoint(v.text(e));
-        } catch (IllegalArgumentException ex) {
-          throw e.error(ex.getMessage());
-        }
-      }
-      if (o.find("protocol").isPresent()) {
-        ConfigNode p = o.get("protocol");
-        if (!OtlpSettings.PROTOCOL.equals(v.text(p))) {
-          throw p.error(
-              "only " + OtlpSettings.PROTOCOL + " is supported (the collector's port 4318)");
-        }
-      }
-      Duration interval = null;
-      if (o.find("interval").isPresent()) {
-        interval = v.duration(o.get("interval"));
-        if (interval.isZero() || interval.isNegative()) {
-          throw o.get("interval").error("must be positive");
-        }
-      }
-      declared =
-          new OtlpSettings.Declared(
-              endpoint, strings(o, "headers", v), interval, strings(o, "resource_attributes", v));
-    }
+  private static OtlpSettings otlp(ConfigNode root, Map<String, String> env) {
+    OtlpSettings.Declared declared =
+        root.find("otlp").map(OtlpSettings.Declared::fromConfig).orElse(OtlpSettings.Declared.NONE);
     try {
       return OtlpSettings.resolve(declared, env);
     } catch (ConfigException e) {
@@ -571,22 +454,7 @@ public record AgentConfig(
     }
   }
 
-  /** A mapping of strings ({@code headers:}, {@code resource_attributes:}); empty when absent. */
-  private static Map<String, String> strings(ConfigNode parent, String key, Values v) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (parent.find(key).isPresent()) {
-      ConfigNode m = parent.get(key);
-      if (!m.isMapping()) {
-        throw m.error("expected a mapping of names to values");
-      }
-      for (String k : m.keys()) {
-        out.put(k, v.text(m.get(k)));
-      }
-    }
-    return out;
-  }
-
-  private static ProxyConfig proxy(ConfigNode p, Values v) {
+  private static ProxyConfig proxy(ConfigNode p) {
     p.rejectUnknownKeys(
         "gateway",
         "listen",
@@ -602,196 +470,12 @@ public record AgentConfig(
         "max_frame_bytes",
         "upstream_ca",
         "tls");
-    String gateway = gateway(p, v);
-    ConfigNode upstreamNode = p.get("upstream");
-    URI upstream = upstream(upstreamNode, v.text(upstreamNode));
-    Path cert = null;
-    Path key = null;
-    if (p.find("tls").isPresent()) {
-      ConfigNode tls = p.get("tls");
-      tls.rejectUnknownKeys("cert", "key");
-      cert = readable(tls.get("cert"), v);
-      key = readable(tls.get("key"), v);
-    }
-    ProxySettings settings;
-    try {
-      settings =
-          new ProxySettings(
-              address(p.get("listen"), v.text(p.get("listen"))),
-              upstream,
-              p.find("max_connections")
-                  .map(v::positive)
-                  .orElse(ProxySettings.DEFAULT_MAX_CONNECTIONS),
-              p.find("connect_timeout")
-                  .map(v::duration)
-                  .orElse(ProxySettings.DEFAULT_CONNECT_TIMEOUT),
-              p.find("idle_timeout").map(v::duration).orElse(ProxySettings.DEFAULT_IDLE_TIMEOUT),
-              p.find("max_frame_bytes")
-                  .map(v::positive)
-                  .orElse(ProxySettings.DEFAULT_MAX_FRAME_BYTES),
-              p.find("upstream_ca").map(n -> readable(n, v)).orElse(null),
-              cert == null ? null : new ProxySettings.ListenerTls(cert, key),
-              0);
-    } catch (IllegalArgumentException e) {
-      throw settingError(p, e.getMessage());
-    }
+    String gateway = gateway(p.get("gateway"));
     return new ProxyConfig(
         gateway,
-        settings,
-        capture(p, v),
-        p.find("compressed_observation").map(v::bool).orElse(true));
-  }
-
-  /** A proxy's {@code capture} and how it is kept: null without {@code capture}. */
-  private static CaptureWriter.Settings capture(ConfigNode p, Values v) {
-    if (p.find("capture").isEmpty()) {
-      for (String k : List.of("capture_payloads", "capture_max_size", "capture_keep")) {
-        if (p.find(k).isPresent()) {
-          throw p.get(k).error("needs capture (the file to write)");
-        }
-      }
-      return null;
-    }
-    ConfigNode keepNode = p.find("capture_keep").orElse(null);
-    int keep = keepNode == null ? CaptureWriter.Settings.DEFAULT_KEEP : v.nonNegative(keepNode);
-    ConfigNode maxNode = p.find("capture_max_size").orElse(null);
-    long max = maxNode == null ? CaptureWriter.Settings.DEFAULT_MAX_FILE_BYTES : v.size(maxNode);
-    if (max < CaptureWriter.Settings.MIN_FILE_BYTES) {
-      throw maxNode.error(
-          "must be at least " + Sizes.format(CaptureWriter.Settings.MIN_FILE_BYTES));
-    }
-    ConfigNode fileNode = p.get("capture");
-    Path file = Path.of(v.text(fileNode));
-    Path dir = file.toAbsolutePath().getParent();
-    if (!Files.isDirectory(dir)) {
-      throw fileNode.error("no such directory: " + dir);
-    }
-    if (Files.isDirectory(file)) {
-      throw fileNode.error("is a directory; name a file in it");
-    }
-    if (!Files.isWritable(dir)) {
-      throw fileNode.error("cannot write in " + dir);
-    }
-    return new CaptureWriter.Settings(
-        file, p.find("capture_payloads").map(v::bool).orElse(false), max, keep);
-  }
-
-  /**
-   * The relay's own validation says {@code upstream: must not have a path ...}; report it at that
-   * key of the file when there is one.
-   */
-  private static ConfigException settingError(ConfigNode proxy, String message) {
-    int colon = message.indexOf(": ");
-    if (colon > 0) {
-      String key =
-          message
-              .substring(0, colon)
-              .replaceAll("([a-z])([A-Z])", "$1_$2")
-              .toLowerCase(Locale.ROOT);
-      if (proxy.find(key).isPresent()) {
-        return proxy.get(key).error(message.substring(colon + 2));
-      }
-    }
-    return proxy.error(message);
-  }
-
-  /** A ws:// or wss:// URL with a host. */
-  static URI upstream(ConfigNode node, String text) {
-    try {
-      URI uri = new URI(text);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if ((scheme.equals("ws") || scheme.equals("wss")) && uri.getHost() != null) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below
-    }
-    throw node.error("not a ws:// or wss:// URL");
-  }
-
-  private static InetSocketAddress address(ConfigNode node, String text) {
-    return address(node, "", text);
-  }
-
-  /** {@code what} names the setting when {@code node} is not its own (a value from the env). */
-  private static InetSocketAddress address(ConfigNode node, String what, String text) {
-    try {
-      return HostPort.parse("listen", text);
-    } catch (IllegalArgumentException e) {
-      throw node.error(what + "expected HOST:PORT, got \"" + text + "\"");
-    }
-  }
-
-  /** Reads scalars, with the environment variable of the node's path taking precedence. */
-  private record Values(Map<String, String> env) {
-    String text(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      return override != null ? override : n.text();
-    }
-
-    boolean bool(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      if (override == null) {
-        return n.bool();
-      }
-      return switch (override.toLowerCase(Locale.ROOT)) {
-        case "true", "yes", "on", "1" -> true;
-        case "false", "no", "off", "0" -> false;
-        default -> throw n.error(envName(n.path()) + ": expected true or false");
-      };
-    }
-
-    Duration duration(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      if (override == null) {
-        return n.duration();
-      }
-      try {
-        return Durations.parse(envName(n.path()), override);
-      } catch (IllegalArgumentException e) {
-        throw n.error(e.getMessage());
-      }
-    }
-
-    long size(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      if (override == null) {
-        return n.size();
-      }
-      try {
-        return Sizes.parse(envName(n.path()), override);
-      } catch (IllegalArgumentException e) {
-        throw n.error(e.getMessage());
-      }
-    }
-
-    int nonNegative(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      int value;
-      try {
-        value = override == null ? n.intValue() : Integer.parseInt(override.trim());
-      } catch (NumberFormatException e) {
-        throw n.error(envName(n.path()) + ": expected an integer");
-      }
-      if (value < 0) {
-        throw n.error("must not be negative");
-      }
-      return value;
-    }
-
-    int positive(ConfigNode n) {
-      String override = env.get(envName(n.path()));
-      int value;
-      try {
-        value = override == null ? n.intValue() : Integer.parseInt(override.trim());
-      } catch (NumberFormatException e) {
-        throw n.error(envName(n.path()) + ": expected an integer");
-      }
-      if (value < 1) {
-        throw n.error("must be at least 1");
-      }
-      return value;
-    }
+        ProxySettings.fromConfig(p),
+        CaptureWriter.Settings.fromConfig(p),
+        p.find("compressed_observation").map(ConfigNode::bool).orElse(true));
   }
 
   /** {@code proxies[0].upstream} -> {@code GATEWATCH_PROXIES_0_UPSTREAM}. */

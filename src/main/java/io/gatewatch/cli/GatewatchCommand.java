@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
     exitCodeList = {
       GatewatchCommand.OK + ":ok",
       GatewatchCommand.FAILED
-          + ":the job's own failure (unhealthy probe, unreadable input, cannot listen, a part"
-          + " failed to stop)",
+          + ":the job's own failure (unhealthy probe, a problem in a checked file, unreadable"
+          + " input, cannot listen, a part failed to stop)",
       GatewatchCommand.BAD_USAGE + ":bad usage (flags, configuration)",
       GatewatchCommand.PARTIAL + ":partial input (replay with rejected lines)"
     },

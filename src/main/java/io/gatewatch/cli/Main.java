@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       ReplayCommand.class,
       SimulateCommand.class,
       FleetCommand.class,
+      CheckCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Run 'gatewatch COMMAND --help' for a command's options."})

@@ -1,9 +1,12 @@
 package io.gatewatch.cli;
 
+import io.gatewatch.capture.CaptureEvent;
 import io.gatewatch.capture.CaptureFormatException;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.capture.HarReader;
 import io.gatewatch.capture.NdjsonLines;
+import io.gatewatch.capture.TokenRedactor;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
@@ -31,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.zip.GZIPInputStream;
@@ -47,6 +51,8 @@ import picocli.CommandLine.Spec;
       "Run a capture (NDJSON, docs/capture-format.md) through gatewatch with the capture's own"
           + " timestamps and print the report: closes by code, resume success rate, reconnect"
           + " time, heartbeat RTT, policy violations.",
+      "A HAR file a browser's developer tools export (Chrome, Firefox) is read too: its"
+          + " WebSocket entries, tokens redacted (docs/capture-format.md, HAR files).",
       "Several files are read in the order given, as one capture: a rotated capture is"
           + " replayed with 'replay eu-west.ndjson.*.gz eu-west.ndjson'. Compressed (gzip) files"
           + " are read as they are.",
@@ -151,8 +157,14 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
         return FAILED;
       }
     }
+    HarReader har =
+        new HarReader(
+            new TokenRedactor(watches.fingerprinter()),
+            MAX_LINE_BYTES,
+            HarReader.DEFAULT_MAX_HELD_BYTES);
     try (AgentServer served = server) {
-      return replayFiles(out, err, gatewayProfile, tracker, tally, exposition, served, telemetry);
+      return replayFiles(
+          out, err, gatewayProfile, tracker, tally, exposition, served, telemetry, har);
     }
   }
 
@@ -168,14 +180,23 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
       Tally tally,
       MetricsExposition exposition,
       AgentServer server,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      HarReader har) {
     CaptureTap tap = new CaptureTap(tracker);
     CaptureParser parser = new CaptureParser();
     LineCounts counts = new LineCounts();
-    for (String file : files) {
+    for (int i = 0; i < files.size(); i++) {
+      String file = files.get(i);
       String name = displayName(file);
-      try (InputStream in = open(file)) {
-        boolean plainFile = !"-".equals(file) && !(in instanceof GZIPInputStream);
+      try (InputStream raw = open(file)) {
+        InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 64 * 1024);
+        if (isHar(file, in)) {
+          if (!replayHar(har, in, i + ":", name, tap, counts, err)) {
+            return FAILED;
+          }
+          continue;
+        }
+        boolean plainFile = !"-".equals(file) && !(raw instanceof GZIPInputStream);
         long size = plainFile ? Files.size(Path.of(file)) : -1; // for progress: bytes as read
         Progress progress = new Progress(err, size);
         NdjsonLines.read(
@@ -258,6 +279,48 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** A HAR by its name, or by its first bytes: a JSON object whose first member is {@code log}. */
+  private static boolean isHar(String file, InputStream in) throws IOException {
+    if (file.toLowerCase(Locale.ROOT).endsWith(".har")) {
+      return true;
+    }
+    in.mark(4096);
+    byte[] head = in.readNBytes(4096);
+    in.reset();
+    return HarReader.startsLikeHar(head, head.length);
+  }
+
+  /**
+   * Replays one HAR's WebSocket entries, each event counted as a line; false (said on stderr) when
+   * the file is not a HAR that can be read.
+   */
+  private static boolean replayHar(
+      HarReader har,
+      InputStream in,
+      String connPrefix,
+      String name,
+      CaptureTap tap,
+      LineCounts counts,
+      PrintWriter err)
+      throws IOException {
+    HarReader.Result result;
+    try {
+      result = har.read(in, connPrefix);
+    } catch (CaptureFormatException e) {
+      err.println("gatewatch replay: " + name + ": " + e.getMessage());
+      return false;
+    }
+    for (HarReader.Rejection r : result.rejections()) {
+      counts.rejected++;
+      err.println(name + ":" + r.line() + ": " + r.error());
+    }
+    for (CaptureEvent e : result.events()) {
+      tap.accept(e);
+      counts.accepted++;
+    }
+    return true;
   }
 
   private static String displayName(String file) {

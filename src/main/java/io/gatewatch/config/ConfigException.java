@@ -16,12 +16,29 @@ import java.nio.file.NotDirectoryException;
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** Where in the document the problem is, when known; {@link ConfigCheck} resumes past it. */
+  private final String path;
+
   public ConfigException(String message) {
+    this(message, (String) null);
+  }
+
+  /**
+   * @param path the node's path in its document ({@code proxies[0].upstream}; empty for the root)
+   */
+  public ConfigException(String message, String path) {
     super(message);
+    this.path = path;
   }
 
   public ConfigException(String message, Throwable cause) {
     super(message, cause);
+    this.path = null;
+  }
+
+  /** The path of the node the problem is at, or null when the message names no node. */
+  public String path() {
+    return path;
   }
 
   /**

@@ -3,6 +3,9 @@ package io.gatewatch.config;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -50,7 +56,12 @@ import org.yaml.snakeyaml.nodes.Tag;
  * <p>Typed readers ({@link #intValue()}, {@link #bool()}, {@link #duration()}, ...) read the
  * scalar's text whether or not it was quoted: {@code port: "9470"} and {@code port: 9470} are the
  * same. A missing value ({@code key:} or {@code key: ~}) is {@code null} and no typed reader
- * accepts it.
+ * accepts it. Readers with a range ({@link #positiveInt()}, {@link #intValue(int, int)}, ...) check
+ * it too, so a settings type reads itself ({@code ProxySettings.fromConfig(node)}) and every error
+ * names the path and the line without the caller mapping messages back to keys.
+ *
+ * <p>{@link #withEnvironment} lays environment variables over the document: a variable named after
+ * a node's path replaces its value, and the typed readers' errors then name the variable.
  */
 public final class ConfigNode {
   /** Largest document accepted, in code points (SnakeYAML's default is 3 MiB). */
@@ -72,20 +83,38 @@ public final class ConfigNode {
   private final String path;
   private final Node node;
 
+  /** The variables laid over the document, and the variable of a path; null when none are. */
+  private final Map<String, String> env;
+
+  private final UnaryOperator<String> variableOf;
+
+  /** Parts of the document read as if absent ({@link #skipping}); empty normally. */
+  private final Set<String> skipped;
+
   /** Mapping entries by key in document order; null unless the node is a mapping. */
   private final Map<String, NodeTuple> entries;
 
-  private ConfigNode(String source, String path, Node node) {
+  private ConfigNode(
+      String source,
+      String path,
+      Node node,
+      Map<String, String> env,
+      UnaryOperator<String> variableOf,
+      Set<String> skipped) {
     this.source = source;
     this.path = path;
     this.node = node;
+    this.env = env;
+    this.variableOf = variableOf;
+    this.skipped = skipped;
     if (node instanceof MappingNode) {
       Map<String, NodeTuple> map = new LinkedHashMap<>();
       for (NodeTuple tuple : ((MappingNode) node).getValue()) {
         // parse() rejects non-scalar and duplicate keys; skipping them here keeps that check
         // simple.
-        if (tuple.getKeyNode() instanceof ScalarNode) {
-          map.putIfAbsent(((ScalarNode) tuple.getKeyNode()).getValue(), tuple);
+        if (tuple.getKeyNode() instanceof ScalarNode key
+            && !skipped.contains(child(key.getValue()))) {
+          map.putIfAbsent(key.getValue(), tuple);
         }
       }
       this.entries = Collections.unmodifiableMap(map);
@@ -126,8 +155,8 @@ public final class ConfigNode {
     if (root == null || (root instanceof ScalarNode && Tag.NULL.equals(root.getTag()))) {
       root = new MappingNode(Tag.MAP, new ArrayList<>(), DumperOptions.FlowStyle.BLOCK);
     }
-    ConfigNode result = new ConfigNode(sourceName, "", root);
-    result.check(Collections.newSetFromMap(new IdentityHashMap<>()), new IdentityHashMap<>());
+    ConfigNode result = new ConfigNode(sourceName, "", root, null, null, Set.of());
+    result.checkTree(Collections.newSetFromMap(new IdentityHashMap<>()), new IdentityHashMap<>());
     return result;
   }
 
@@ -164,6 +193,26 @@ public final class ConfigNode {
       throw new IOException("too large (" + size + " bytes; the limit is " + MAX_FILE_BYTES + ")");
     }
     return Files.readString(file, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * This node with {@code env} laid over it: wherever a variable named {@code variableOf(path)} is
+   * set, its value replaces the value at that path (as read by {@link #text()} and the typed
+   * readers). A variable cannot add a key the document does not have.
+   */
+  public ConfigNode withEnvironment(Map<String, String> env, UnaryOperator<String> variableOf) {
+    return new ConfigNode(source, path, node, Map.copyOf(env), variableOf, skipped);
+  }
+
+  /**
+   * This node with the part at {@code partPath} (a key's path such as {@code http}, or an item's
+   * such as {@code proxies[1]}) read as if it were absent; the other parts keep their paths and
+   * lines. What {@link ConfigCheck} reads again after a problem, to find the next one.
+   */
+  public ConfigNode skipping(String partPath) {
+    Set<String> more = new HashSet<>(skipped);
+    more.add(partPath);
+    return new ConfigNode(source, path, node, env, variableOf, Set.copyOf(more));
   }
 
   /** The document's name in messages. */
@@ -207,7 +256,8 @@ public final class ConfigNode {
    */
   public ConfigNode get(String key) {
     return find(key)
-        .orElseThrow(() -> new ConfigException(source + ": " + child(key) + ": required"));
+        .orElseThrow(
+            () -> new ConfigException(source + ": " + child(key) + ": required", child(key)));
   }
 
   /** The value under an optional key of this mapping (present even if its value is null). */
@@ -215,7 +265,12 @@ public final class ConfigNode {
     NodeTuple tuple = mapping().get(key);
     return tuple == null
         ? Optional.empty()
-        : Optional.of(new ConfigNode(source, child(key), tuple.getValueNode()));
+        : Optional.of(childNode(child(key), tuple.getValueNode()));
+  }
+
+  /** The value under an optional key; absent when the key is missing or its value is null. */
+  public Optional<ConfigNode> findValue(String key) {
+    return find(key).filter(n -> !n.isNull());
   }
 
   /** This mapping's keys, in document order. */
@@ -231,14 +286,29 @@ public final class ConfigNode {
     List<Node> values = ((SequenceNode) node).getValue();
     List<ConfigNode> items = new ArrayList<>(values.size());
     for (int i = 0; i < values.size(); i++) {
-      items.add(new ConfigNode(source, path + "[" + i + "]", values.get(i)));
+      String itemPath = path + "[" + i + "]";
+      if (!skipped.contains(itemPath)) {
+        items.add(childNode(itemPath, values.get(i)));
+      }
     }
     return Collections.unmodifiableList(items);
   }
 
+  /** A mapping of names to strings, in document order: {@code headers: {Authorization: ...}}. */
+  public Map<String, String> textMap() {
+    if (!isMapping()) {
+      throw error("expected a mapping of names to values");
+    }
+    Map<String, String> map = new LinkedHashMap<>();
+    for (String key : keys()) {
+      map.put(key, get(key).text());
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
   /** The scalar's text, as written (without quotes). */
   public String text() {
-    return scalar("a string");
+    return raw("a string");
   }
 
   /**
@@ -247,7 +317,7 @@ public final class ConfigNode {
    */
   public String oneOf(String... choices) {
     String description = "one of " + Arrays.toString(choices);
-    String text = scalar(description);
+    String text = raw(description);
     for (String choice : choices) {
       if (choice.equals(text)) {
         return choice;
@@ -258,6 +328,9 @@ public final class ConfigNode {
 
   /** A 32-bit decimal integer ({@code 4096}, {@code 4_096}, {@code -1}). */
   public int intValue() {
+    if (override() != null) {
+      return fromVariable(t -> Integer.parseInt(t.trim()), "expected an integer");
+    }
     long value = parseInteger("an integer");
     if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
       throw error("expected an integer, got " + show(text()) + " (out of range)");
@@ -267,11 +340,48 @@ public final class ConfigNode {
 
   /** A 64-bit decimal integer. */
   public long longValue() {
+    if (override() != null) {
+      return fromVariable(t -> Long.parseLong(t.trim()), "expected an integer");
+    }
     return parseInteger("an integer");
+  }
+
+  /** An integer of at least 1: {@code must be at least 1}. */
+  public int positiveInt() {
+    int value = intValue();
+    if (value < 1) {
+      throw error("must be at least 1");
+    }
+    return value;
+  }
+
+  /** An integer of at least 0: {@code must not be negative}. */
+  public int nonNegativeInt() {
+    int value = intValue();
+    if (value < 0) {
+      throw error("must not be negative");
+    }
+    return value;
+  }
+
+  /**
+   * An integer from {@code min} to {@code max}: {@code must be from 0 to 255, got 300}, or {@code
+   * must be at least 1, got 0} when {@code max} is {@link Integer#MAX_VALUE}.
+   */
+  public int intValue(int min, int max) {
+    return (int) inRange(intValue(), min, max, Integer.MAX_VALUE);
+  }
+
+  /** A 64-bit integer from {@code min} to {@code max}, as {@link #intValue(int, int)} says. */
+  public long longValue(long min, long max) {
+    return inRange(longValue(), min, max, Long.MAX_VALUE);
   }
 
   /** A decimal number ({@code 0.5}, {@code 1e-3}, {@code 10}). */
   public double doubleValue() {
+    if (override() != null) {
+      return fromVariable(t -> Double.parseDouble(t.trim()), "expected a number");
+    }
     String text = scalar("a number");
     if (!DECIMAL.matcher(text).matches() || !text.matches(".*[0-9].*")) {
       throw error("expected a number, got " + show(text));
@@ -279,8 +389,20 @@ public final class ConfigNode {
     return Double.parseDouble(text.replace("_", ""));
   }
 
+  /** A number from {@code min} to {@code max}: {@code must be from 0 to 1, got 2}. */
+  public double doubleValue(double min, double max) {
+    double value = doubleValue();
+    if (!(value >= min && value <= max)) {
+      throw error("must be from " + plain(min) + " to " + plain(max) + ", got " + text());
+    }
+    return value;
+  }
+
   /** {@code true}/{@code false}; YAML 1.1's {@code yes}/{@code no}/{@code on}/{@code off} too. */
   public boolean bool() {
+    if (override() != null) {
+      return fromVariable(ConfigNode::variableBool, "expected true or false");
+    }
     String text = scalar("true or false");
     switch (text.toLowerCase(Locale.ROOT)) {
       case "true":
@@ -301,22 +423,82 @@ public final class ConfigNode {
    * 10m}, {@code 1h}; a number without a unit is an error (only {@code 0} may stand alone).
    */
   public Duration duration() {
-    String text = scalar("a duration");
+    if (override() != null) {
+      return fromVariable(Durations::parse, null);
+    }
+    return as(Durations::parse, "a duration");
+  }
+
+  /** A duration above zero: {@code must be positive, got 0s}. */
+  public Duration positiveDuration() {
+    Duration d = duration();
+    if (d.isZero()) {
+      throw error("must be positive, got " + text());
+    }
+    return d;
+  }
+
+  /** A size in bytes, written with a binary unit: {@code 512KiB}, {@code 100MiB}, {@code 1GiB}. */
+  public long size() {
+    if (override() != null) {
+      return fromVariable(Sizes::parse, null);
+    }
+    return as(Sizes::parse, "a size");
+  }
+
+  /** A listen address, {@code HOST:PORT} ({@link HostPort}), not resolved. */
+  public InetSocketAddress hostPort() {
+    return as(HostPort::parse);
+  }
+
+  /**
+   * A URL with a host and one of {@code schemes} (compared ignoring case): {@code not a ws:// or
+   * wss:// URL} otherwise.
+   */
+  public URI url(String... schemes) {
+    String text = text();
     try {
-      return Durations.parse(text);
+      URI uri = new URI(text);
+      for (String scheme : schemes) {
+        if (scheme.equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null) {
+          return uri;
+        }
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw error("not a " + String.join(":// or ", schemes) + ":// URL");
+  }
+
+  /** The path of a file that can be read: {@code cannot read PATH} otherwise. */
+  public Path readableFile() {
+    Path file = Path.of(text());
+    if (!Files.isReadable(file)) {
+      throw error("cannot read " + file);
+    }
+    return file;
+  }
+
+  /**
+   * {@code value} (read from this node) as {@code validate} returns it; its {@link
+   * IllegalArgumentException} becomes an error at this node: {@code node.check(node.positiveInt(),
+   * ProxySettings::validMaxFrameBytes)}.
+   */
+  public <T> T check(T value, UnaryOperator<T> validate) {
+    try {
+      return validate.apply(value);
     } catch (IllegalArgumentException e) {
       throw error(e.getMessage());
     }
   }
 
-  /** A size in bytes, written with a binary unit: {@code 512KiB}, {@code 100MiB}, {@code 1GiB}. */
-  public long size() {
-    String text = scalar("a size");
-    try {
-      return Sizes.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw error(e.getMessage());
-    }
+  /**
+   * The text as {@code parse} reads it; its {@link IllegalArgumentException} (or {@link
+   * ConfigException}) becomes an error at this node, so the parser need not know the path: {@code
+   * node.as(RateLimit::parse)}.
+   */
+  public <T> T as(Function<String, T> parse) {
+    return as(parse, "a string");
   }
 
   /**
@@ -330,7 +512,8 @@ public final class ConfigNode {
         throw new ConfigException(
             location(child(entry.getKey()), entry.getValue().getKeyNode())
                 + ": unknown key; expected one of "
-                + known);
+                + known,
+            child(entry.getKey()));
       }
     }
   }
@@ -340,7 +523,7 @@ public final class ConfigNode {
    * message}. Callers throw it: {@code throw node.error("not a ws:// or wss:// URL")}.
    */
   public ConfigException error(String message) {
-    return new ConfigException(location(path, node) + ": " + message);
+    return new ConfigException(location(path, node) + ": " + message, path);
   }
 
   @Override
@@ -349,6 +532,68 @@ public final class ConfigNode {
   }
 
   // --- internals ---
+
+  private ConfigNode childNode(String childPath, Node valueNode) {
+    return new ConfigNode(source, childPath, valueNode, env, variableOf, skipped);
+  }
+
+  /** The value of the variable laid over this node, or null. */
+  private String override() {
+    return variableOf == null ? null : env.get(variableOf.apply(path));
+  }
+
+  /** The variable's value, else the scalar's text. */
+  private String raw(String what) {
+    String override = override();
+    return override != null ? override : scalar(what);
+  }
+
+  private <T> T as(Function<String, T> parse, String what) {
+    String text = raw(what);
+    try {
+      return parse.apply(text);
+    } catch (IllegalArgumentException | ConfigException e) {
+      throw error(e.getMessage());
+    }
+  }
+
+  /**
+   * Parses the variable laid over this node; an error names the variable and says {@code expected},
+   * or the parser's own message when that is null.
+   */
+  private <T> T fromVariable(Function<String, T> parse, String expected) {
+    String variable = variableOf.apply(path);
+    try {
+      return parse.apply(env.get(variable));
+    } catch (IllegalArgumentException e) {
+      throw error(variable + ": " + (expected != null ? expected : e.getMessage()));
+    }
+  }
+
+  private long inRange(long value, long min, long max, long unbounded) {
+    if (value < min || value > max) {
+      throw error(
+          "must be "
+              + (max == unbounded ? "at least " + min : "from " + min + " to " + max)
+              + ", got "
+              + value);
+    }
+    return value;
+  }
+
+  /** A boolean as variables write it: as in YAML, and {@code 1} and {@code 0} as in shells. */
+  private static boolean variableBool(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException(text);
+    };
+  }
+
+  /** {@code 1} rather than {@code 1.0}, for messages. */
+  private static String plain(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
 
   private Map<String, NodeTuple> mapping() {
     if (entries == null) {
@@ -476,7 +721,7 @@ public final class ConfigNode {
    * Checks the whole tree once: mapping keys are unique scalars and no alias refers to a node that
    * contains it. Nodes shared through aliases are checked once.
    */
-  private void check(Set<Node> done, Map<Node, Boolean> onStack) {
+  private void checkTree(Set<Node> done, Map<Node, Boolean> onStack) {
     if (done.contains(node)) {
       return;
     }
@@ -500,12 +745,12 @@ public final class ConfigNode {
                   + (first.getStartMark() == null ? 1 : first.getStartMark().getLine() + 1)
                   + ")");
         }
-        new ConfigNode(source, child(key), tuple.getValueNode()).check(done, onStack);
+        childNode(child(key), tuple.getValueNode()).checkTree(done, onStack);
       }
     } else if (node instanceof SequenceNode) {
       List<Node> values = ((SequenceNode) node).getValue();
       for (int i = 0; i < values.size(); i++) {
-        new ConfigNode(source, path + "[" + i + "]", values.get(i)).check(done, onStack);
+        childNode(path + "[" + i + "]", values.get(i)).checkTree(done, onStack);
       }
     }
     onStack.remove(node);

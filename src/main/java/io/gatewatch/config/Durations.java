@@ -26,7 +26,7 @@ public final class Durations {
   /** A number without a unit: the error says which units there are. */
   public static final class UnitMissing extends IllegalArgumentException {
     UnitMissing(String number) {
-      super("\"" + number + "\" has no unit; add one, e.g. " + number + "s (units: " + UNITS + ")");
+      super(Scalars.unitMissing(number, "s", UNITS));
     }
   }
 
@@ -37,11 +37,7 @@ public final class Durations {
    * @throws IllegalArgumentException {@code where: ...} when the text is not a duration
    */
   public static Duration parse(String where, String text) {
-    try {
-      return parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-    }
+    return Scalars.named(where, () -> parse(text));
   }
 
   /**
@@ -51,18 +47,13 @@ public final class Durations {
    *     duration at all, or a number without a unit ({@link UnitMissing})
    */
   public static Duration parse(String text) {
-    String t = text == null ? "" : text.trim();
-    Matcher m = FORM.matcher(t);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          EXPECTED + ", got " + ConfigNode.show(String.valueOf(text)));
-    }
+    Matcher m = Scalars.match(FORM, text, EXPECTED);
     long n = Long.parseLong(m.group(1));
     if (m.group(2) == null) {
       if (n == 0) {
         return Duration.ZERO;
       }
-      throw new UnitMissing(t);
+      throw new UnitMissing(m.group());
     }
     return switch (m.group(2)) {
       case "s" -> Duration.ofSeconds(n);

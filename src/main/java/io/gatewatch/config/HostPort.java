@@ -12,11 +12,7 @@ public final class HostPort {
    * @param where names the setting in the error message
    */
   public static InetSocketAddress parse(String where, String text) {
-    try {
-      return parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-    }
+    return Scalars.named(where, () -> parse(text));
   }
 
   /**

@@ -25,11 +25,7 @@ public final class Sizes {
    * @throws IllegalArgumentException {@code where: ...} when the text is not a size
    */
   public static long parse(String where, String text) {
-    try {
-      return parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-    }
+    return Scalars.named(where, () -> parse(text));
   }
 
   /**
@@ -39,25 +35,14 @@ public final class Sizes {
    *     a number without a unit, or more than fits in a long
    */
   public static long parse(String text) {
-    String t = text == null ? "" : text.trim();
-    Matcher m = FORM.matcher(t);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          EXPECTED + ", got " + ConfigNode.show(String.valueOf(text)));
-    }
+    Matcher m = Scalars.match(FORM, text, EXPECTED);
+    String t = m.group();
     long n = Long.parseLong(m.group(1));
     if (m.group(2) == null) {
       if (n == 0) {
         return 0;
       }
-      throw new IllegalArgumentException(
-          "\""
-              + t
-              + "\" has no unit; add one, e.g. "
-              + t
-              + "MiB (units: "
-              + String.join(", ", UNITS)
-              + ")");
+      throw new IllegalArgumentException(Scalars.unitMissing(t, "MiB", String.join(", ", UNITS)));
     }
     int shift =
         switch (m.group(2)) {

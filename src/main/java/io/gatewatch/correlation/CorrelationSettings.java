@@ -1,5 +1,7 @@
 package io.gatewatch.correlation;
 
+import io.gatewatch.config.ConfigNode;
+import io.gatewatch.config.Scalars;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,12 +30,47 @@ public record CorrelationSettings(
 
   public CorrelationSettings {
     parseUrl(url.toString());
-    if (keyPrefix == null || keyPrefix.isEmpty() || keyPrefix.length() > 64) {
-      throw new IllegalArgumentException("keyPrefix: must be 1 to 64 characters");
+    Scalars.named("keyPrefix", () -> validKeyPrefix(keyPrefix));
+    Scalars.named("timeout", () -> validTimeout(timeout));
+  }
+
+  /**
+   * Reads the {@code correlation:} section: {@code url}, {@code ca_file}, {@code key_prefix} and
+   * {@code timeout}. The caller reads the password (from {@code password_file} or {@code
+   * password_env}) and rejects unknown keys.
+   *
+   * @throws io.gatewatch.config.ConfigException naming the path and line of the first problem
+   */
+  public static CorrelationSettings fromConfig(ConfigNode c, String password) {
+    URI url = c.get("url").as(CorrelationSettings::parseUrl);
+    Path ca = c.find("ca_file").map(ConfigNode::readableFile).orElse(null);
+    if (ca != null && !url.getScheme().equalsIgnoreCase("rediss")) {
+      throw c.get("ca_file").error("needs a rediss:// url (TLS)");
     }
+    return new CorrelationSettings(
+        url,
+        password,
+        ca,
+        c.find("key_prefix")
+            .map(n -> n.check(n.text(), CorrelationSettings::validKeyPrefix))
+            .orElse(DEFAULT_KEY_PREFIX),
+        c.find("timeout")
+            .map(n -> n.check(n.duration(), CorrelationSettings::validTimeout))
+            .orElse(DEFAULT_TIMEOUT));
+  }
+
+  private static String validKeyPrefix(String prefix) {
+    if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
+      throw new IllegalArgumentException("must be 1 to 64 characters");
+    }
+    return prefix;
+  }
+
+  private static Duration validTimeout(Duration timeout) {
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("timeout: must be above 0 and at most 5s");
+      throw new IllegalArgumentException("must be above 0 and at most 5s");
     }
+    return timeout;
   }
 
   /**

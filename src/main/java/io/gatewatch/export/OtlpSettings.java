@@ -1,6 +1,7 @@
 package io.gatewatch.export;
 
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.ConfigNode;
 import io.gatewatch.metrics.AgentMetrics;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -95,6 +96,30 @@ public record OtlpSettings(
       Duration interval,
       Map<String, String> resourceAttributes) {
     public static final Declared NONE = new Declared(null, Map.of(), null, Map.of());
+
+    /**
+     * Reads the file's {@code otlp:} section: {@code endpoint}, {@code protocol} (only {@value
+     * OtlpSettings#PROTOCOL}), {@code headers}, {@code interval} and {@code resource_attributes}.
+     *
+     * @throws ConfigException naming the path and line of the first problem
+     */
+    public static Declared fromConfig(ConfigNode o) {
+      o.rejectUnknownKeys("endpoint", "protocol", "headers", "interval", "resource_attributes");
+      URI endpoint = o.find("endpoint").map(n -> n.as(OtlpSettings::parseEndpoint)).orElse(null);
+      ConfigNode protocol = o.find("protocol").orElse(null);
+      if (protocol != null && !PROTOCOL.equals(protocol.text())) {
+        throw protocol.error("only " + PROTOCOL + " is supported (the collector's port 4318)");
+      }
+      Duration interval = o.find("interval").map(ConfigNode::duration).orElse(null);
+      if (interval != null && interval.isZero()) {
+        throw o.get("interval").error("must be positive");
+      }
+      return new Declared(
+          endpoint,
+          o.find("headers").map(ConfigNode::textMap).orElse(Map.of()),
+          interval,
+          o.find("resource_attributes").map(ConfigNode::textMap).orElse(Map.of()));
+    }
   }
 
   /** The settings for a command without a configuration file: the environment alone. */

@@ -187,6 +187,11 @@ public final class ProfileLoader {
     }
   }
 
+  /** A profile document the caller has read ({@code gatewatch check}); as {@link #load(Path)}. */
+  public static GatewayProfile fromConfig(ConfigNode root) {
+    return build(root);
+  }
+
   /** Validates a profile document and merges the standard close codes into it. */
   static GatewayProfile build(ConfigNode root) {
     root.rejectUnknownKeys(

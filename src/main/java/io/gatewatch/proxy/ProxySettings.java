@@ -1,6 +1,9 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.RecordBuilder;
+import io.gatewatch.config.Scalars;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,10 +13,10 @@ import java.util.Locale;
 
 /**
  * How one {@link GatewayProxy} runs. Immutable; build with {@link #builder(URI)} (or {@link
- * #toBuilder()}). Every setting but {@code upstream} has a default. Invalid values fail at
- * construction with an {@link IllegalArgumentException} whose message starts with the setting's
- * name ({@code upstream: not a ws:// or wss:// URL: http://x}), so a configuration loader can
- * prefix its own path.
+ * #toBuilder()}), or read a proxy of the configuration file with {@link #fromConfig}. Every setting
+ * but {@code upstream} has a default. Invalid values fail at construction with an {@link
+ * IllegalArgumentException} whose message starts with the setting's name ({@code upstream: not a
+ * ws:// or wss:// URL: http://x}).
  *
  * @param listen where clients connect (default 127.0.0.1:8766; port 0 picks a free port)
  * @param upstream the gateway every socket is relayed to: {@code ws://HOST[:PORT]} or {@code
@@ -71,44 +74,81 @@ public record ProxySettings(
 
   public ProxySettings {
     require(listen != null, "listen: required");
-    upstream = validUpstream(upstream);
+    URI given = upstream; // the lambda needs a variable that is not reassigned
+    upstream = Scalars.named("upstream", () -> validUpstream(given));
     require(maxConnections >= 1, "maxConnections: must be at least 1, got " + maxConnections);
-    require(
-        connectTimeout != null
-            && !connectTimeout.isNegative()
-            && !connectTimeout.isZero()
-            && connectTimeout.toMillis() <= Integer.MAX_VALUE,
-        "connectTimeout: must be positive (and under 24 days), got " + connectTimeout);
+    Scalars.named("connectTimeout", () -> validConnectTimeout(connectTimeout));
     require(
         idleTimeout != null && !idleTimeout.isNegative(),
         "idleTimeout: must not be negative, got " + idleTimeout);
-    require(
-        maxFrameBytes >= MIN_FRAME_BYTES,
-        "maxFrameBytes: must be at least " + MIN_FRAME_BYTES + ", got " + maxFrameBytes);
+    Scalars.named("maxFrameBytes", () -> validMaxFrameBytes(maxFrameBytes));
     require(
         eventLoopThreads >= 0, "eventLoopThreads: must not be negative, got " + eventLoopThreads);
   }
 
+  /**
+   * Reads a proxy of the configuration file (the node of {@code proxies[0]}): {@code listen},
+   * {@code upstream}, {@code max_connections}, {@code connect_timeout}, {@code idle_timeout},
+   * {@code max_frame_bytes}, {@code upstream_ca} and {@code tls} ({@code cert}, {@code key}). The
+   * caller rejects unknown keys, since the node holds the agent's own keys too.
+   *
+   * @throws io.gatewatch.config.ConfigException naming the path and line of the first problem
+   */
+  public static ProxySettings fromConfig(ConfigNode p) {
+    ConfigNode upstream = p.get("upstream");
+    Builder b = builder(upstream.check(upstream.url("ws", "wss"), ProxySettings::validUpstream));
+    p.find("tls")
+        .ifPresent(
+            tls -> {
+              tls.rejectUnknownKeys("cert", "key");
+              b.listenerTls(tls.get("cert").readableFile(), tls.get("key").readableFile());
+            });
+    b.listen(p.get("listen").hostPort());
+    p.find("max_connections").ifPresent(n -> b.maxConnections(n.positiveInt()));
+    p.find("connect_timeout")
+        .ifPresent(
+            n -> b.connectTimeout(n.check(n.duration(), ProxySettings::validConnectTimeout)));
+    p.find("idle_timeout").ifPresent(n -> b.idleTimeout(n.duration()));
+    p.find("max_frame_bytes")
+        .ifPresent(
+            n -> b.maxFrameBytes(n.check(n.positiveInt(), ProxySettings::validMaxFrameBytes)));
+    p.find("upstream_ca").ifPresent(n -> b.upstreamCa(n.readableFile()));
+    return b.build();
+  }
+
+  /** The upstream, normalized to scheme, host and port; errors do not name the setting. */
   private static URI validUpstream(URI u) {
-    require(u != null, "upstream: required");
+    require(u != null, "required");
     String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
     require(
         u.isAbsolute() && !u.isOpaque() && (scheme.equals("ws") || scheme.equals("wss")),
-        "upstream: not a ws:// or wss:// URL: " + u);
-    require(u.getHost() != null && !u.getHost().isEmpty(), "upstream: no host in " + u.toString());
-    require(u.getRawUserInfo() == null, "upstream: user info is not supported: " + u);
+        "not a ws:// or wss:// URL: " + u);
+    require(u.getHost() != null && !u.getHost().isEmpty(), "no host in " + u.toString());
+    require(u.getRawUserInfo() == null, "user info is not supported: " + u);
     require(
         u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"),
-        "upstream: must not have a path (clients' paths are passed on unchanged): " + u);
+        "must not have a path (clients' paths are passed on unchanged): " + u);
     require(
         u.getRawQuery() == null && u.getRawFragment() == null,
-        "upstream: must not have a query or fragment: " + u);
-    require(u.getPort() >= -1 && u.getPort() <= 65535, "upstream: bad port in " + u);
+        "must not have a query or fragment: " + u);
+    require(u.getPort() >= -1 && u.getPort() <= 65535, "bad port in " + u);
     try {
       return new URI(scheme, null, u.getHost(), u.getPort(), null, null, null);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("upstream: " + e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  private static Duration validConnectTimeout(Duration d) {
+    require(
+        d != null && !d.isNegative() && !d.isZero() && d.toMillis() <= Integer.MAX_VALUE,
+        "must be positive (and under 24 days), got " + d);
+    return d;
+  }
+
+  private static int validMaxFrameBytes(int bytes) {
+    require(bytes >= MIN_FRAME_BYTES, "must be at least " + MIN_FRAME_BYTES + ", got " + bytes);
+    return bytes;
   }
 
   private static void require(boolean ok, String message) {
@@ -167,88 +207,67 @@ public record ProxySettings(
 
   /** Builds {@link ProxySettings}; validation happens in {@link #build()}. */
   public static final class Builder {
-    private InetSocketAddress listen;
-    private URI upstream;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-    private Path upstreamCa;
-    private ListenerTls listenerTls;
-    private int eventLoopThreads;
+    private final RecordBuilder<ProxySettings> values;
 
     private Builder() {
-      String[] hp = DEFAULT_LISTEN.split(":");
-      listen = new InetSocketAddress(hp[0], Integer.parseInt(hp[1]));
+      values =
+          RecordBuilder.of(ProxySettings.class)
+              .set("listen", HostPort.parse(DEFAULT_LISTEN))
+              .set("maxConnections", DEFAULT_MAX_CONNECTIONS)
+              .set("connectTimeout", DEFAULT_CONNECT_TIMEOUT)
+              .set("idleTimeout", DEFAULT_IDLE_TIMEOUT)
+              .set("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
     }
 
     private Builder(ProxySettings s) {
-      listen = s.listen;
-      upstream = s.upstream;
-      maxConnections = s.maxConnections;
-      connectTimeout = s.connectTimeout;
-      idleTimeout = s.idleTimeout;
-      maxFrameBytes = s.maxFrameBytes;
-      upstreamCa = s.upstreamCa;
-      listenerTls = s.listenerTls;
-      eventLoopThreads = s.eventLoopThreads;
+      values = RecordBuilder.from(s);
     }
 
     public Builder listen(InetSocketAddress v) {
-      listen = v;
-      return this;
+      return set("listen", v);
     }
 
     /** {@code HOST:PORT} ({@code [::1]:8766} for IPv6); not resolved. */
     public Builder listen(String hostPort) {
-      listen = HostPort.parse("listen", hostPort);
-      return this;
+      return set("listen", HostPort.parse("listen", hostPort));
     }
 
     public Builder upstream(URI v) {
-      upstream = v;
-      return this;
+      return set("upstream", v);
     }
 
     public Builder upstream(String v) {
       try {
-        upstream = new URI(v == null ? "" : v.trim());
+        return set("upstream", new URI(v == null ? "" : v.trim()));
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException("upstream: not a ws:// or wss:// URL: " + v, e);
       }
-      return this;
     }
 
     public Builder maxConnections(int v) {
-      maxConnections = v;
-      return this;
+      return set("maxConnections", v);
     }
 
     public Builder connectTimeout(Duration v) {
-      connectTimeout = v;
-      return this;
+      return set("connectTimeout", v);
     }
 
     public Builder idleTimeout(Duration v) {
-      idleTimeout = v;
-      return this;
+      return set("idleTimeout", v);
     }
 
     public Builder maxFrameBytes(int v) {
-      maxFrameBytes = v;
-      return this;
+      return set("maxFrameBytes", v);
     }
 
     /** PEM file of trusted certificates for a {@code wss://} upstream; null: the JDK default. */
     public Builder upstreamCa(Path v) {
-      upstreamCa = v;
-      return this;
+      return set("upstreamCa", v);
     }
 
     /** TLS on the listener; null: none. */
     public Builder listenerTls(ListenerTls v) {
-      listenerTls = v;
-      return this;
+      return set("listenerTls", v);
     }
 
     public Builder listenerTls(Path certificateChain, Path privateKey) {
@@ -256,21 +275,16 @@ public record ProxySettings(
     }
 
     public Builder eventLoopThreads(int v) {
-      eventLoopThreads = v;
-      return this;
+      return set("eventLoopThreads", v);
     }
 
     public ProxySettings build() {
-      return new ProxySettings(
-          listen,
-          upstream,
-          maxConnections,
-          connectTimeout,
-          idleTimeout,
-          maxFrameBytes,
-          upstreamCa,
-          listenerTls,
-          eventLoopThreads);
+      return values.build();
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
     }
   }
 }

@@ -8,13 +8,14 @@ import io.gatewatch.capture.CaptureEvent;
 import io.gatewatch.capture.CaptureFormatException;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.capture.HarReader;
 import io.gatewatch.capture.TokenRedactor;
 import io.gatewatch.metrics.Metric;
-import io.gatewatch.protocol.EtfScanner;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.track.ConnectionTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +36,16 @@ import org.slf4j.LoggerFactory;
  * batch are bad, and the answer lists the bad ones. Tokens in ingested frames are replaced by their
  * fingerprints as soon as a line is parsed, before the tracker sees it.
  *
+ * <p>A body that is a browser's HAR export ({@link #isHar}) is read by {@link HarReader} instead:
+ * each of its events counts as an accepted line, each rejected message as a rejected one, listed
+ * with the HAR line it starts on; its messages have the line limit.
+ *
  * <p>Answers (all JSON): 200 {@code {"accepted":N,"rejected":[{"line":L,"error":"..."}]}}; 400 the
  * same plus {@code error} when no line of the body is a JSON object (nothing to process: a form, a
- * JSON array, binary); 401 without the configured bearer token; 405 for another method; 413 when
- * the body or one line is over its limit (nothing processed); 415 for a multipart or compressed
- * body. At most {@value #MAX_LISTED} rejections are listed; {@code rejected_omitted} counts the
- * rest.
+ * JSON array, binary) or a HAR cannot be read (no WebSocket entry); 401 without the configured
+ * bearer token; 405 for another method; 413 when the body or one line is over its limit (nothing
+ * processed); 415 for a multipart or compressed body. At most {@value #MAX_LISTED} rejections are
+ * listed; {@code rejected_omitted} counts the rest.
  */
 public final class IngestEndpoint implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(IngestEndpoint.class);
@@ -89,6 +95,7 @@ public final class IngestEndpoint implements HttpHandler {
   private final CaptureTap tap;
   private final CaptureParser parser = new CaptureParser();
   private final TokenRedactor redactor;
+  private final HarReader har;
   private final Settings settings;
   private final byte[] tokenDigest;
   private final Counter accepted;
@@ -102,6 +109,8 @@ public final class IngestEndpoint implements HttpHandler {
       Settings settings) {
     this.tap = new CaptureTap(tracker);
     this.redactor = new TokenRedactor(fingerprinter);
+    // what a HAR's messages may take once decompressed: a bounded multiple of the body
+    this.har = new HarReader(redactor, settings.maxLineBytes(), 8L * settings.maxBodyBytes());
     this.settings = settings;
     this.tokenDigest = settings.bearerToken() == null ? null : sha256(settings.bearerToken());
     this.accepted = lines(registry, "accepted");
@@ -143,6 +152,10 @@ public final class IngestEndpoint implements HttpHandler {
     byte[] body = readBody(ex);
     if (body == null) {
       error(ex, 413, "body over " + settings.maxBodyBytes() + " bytes; send smaller batches");
+      return;
+    }
+    if (isHar(type, body)) {
+      processHar(ex, body); // one JSON document: its messages have the line limit, not its lines
       return;
     }
     long longLine = firstLineOver(body, settings.maxLineBytes());
@@ -239,7 +252,7 @@ public final class IngestEndpoint implements HttpHandler {
       }
       CaptureEvent event;
       try {
-        event = redacted(parser.parse(line));
+        event = redactor.redact(parser.parse(line));
         anyObject = true;
       } catch (CaptureFormatException e) {
         anyObject |= !notAnObject(e);
@@ -252,14 +265,64 @@ public final class IngestEndpoint implements HttpHandler {
       tap.accept(event);
       accepts++;
     }
+    boolean bad = !anyObject && rejects > 0;
+    answer(
+        ex,
+        bad ? "no line of the body is a JSON object; expected NDJSON" : null,
+        accepts,
+        rejects,
+        rejections);
+  }
+
+  /**
+   * A HAR (docs/capture-format.md, "HAR files"): a body that starts {@code {"log"}, or any JSON
+   * object with a top-level {@code log} sent as {@code application/json}. NDJSON stays the default:
+   * capture lines posted as {@code application/json} are read as lines.
+   */
+  private boolean isHar(String type, byte[] body) {
+    if (HarReader.startsLikeHar(body, body.length)) {
+      return true;
+    }
+    return type != null
+        && type.toLowerCase(Locale.ROOT).startsWith("application/json")
+        && har.hasLog(body);
+  }
+
+  /**
+   * A browser's HAR: its WebSocket entries become events, each counted as an accepted line; a
+   * rejected message is listed with the HAR line it starts on.
+   */
+  private void processHar(HttpExchange ex, byte[] body) throws IOException {
+    HarReader.Result result;
+    try {
+      result = har.read(new ByteArrayInputStream(body), "har-" + UUID.randomUUID() + ":");
+    } catch (CaptureFormatException e) {
+      answer(ex, e.getMessage(), 0, 0, List.of());
+      return;
+    }
+    List<Rejection> rejections = new ArrayList<>();
+    for (HarReader.Rejection r : result.rejections()) {
+      if (rejections.size() < MAX_LISTED) {
+        rejections.add(new Rejection(r.line(), r.error()));
+      }
+    }
+    for (CaptureEvent e : result.events()) {
+      tap.accept(e);
+    }
+    answer(ex, null, result.events().size(), result.rejections().size(), rejections);
+  }
+
+  /** Counts the lines and answers: 200, or 400 with {@code error} when nothing could be read. */
+  private void answer(
+      HttpExchange ex, String error, long accepts, long rejects, List<Rejection> rejections)
+      throws IOException {
     accepted.increment(accepts);
     rejected.increment(rejects);
-    boolean bad = !anyObject && rejects > 0;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
-      if (bad) {
-        g.writeStringField("error", "no line of the body is a JSON object; expected NDJSON");
+      if (error != null) {
+        g.writeStringField("error", error);
       }
       g.writeNumberField("accepted", accepts);
       g.writeArrayFieldStart("rejected");
@@ -276,37 +339,7 @@ public final class IngestEndpoint implements HttpHandler {
       g.writeEndObject();
     }
     out.write('\n');
-    json(ex, bad ? 400 : 200, out.toByteArray());
-  }
-
-  /** The event with every token in its payload reduced to a fingerprint, its live size kept. */
-  private CaptureEvent redacted(CaptureEvent e) {
-    if (e.type() != CaptureEvent.Type.FRAME || e.payload() == null) {
-      return e; // an unread frame has no payload
-    }
-    byte[] payload = e.payload();
-    boolean term = e.binary() && payload.length > 0 && (payload[0] & 0xFF) == EtfScanner.VERSION;
-    byte[] clean =
-        term
-            ? redactor.redactTerm(payload, 0, payload.length)
-            : redactor.redact(payload, 0, payload.length);
-    if (clean == payload) {
-      return e;
-    }
-    Arrays.fill(payload, (byte) 0); // the token's bytes do not outlive the line
-    return new CaptureEvent(
-        e.nanos(),
-        e.conn(),
-        e.type(),
-        e.url(),
-        e.from(),
-        clean,
-        e.binary(),
-        e.size() >= 0 ? e.size() : payload.length,
-        e.unread(),
-        e.code(),
-        e.reason(),
-        e.by());
+    json(ex, error != null ? 400 : 200, out.toByteArray());
   }
 
   /** The parser's errors for a line that is not a JSON object at all. */

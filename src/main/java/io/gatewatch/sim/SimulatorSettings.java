@@ -3,6 +3,7 @@ package io.gatewatch.sim;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
 import java.net.InetSocketAddress;
@@ -11,9 +12,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -243,113 +244,81 @@ public record SimulatorSettings(
 
   /** A mutable copy of the settings, validated by {@link #build()}. */
   public static final class Builder {
-    private InetSocketAddress listen;
-    private GatewayProfile profile;
-    private Duration heartbeatInterval = Duration.ofMillis(41_250);
-    private Duration heartbeatTimeout = Duration.ofMillis(45_000);
-    private Duration sessionRetention = Duration.ofMillis(60_000);
-    private double dispatchRate = 1.0;
-    private DispatchSize dispatchSize = DispatchSize.NATURAL;
-    private Integer maxPayloadBytes; // null: the profile's limit
-    private RateLimit rateLimit = RateLimit.SEED_DEFAULT;
-    private int replayBufferEvents = 4096;
-    private long replayBufferBytes = 16L << 20;
-    private int maxSocketsPerIp = 256;
-    private int maxSessionsPerToken = 100;
-    private int maxGuildsPerShard = 2500;
-    private int guildCount = 3;
-    private Map<String, Integer> guildsPerToken = new LinkedHashMap<>();
-    private Set<String> validTokens = new LinkedHashSet<>();
-    private Set<Integer> rejectedOpcodes = new TreeSet<>(Set.of(13));
-    private int eventBufferBound = 4096;
-    private Duration backpressureGrace = Duration.ofSeconds(10);
-    private AckDelay ackDelay = AckDelay.NONE;
-    private double dropProbability;
-    private Duration dropEvery = Duration.ZERO;
-    private Duration drainEvery = Duration.ZERO;
-    private Duration expireEvery = Duration.ZERO;
-    private Duration backpressureBurstEvery = Duration.ZERO;
-    private int backpressureBurstEvents = 256;
-    private long seed = 1;
+    private final RecordBuilder<SimulatorSettings> values;
 
-    private Builder() {}
+    /** Null: the profile's {@code max_client_payload_bytes}. */
+    private Integer maxPayloadBytes;
+
+    private Builder() { // listen and profile stay null until build(): the defaults
+      values =
+          RecordBuilder.of(SimulatorSettings.class)
+              .set("heartbeatInterval", Duration.ofMillis(41_250))
+              .set("heartbeatTimeout", Duration.ofMillis(45_000))
+              .set("sessionRetention", Duration.ofMillis(60_000))
+              .set("dispatchRate", 1.0)
+              .set("dispatchSize", DispatchSize.NATURAL)
+              .set("rateLimit", RateLimit.SEED_DEFAULT)
+              .set("replayBufferEvents", 4096)
+              .set("replayBufferBytes", 16L << 20)
+              .set("maxSocketsPerIp", 256)
+              .set("maxSessionsPerToken", 100)
+              .set("maxGuildsPerShard", 2500)
+              .set("guildCount", 3)
+              .set("guildsPerToken", Map.of())
+              .set("validTokens", Set.of())
+              .set("rejectedOpcodes", Set.of(13))
+              .set("eventBufferBound", 4096)
+              .set("backpressureGrace", Duration.ofSeconds(10))
+              .set("ackDelay", AckDelay.NONE)
+              .set("dropEvery", Duration.ZERO)
+              .set("drainEvery", Duration.ZERO)
+              .set("expireEvery", Duration.ZERO)
+              .set("backpressureBurstEvery", Duration.ZERO)
+              .set("backpressureBurstEvents", 256)
+              .set("seed", 1L);
+    }
 
     private Builder(SimulatorSettings s) {
-      listen = s.listen;
-      profile = s.profile;
-      heartbeatInterval = s.heartbeatInterval;
-      heartbeatTimeout = s.heartbeatTimeout;
-      sessionRetention = s.sessionRetention;
-      dispatchRate = s.dispatchRate;
-      dispatchSize = s.dispatchSize;
+      values = RecordBuilder.from(s);
       maxPayloadBytes = s.maxPayloadBytes;
-      rateLimit = s.rateLimit;
-      replayBufferEvents = s.replayBufferEvents;
-      replayBufferBytes = s.replayBufferBytes;
-      maxSocketsPerIp = s.maxSocketsPerIp;
-      maxSessionsPerToken = s.maxSessionsPerToken;
-      maxGuildsPerShard = s.maxGuildsPerShard;
-      guildCount = s.guildCount;
-      guildsPerToken = new LinkedHashMap<>(s.guildsPerToken);
-      validTokens = new LinkedHashSet<>(s.validTokens);
-      rejectedOpcodes = new TreeSet<>(s.rejectedOpcodes);
-      eventBufferBound = s.eventBufferBound;
-      backpressureGrace = s.backpressureGrace;
-      ackDelay = s.ackDelay;
-      dropProbability = s.dropProbability;
-      dropEvery = s.dropEvery;
-      drainEvery = s.drainEvery;
-      expireEvery = s.expireEvery;
-      backpressureBurstEvery = s.backpressureBurstEvery;
-      backpressureBurstEvents = s.backpressureBurstEvents;
-      seed = s.seed;
     }
 
     public Builder listen(InetSocketAddress v) {
-      listen = v;
-      return this;
+      return set("listen", v);
     }
 
     /** {@code HOST:PORT}. */
     public Builder listen(String hostPort) {
-      listen = HostPort.parse("listen", hostPort);
-      return this;
+      return set("listen", HostPort.parse("listen", hostPort));
     }
 
     public Builder profile(GatewayProfile v) {
-      profile = v;
-      return this;
+      return set("profile", v);
     }
 
     /** A bundled profile name or a YAML file ({@link ProfileLoader#load(String)}). */
     public Builder profile(String nameOrPath) {
-      profile = ProfileLoader.load(nameOrPath);
-      return this;
+      return set("profile", ProfileLoader.load(nameOrPath));
     }
 
     public Builder heartbeatInterval(Duration v) {
-      heartbeatInterval = v;
-      return this;
+      return set("heartbeatInterval", v);
     }
 
     public Builder heartbeatTimeout(Duration v) {
-      heartbeatTimeout = v;
-      return this;
+      return set("heartbeatTimeout", v);
     }
 
     public Builder sessionRetention(Duration v) {
-      sessionRetention = v;
-      return this;
+      return set("sessionRetention", v);
     }
 
     public Builder dispatchRate(double perSecond) {
-      dispatchRate = perSecond;
-      return this;
+      return set("dispatchRate", perSecond);
     }
 
     public Builder dispatchSize(DispatchSize v) {
-      dispatchSize = v;
-      return this;
+      return set("dispatchSize", v);
     }
 
     public Builder maxPayloadBytes(int v) {
@@ -358,119 +327,100 @@ public record SimulatorSettings(
     }
 
     public Builder rateLimit(RateLimit v) {
-      rateLimit = v;
-      return this;
+      return set("rateLimit", v);
     }
 
     public Builder rateLimit(int count, Duration window) {
-      rateLimit = new RateLimit(count, window);
-      return this;
+      return rateLimit(new RateLimit(count, window));
     }
 
     public Builder replayBufferEvents(int v) {
-      replayBufferEvents = v;
-      return this;
+      return set("replayBufferEvents", v);
     }
 
     public Builder replayBufferBytes(long v) {
-      replayBufferBytes = v;
-      return this;
+      return set("replayBufferBytes", v);
     }
 
     public Builder maxSocketsPerIp(int v) {
-      maxSocketsPerIp = v;
-      return this;
+      return set("maxSocketsPerIp", v);
     }
 
     public Builder maxSessionsPerToken(int v) {
-      maxSessionsPerToken = v;
-      return this;
+      return set("maxSessionsPerToken", v);
     }
 
     public Builder maxGuildsPerShard(int v) {
-      maxGuildsPerShard = v;
-      return this;
+      return set("maxGuildsPerShard", v);
     }
 
     public Builder guildCount(int v) {
-      guildCount = v;
-      return this;
+      return set("guildCount", v);
     }
 
     public Builder guildsFor(String token, int guilds) {
-      guildsPerToken.put(token, guilds);
-      return this;
+      Map<String, Integer> map = new LinkedHashMap<>(values.get("guildsPerToken"));
+      map.put(token, guilds);
+      return guildsPerToken(map);
     }
 
     public Builder guildsPerToken(Map<String, Integer> v) {
-      guildsPerToken = new LinkedHashMap<>(v);
-      return this;
+      return set("guildsPerToken", new LinkedHashMap<>(v));
     }
 
     /** Replaces the valid tokens; empty restores the {@code valid-} prefix rule. */
     public Builder validTokens(Set<String> v) {
-      validTokens = new LinkedHashSet<>(v);
-      return this;
+      return set("validTokens", new LinkedHashSet<>(v));
     }
 
     public Builder validToken(String token) {
-      validTokens.add(token);
-      return this;
+      Set<String> tokens = new LinkedHashSet<>(values.get("validTokens"));
+      tokens.add(token);
+      return validTokens(tokens);
     }
 
     public Builder rejectedOpcodes(Set<Integer> v) {
-      rejectedOpcodes = new TreeSet<>(v);
-      return this;
+      return set("rejectedOpcodes", new TreeSet<>(v));
     }
 
     public Builder eventBufferBound(int v) {
-      eventBufferBound = v;
-      return this;
+      return set("eventBufferBound", v);
     }
 
     public Builder backpressureGrace(Duration v) {
-      backpressureGrace = v;
-      return this;
+      return set("backpressureGrace", v);
     }
 
     public Builder ackDelay(AckDelay v) {
-      ackDelay = v;
-      return this;
+      return set("ackDelay", v);
     }
 
     public Builder dropProbability(double v) {
-      dropProbability = v;
-      return this;
+      return set("dropProbability", v);
     }
 
     public Builder dropEvery(Duration v) {
-      dropEvery = v;
-      return this;
+      return set("dropEvery", v);
     }
 
     public Builder drainEvery(Duration v) {
-      drainEvery = v;
-      return this;
+      return set("drainEvery", v);
     }
 
     public Builder expireEvery(Duration v) {
-      expireEvery = v;
-      return this;
+      return set("expireEvery", v);
     }
 
     public Builder backpressureBurstEvery(Duration v) {
-      backpressureBurstEvery = v;
-      return this;
+      return set("backpressureBurstEvery", v);
     }
 
     public Builder backpressureBurstEvents(int v) {
-      backpressureBurstEvents = v;
-      return this;
+      return set("backpressureBurstEvents", v);
     }
 
     public Builder seed(long v) {
-      seed = v;
-      return this;
+      return set("seed", v);
     }
 
     /**
@@ -479,36 +429,19 @@ public record SimulatorSettings(
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public SimulatorSettings build() {
-      GatewayProfile resolvedProfile = profile == null ? ProfileLoader.defaultProfile() : profile;
-      return new SimulatorSettings(
-          listen == null ? HostPort.parse("listen", DEFAULT_LISTEN) : listen,
-          resolvedProfile,
-          heartbeatInterval,
-          heartbeatTimeout,
-          sessionRetention,
-          dispatchRate,
-          dispatchSize,
-          maxPayloadBytes != null ? maxPayloadBytes : resolvedProfile.maxClientPayloadBytes(),
-          rateLimit,
-          replayBufferEvents,
-          replayBufferBytes,
-          maxSocketsPerIp,
-          maxSessionsPerToken,
-          maxGuildsPerShard,
-          guildCount,
-          guildsPerToken,
-          validTokens,
-          rejectedOpcodes,
-          eventBufferBound,
-          backpressureGrace,
-          ackDelay,
-          dropProbability,
-          dropEvery,
-          drainEvery,
-          expireEvery,
-          backpressureBurstEvery,
-          backpressureBurstEvents,
-          seed);
+      RecordBuilder<SimulatorSettings> resolved = values.copy();
+      if (resolved.get("listen") == null) {
+        resolved.set("listen", HostPort.parse("listen", DEFAULT_LISTEN));
+      }
+      if (resolved.get("profile") == null) {
+        resolved.set("profile", ProfileLoader.defaultProfile());
+      }
+      GatewayProfile profile = resolved.get("profile");
+      return resolved
+          .set(
+              "maxPayloadBytes",
+              maxPayloadBytes != null ? maxPayloadBytes : profile.maxClientPayloadBytes())
+          .build();
     }
 
     /**
@@ -533,32 +466,32 @@ public record SimulatorSettings(
           "rejected_opcodes",
           "limits",
           "faults");
-      opt(s, "listen").ifPresent(n -> listen = parse(n, () -> HostPort.parse("", n.text())));
-      opt(s, "profile").ifPresent(n -> profile = parse(n, () -> ProfileLoader.load(n.text())));
-      opt(s, "heartbeat_interval").ifPresent(n -> heartbeatInterval = positive(n));
-      opt(s, "heartbeat_timeout").ifPresent(n -> heartbeatTimeout = positive(n));
-      opt(s, "session_retention").ifPresent(n -> sessionRetention = n.duration());
-      opt(s, "dispatch_rate").ifPresent(n -> dispatchRate = number(n, 0, MAX_DISPATCH_RATE));
-      opt(s, "dispatch_bytes")
-          .ifPresent(n -> dispatchSize = parse(n, () -> DispatchSize.parse(n.text())));
-      opt(s, "rejected_opcodes")
+      s.findValue("listen").ifPresent(n -> listen(n.hostPort()));
+      s.findValue("profile").map(n -> n.as(ProfileLoader::load)).ifPresent(this::profile);
+      s.findValue("heartbeat_interval").ifPresent(n -> heartbeatInterval(n.positiveDuration()));
+      s.findValue("heartbeat_timeout").ifPresent(n -> heartbeatTimeout(n.positiveDuration()));
+      s.findValue("session_retention").ifPresent(n -> sessionRetention(n.duration()));
+      s.findValue("dispatch_rate")
+          .ifPresent(n -> dispatchRate(n.doubleValue(0, MAX_DISPATCH_RATE)));
+      s.findValue("dispatch_bytes").ifPresent(n -> dispatchSize(n.as(DispatchSize::parse)));
+      s.findValue("rejected_opcodes")
           .ifPresent(
               n -> {
                 Set<Integer> ops = new TreeSet<>();
                 for (ConfigNode item : n.items()) {
-                  ops.add(integer(item, 0, 255));
+                  ops.add(item.intValue(0, 255));
                 }
-                rejectedOpcodes = ops;
+                rejectedOpcodes(ops);
               });
-      opt(s, "tokens").ifPresent(this::applyTokens);
-      opt(s, "limits").ifPresent(this::applyLimits);
-      opt(s, "faults").ifPresent(this::applyFaults);
+      s.findValue("tokens").ifPresent(this::applyTokens);
+      s.findValue("limits").ifPresent(this::applyLimits);
+      s.findValue("faults").ifPresent(this::applyFaults);
       return this;
     }
 
     private void applyTokens(ConfigNode t) {
       t.rejectUnknownKeys("valid", "guilds", "guilds_per_token");
-      opt(t, "valid")
+      t.findValue("valid")
           .ifPresent(
               n -> {
                 Set<String> tokens = new LinkedHashSet<>();
@@ -569,17 +502,17 @@ public record SimulatorSettings(
                   }
                   tokens.add(token);
                 }
-                validTokens = tokens;
+                validTokens(tokens);
               });
-      opt(t, "guilds").ifPresent(n -> guildCount = integer(n, 0, Integer.MAX_VALUE));
-      opt(t, "guilds_per_token")
+      t.findValue("guilds").ifPresent(n -> guildCount(n.intValue(0, Integer.MAX_VALUE)));
+      t.findValue("guilds_per_token")
           .ifPresent(
               n -> {
                 Map<String, Integer> map = new LinkedHashMap<>();
                 for (String token : n.keys()) {
-                  map.put(token, integer(n.get(token), 0, Integer.MAX_VALUE));
+                  map.put(token, n.get(token).intValue(0, Integer.MAX_VALUE));
                 }
-                guildsPerToken = map;
+                guildsPerToken(map);
               });
     }
 
@@ -594,20 +527,26 @@ public record SimulatorSettings(
           "max_guilds_per_shard",
           "event_buffer_bound",
           "backpressure_grace");
-      opt(l, "max_payload_bytes").ifPresent(n -> maxPayloadBytes = integer(n, 1, 1 << 20));
-      opt(l, "rate_limit").ifPresent(n -> rateLimit = parse(n, () -> RateLimit.parse(n.text())));
-      opt(l, "replay_buffer_events")
-          .ifPresent(n -> replayBufferEvents = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "replay_buffer_bytes").ifPresent(n -> replayBufferBytes = longAtLeast(n, 1));
-      opt(l, "max_sockets_per_ip")
-          .ifPresent(n -> maxSocketsPerIp = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "max_sessions_per_token")
-          .ifPresent(n -> maxSessionsPerToken = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "max_guilds_per_shard")
-          .ifPresent(n -> maxGuildsPerShard = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "event_buffer_bound")
-          .ifPresent(n -> eventBufferBound = integer(n, 1, Integer.MAX_VALUE));
-      opt(l, "backpressure_grace").ifPresent(n -> backpressureGrace = n.duration());
+      l.findValue("max_payload_bytes").ifPresent(n -> maxPayloadBytes(n.intValue(1, 1 << 20)));
+      l.findValue("rate_limit").ifPresent(n -> rateLimit(n.as(RateLimit::parse)));
+      atLeastOne(l, "replay_buffer_events", this::replayBufferEvents);
+      l.findValue("replay_buffer_bytes")
+          .ifPresent(n -> replayBufferBytes(n.longValue(1, Long.MAX_VALUE)));
+      atLeastOne(l, "max_sockets_per_ip", this::maxSocketsPerIp);
+      atLeastOne(l, "max_sessions_per_token", this::maxSessionsPerToken);
+      atLeastOne(l, "max_guilds_per_shard", this::maxGuildsPerShard);
+      atLeastOne(l, "event_buffer_bound", this::eventBufferBound);
+      l.findValue("backpressure_grace").ifPresent(n -> backpressureGrace(n.duration()));
+    }
+
+    private Builder set(String component, Object value) {
+      values.set(component, value);
+      return this;
+    }
+
+    /** A count that must be at least 1, when {@code key} is given. */
+    private static void atLeastOne(ConfigNode section, String key, IntConsumer set) {
+      section.findValue(key).ifPresent(n -> set.accept(n.intValue(1, Integer.MAX_VALUE)));
     }
 
     private void applyFaults(ConfigNode f) {
@@ -621,82 +560,25 @@ public record SimulatorSettings(
           "expire_every",
           "backpressure_burst_every",
           "backpressure_burst_events");
-      opt(f, "random_seed").ifPresent(n -> seed = n.longValue());
+      f.findValue("random_seed").ifPresent(n -> seed(n.longValue()));
       // the key's spelling before issue 23, kept for one release
-      opt(f, "seed")
+      f.findValue("seed")
           .ifPresent(
               n -> {
                 if (f.find("random_seed").isPresent()) {
                   throw n.error("is the old spelling of random_seed; give only random_seed");
                 }
                 LOG.warn("{}: seed is deprecated; use random_seed", n.path());
-                seed = n.longValue();
+                seed(n.longValue());
               });
-      opt(f, "ack_delay").ifPresent(n -> ackDelay = parse(n, () -> AckDelay.parse(n.text())));
-      opt(f, "drop_probability").ifPresent(n -> dropProbability = number(n, 0, 1));
-      opt(f, "drop_every").ifPresent(n -> dropEvery = n.duration());
-      opt(f, "drain_every").ifPresent(n -> drainEvery = n.duration());
-      opt(f, "expire_every").ifPresent(n -> expireEvery = n.duration());
-      opt(f, "backpressure_burst_every").ifPresent(n -> backpressureBurstEvery = n.duration());
-      opt(f, "backpressure_burst_events")
-          .ifPresent(n -> backpressureBurstEvents = integer(n, 0, 1_000_000));
-    }
-
-    /** An optional key; a null value ({@code key:}) counts as absent. */
-    private static Optional<ConfigNode> opt(ConfigNode node, String key) {
-      return node.find(key).filter(n -> !n.isNull());
-    }
-
-    private static <T> T parse(ConfigNode n, java.util.function.Supplier<T> parser) {
-      try {
-        return parser.get();
-      } catch (ConfigException | IllegalArgumentException e) {
-        String message = e.getMessage();
-        if (message != null && message.startsWith(": ")) {
-          message = message.substring(2);
-        }
-        throw n.error(message);
-      }
-    }
-
-    private static Duration positive(ConfigNode n) {
-      Duration d = n.duration();
-      if (d.isZero()) {
-        throw n.error("must be positive, got " + n.text());
-      }
-      return d;
-    }
-
-    private static int integer(ConfigNode n, int min, int max) {
-      int v = n.intValue();
-      if (v < min || v > max) {
-        throw n.error(
-            "must be "
-                + (max == Integer.MAX_VALUE ? "at least " + min : "from " + min + " to " + max)
-                + ", got "
-                + v);
-      }
-      return v;
-    }
-
-    private static long longAtLeast(ConfigNode n, long min) {
-      long v = n.longValue();
-      if (v < min) {
-        throw n.error("must be at least " + min + ", got " + v);
-      }
-      return v;
-    }
-
-    private static double number(ConfigNode n, double min, double max) {
-      double v = n.doubleValue();
-      if (!(v >= min && v <= max)) {
-        throw n.error("must be from " + fmt(min) + " to " + fmt(max) + ", got " + n.text());
-      }
-      return v;
-    }
-
-    private static String fmt(double v) {
-      return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+      f.findValue("ack_delay").ifPresent(n -> ackDelay(n.as(AckDelay::parse)));
+      f.findValue("drop_probability").ifPresent(n -> dropProbability(n.doubleValue(0, 1)));
+      f.findValue("drop_every").ifPresent(n -> dropEvery(n.duration()));
+      f.findValue("drain_every").ifPresent(n -> drainEvery(n.duration()));
+      f.findValue("expire_every").ifPresent(n -> expireEvery(n.duration()));
+      f.findValue("backpressure_burst_every").ifPresent(n -> backpressureBurstEvery(n.duration()));
+      f.findValue("backpressure_burst_events")
+          .ifPresent(n -> backpressureBurstEvents(n.intValue(0, 1_000_000)));
     }
   }
 }

@@ -25,7 +25,7 @@ class DocsFlagsTest {
   /** A command line in the docs: the command, then its arguments up to the end of the example. */
   private static final Pattern COMMAND_LINE =
       Pattern.compile(
-          "gatewatch(?:\\.jar)? (demo|run|proxy|probe|replay|simulate|fleet)\\b"
+          "gatewatch(?:\\.jar)? (demo|run|check|proxy|probe|replay|simulate|fleet)\\b"
               + "((?:[^\\n`#|;&]|\\\\\\n)*)");
 
   private static final Pattern FLAG = Pattern.compile("(?<![\\w-])--[a-z][a-z0-9-]*");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExitCodesTest {
   static final List<String> COMMANDS =
-      List.of("demo", "run", "proxy", "probe", "replay", "simulate", "fleet");
+      List.of("demo", "run", "check", "proxy", "probe", "replay", "simulate", "fleet");
 
   private static Run run(String... args) {
     return ReplayCommandTest.run(args);
@@ -133,6 +133,15 @@ class ExitCodesTest {
                   + "}\nproxies:\n  - {gateway: a, listen: 127.0.0.1:0, upstream: ws://127.0.0.1:1}\n");
       assertThat(run("run", "--config", file.toString()).exit()).as("cannot listen").isEqualTo(1);
     }
+  }
+
+  @Test
+  void check(@TempDir Path dir) throws Exception {
+    Path good = Files.writeString(dir.resolve("sim.yaml"), "simulator:\n  dispatch_rate: 2\n");
+    assertThat(run("check", good.toString()).exit()).as("valid").isEqualTo(0);
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), "simulator:\n  dispatch_rate: x\n");
+    assertThat(run("check", bad.toString()).exit()).as("a problem in the file").isEqualTo(1);
+    assertThat(run("check").exit()).as("no file").isEqualTo(2);
   }
 
   @Test

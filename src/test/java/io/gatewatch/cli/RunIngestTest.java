@@ -54,6 +54,47 @@ class RunIngestTest {
     }
   }
 
+  @Test
+  void aBrowsersHarPostedToTheAgentIsReplayedIntoItsMetrics() throws Exception {
+    AgentConfig config =
+        AgentConfigTest.read(
+            """
+            http:
+              listen: 127.0.0.1:0
+            ingest:
+              enabled: true
+              gateway: web
+            """,
+            Map.of());
+    try (AgentRunner agent = AgentRunner.start(config)) {
+      String base = "http://127.0.0.1:" + agent.server().port();
+      HttpResponse<String> ok =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/v1/capture"))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofFile(
+                          Path.of("src/test/resources/har/firefox-session.har")))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).isEqualTo("{\"accepted\":16,\"rejected\":[]}\n");
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(metrics)
+          .contains(
+              "gatewatch_ingest_lines_total{result=\"accepted\"} 16.0",
+              "gateway_connections_opened_total{gateway=\"web\",source=\"ingest\"} 2.0",
+              "gateway_close_total{code=\"4009\",gateway=\"web\",initiator=\"server\","
+                  + "name=\"session_timeout\",resumable=\"true\",source=\"ingest\"} 1.0",
+              "gateway_resume_total{gateway=\"web\",outcome=\"success\",source=\"ingest\"} 1.0")
+          .doesNotContain("SECRET");
+    }
+  }
+
   private int post(String base, String auth) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + "/v1/capture"))

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,6 +145,98 @@ class ConfigNodeTest {
         .hasMessage("t.yaml: s (line 1): expected an integer, got \"a\\\"b\\n\"");
     assertThatThrownBy(() -> doc("s: " + "x".repeat(100)).get("s").intValue())
         .hasMessage("t.yaml: s (line 1): expected an integer, got \"" + "x".repeat(60) + "...\"");
+  }
+
+  @Test
+  void readersWithRangesNameThePathAndTheLine(@TempDir Path dir) throws Exception {
+    ConfigNode r =
+        doc(
+            "n: 0\nbig: 300\nratio: 2\nd: 0s\nlisten: nowhere\nport: 'h:99999'\n"
+                + "url: http://x\nfile: /no/such/file\nheaders: [a]\nempty:\n");
+    assertThatThrownBy(() -> r.get("n").positiveInt())
+        .hasMessage("t.yaml: n (line 1): must be at least 1");
+    assertThatThrownBy(() -> doc("n: -1").get("n").nonNegativeInt())
+        .hasMessage("t.yaml: n (line 1): must not be negative");
+    assertThatThrownBy(() -> r.get("big").intValue(0, 255))
+        .hasMessage("t.yaml: big (line 2): must be from 0 to 255, got 300");
+    assertThatThrownBy(() -> r.get("n").intValue(1, Integer.MAX_VALUE))
+        .hasMessage("t.yaml: n (line 1): must be at least 1, got 0");
+    assertThatThrownBy(() -> r.get("n").longValue(1, Long.MAX_VALUE))
+        .hasMessage("t.yaml: n (line 1): must be at least 1, got 0");
+    assertThatThrownBy(() -> r.get("ratio").doubleValue(0, 1))
+        .hasMessage("t.yaml: ratio (line 3): must be from 0 to 1, got 2");
+    assertThatThrownBy(() -> r.get("d").positiveDuration())
+        .hasMessage("t.yaml: d (line 4): must be positive, got 0s");
+    assertThatThrownBy(() -> r.get("listen").hostPort())
+        .hasMessage("t.yaml: listen (line 5): expected HOST:PORT, got \"nowhere\"");
+    assertThatThrownBy(() -> r.get("port").hostPort())
+        .hasMessage(
+            "t.yaml: port (line 6): port must be a number from 0 to 65535, got \"h:99999\"");
+    assertThatThrownBy(() -> r.get("url").url("ws", "wss"))
+        .hasMessage("t.yaml: url (line 7): not a ws:// or wss:// URL");
+    assertThatThrownBy(() -> r.get("file").readableFile())
+        .hasMessage("t.yaml: file (line 8): cannot read /no/such/file");
+    assertThatThrownBy(() -> r.get("headers").textMap())
+        .hasMessage("t.yaml: headers (line 9): expected a mapping of names to values");
+    assertThatThrownBy(() -> r.get("big").as(t -> Integer.parseInt(t) < 100 ? t : fail("too big")))
+        .hasMessage("t.yaml: big (line 2): too big");
+    assertThatThrownBy(() -> r.get("big").check("300", v -> fail("over " + v)))
+        .hasMessage("t.yaml: big (line 2): over 300");
+
+    Path readable = Files.writeString(dir.resolve("ca.pem"), "pem");
+    ConfigNode good =
+        doc(
+            "n: 5\nlisten: '[::1]:0'\nurl: WSS://gw\nfile: "
+                + readable
+                + "\nm: {a: x, b: y}\nz:\n");
+    assertThat(good.get("n").positiveInt()).isEqualTo(5);
+    assertThat(good.get("n").intValue(0, 5)).isEqualTo(5);
+    assertThat(good.get("listen").hostPort().getPort()).isZero();
+    assertThat(good.get("url").url("ws", "wss")).hasToString("WSS://gw");
+    assertThat(good.get("file").readableFile()).isEqualTo(readable);
+    assertThat(good.get("m").textMap()).containsExactly(Map.entry("a", "x"), Map.entry("b", "y"));
+    assertThat(good.findValue("z")).isEmpty();
+    assertThat(good.find("z")).isPresent();
+    assertThat(good.findValue("n")).isPresent();
+  }
+
+  private static String fail(String message) {
+    throw new IllegalArgumentException(message);
+  }
+
+  @Test
+  void environmentVariablesOverrideByPathAndTheirErrorsNameThem() {
+    ConfigNode file = doc("a:\n  n: 1\n  on: false\n  d: 1s\n  s: 1KiB\n  t: x\nlist: [1, 2]\n");
+    ConfigNode root =
+        file.withEnvironment(
+            Map.of("V_A_N", "7", "V_A_ON", "1", "V_A_D", "2m", "V_A_T", "y", "V_LIST_1", "5"),
+            path -> "V_" + path.replaceAll("[\\[\\].]+", "_").replaceAll("_+$", "").toUpperCase());
+    ConfigNode a = root.get("a");
+    assertThat(a.get("n").positiveInt()).isEqualTo(7);
+    assertThat(a.get("on").bool()).isTrue();
+    assertThat(a.get("d").duration()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(a.get("s").size()).isEqualTo(1024); // no variable: the file's value
+    assertThat(a.get("t").text()).isEqualTo("y");
+    assertThat(root.get("list").items().get(1).intValue()).isEqualTo(5);
+    assertThat(file.get("a").get("n").intValue())
+        .as("the document itself is unchanged")
+        .isEqualTo(1);
+
+    ConfigNode bad =
+        file.withEnvironment(
+            Map.of("V_N", "x", "V_ON", "maybe", "V_D", "90", "V_S", "big"),
+            path -> "V_" + path.substring(path.lastIndexOf('.') + 1).toUpperCase());
+    ConfigNode b = bad.get("a");
+    assertThatThrownBy(() -> b.get("n").intValue())
+        .hasMessage("t.yaml: a.n (line 2): V_N: expected an integer");
+    assertThatThrownBy(() -> b.get("on").bool())
+        .hasMessage("t.yaml: a.on (line 3): V_ON: expected true or false");
+    assertThatThrownBy(() -> b.get("d").duration())
+        .hasMessage(
+            "t.yaml: a.d (line 4): V_D: \"90\" has no unit; add one, e.g. 90s (units: ms, s, m, h)");
+    assertThatThrownBy(() -> b.get("s").size())
+        .hasMessage(
+            "t.yaml: a.s (line 5): V_S: expected a size such as 512KiB, 100MiB or 1GiB, got \"big\"");
   }
 
   @Test

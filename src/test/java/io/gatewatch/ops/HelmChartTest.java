@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,6 +270,63 @@ class HelmChartTest {
             .replace(defaultRunbookBase(), "BASE")
             .replace("vector(0.99)", "OBJECTIVE");
     assertThat(rendered).isEqualTo(expected);
+  }
+
+  /** gatewatch publishes no image: an install must say where it was pushed, and is told so. */
+  @Test
+  void theImageIsWhereTheValuesSayAtTheChartsVersion() {
+    for (String scenario : scenarios().toList()) {
+      for (Map<String, Object> d : objects(scenario, "Deployment")) {
+        Map<String, Object> c = map(list(path(d, "spec", "template", "spec", "containers")).get(0));
+        assertThat(c.get("image")).as(scenario).isEqualTo("registry.example.com/gatewatch:0.1.0");
+      }
+    }
+    assertThatThrownBy(
+            () ->
+                new Helm(CHART)
+                    .template()
+                    .withName("gw")
+                    .withNamespace("obs")
+                    .withKubeVersion(KUBE_VERSION)
+                    .call())
+        .hasMessageContaining(
+            "image.repository: set it to the registry and name you pushed the gatewatch image to");
+  }
+
+  /** README's Kubernetes quick start renders as written: its values file, as the README has it. */
+  @Test
+  void theReadmesQuickStartInstalls(@TempDir Path tmp) throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    Matcher m =
+        Pattern.compile("cat > my-values.yaml <<'YAML'\n(.*?)\nYAML\n", Pattern.DOTALL)
+            .matcher(readme);
+    assertThat(m.find()).isTrue();
+    Path values = tmp.resolve("my-values.yaml");
+    Files.writeString(values, m.group(1));
+    List<Map<String, Object>> objects = new ArrayList<>();
+    for (Object doc :
+        yaml()
+            .loadAll(
+                new Helm(CHART)
+                    .template()
+                    .withName("gw")
+                    .withKubeVersion(KUBE_VERSION)
+                    .withValuesFile(values)
+                    .call())) {
+      if (doc != null) {
+        objects.add(map(doc));
+      }
+    }
+    assertThat(objects.stream().map(o -> o.get("kind")))
+        .contains("Deployment", "Service", "ServiceMonitor", "ConfigMap");
+    List<Map<String, Object>> deployments =
+        objects.stream().filter(o -> "Deployment".equals(o.get("kind"))).toList();
+    assertThat(deployments).hasSize(1);
+    Map<String, Object> c =
+        map(list(path(deployments.get(0), "spec", "template", "spec", "containers")).get(0));
+    assertThat(c.get("image")).isEqualTo("registry.example.com/gatewatch:0.1.0");
+    assertThat(list(c.get("ports")))
+        .anySatisfy(p -> assertThat(map(p)).containsEntry("containerPort", 8766));
   }
 
   @Test

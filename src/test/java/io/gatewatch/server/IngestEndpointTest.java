@@ -350,4 +350,92 @@ class IngestEndpointTest {
                 .totalAmount())
         .isEqualTo(identify.length() + redacted.length());
   }
+
+  static final java.nio.file.Path CHROME_HAR =
+      java.nio.file.Path.of("src/test/resources/har/chrome-session.har");
+  static final java.nio.file.Path FIREFOX_HAR =
+      java.nio.file.Path.of("src/test/resources/har/firefox-session.har");
+
+  private double resumes(String outcome) {
+    return ingest("gateway.resume", "outcome", outcome);
+  }
+
+  @Test
+  void aChromeHarIsReadAsTheEventsOfItsSockets() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    HttpResponse<String> r = post(java.nio.file.Files.readString(CHROME_HAR));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"accepted\":15,\"rejected\":[]}\n");
+    assertThat(lines("accepted")).isEqualTo(15);
+    assertThat(ingest("gateway.connections.opened")).isEqualTo(2);
+    assertThat(ingest("gateway.frames", "from", "client", "op", "heartbeat")).isEqualTo(3);
+    assertThat(resumes("success")).isEqualTo(1);
+  }
+
+  @Test
+  void aFirefoxHarPostedAsJsonIsReadWithItsClosesAndCompressedFrames() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    HttpResponse<String> r =
+        post(java.nio.file.Files.readString(FIREFOX_HAR), "Content-Type", "application/json");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"accepted\":16,\"rejected\":[]}\n");
+    assertThat(ingest("gateway.close", "code", "4009", "initiator", "server")).isEqualTo(1);
+    assertThat(ingest("gateway.close", "code", "1000", "initiator", "client")).isEqualTo(1);
+    assertThat(ingest("gateway.frames", "from", "server", "op", "heartbeat_ack")).isEqualTo(3);
+    assertThat(resumes("success")).isEqualTo(1);
+    // posted twice, the sockets are new ones: each body names its own
+    post(java.nio.file.Files.readString(FIREFOX_HAR));
+    assertThat(ingest("gateway.connections.opened")).isEqualTo(4);
+  }
+
+  @Test
+  void aHarOnOneLineHasTheLineLimitPerMessageAndListsWhatItRejects() throws Exception {
+    start(new IngestEndpoint.Settings(null, 1 << 20, 100));
+    String oneLine = java.nio.file.Files.readString(CHROME_HAR).replaceAll("\n\\s*", "");
+    assertThat(oneLine).doesNotContain("\n").hasSizeGreaterThan(5000);
+    HttpResponse<String> r = post(oneLine);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"accepted\":13,\"rejected\":["
+                + "{\"line\":1,\"error\":\"entries[1]._webSocketMessages[1]: message of 124 bytes"
+                + " is over the limit of 100\"},"
+                + "{\"line\":1,\"error\":\"entries[1]._webSocketMessages[2]: message of 117 bytes"
+                + " is over the limit of 100\"}]}\n");
+    assertThat(lines("rejected")).isEqualTo(2);
+  }
+
+  @Test
+  void aHarWithoutAWebSocketIs400AndSaysSo() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    HttpResponse<String> r =
+        post("{\"log\":{\"entries\":[{\"request\":{\"url\":\"https://app/\"}}]}}");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":\"no WebSocket entry in the HAR (1 entries); export it from the developer"
+                + " tools' network panel with the WebSocket open\",\"accepted\":0,\"rejected\":[]}\n");
+    HttpResponse<String> broken = post("{\"log\": {\"entries\": [", "Content-Type", "text/plain");
+    assertThat(broken.statusCode()).isEqualTo(400);
+    assertThat(broken.body()).startsWith("{\"error\":\"not valid JSON at line 1: Unexpected end");
+  }
+
+  @Test
+  void noTokenOfAHarReachesTheMetricsOrTheAnswer() throws Exception {
+    start(IngestEndpoint.Settings.OPEN);
+    String answers =
+        post(java.nio.file.Files.readString(CHROME_HAR)).body()
+            + post(java.nio.file.Files.readString(FIREFOX_HAR)).body();
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(text).contains("gateway_resume_total");
+    for (String secret : List.of("SECRET", "identify.7f3a", "identify.c9d1")) {
+      assertThat(answers).doesNotContain(secret);
+      assertThat(text).doesNotContain(secret);
+    }
+  }
 }
