@@ -151,7 +151,7 @@ class ReplayHarTest {
 
     Run r = run("replay", file.toString());
 
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err().lines())
         .containsExactly(
             file
