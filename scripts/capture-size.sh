@@ -24,7 +24,7 @@ jar=target/gatewatch.jar
 run() { # NAME [extra demo flags...]
   local name=$1
   shift
-  java -jar "$jar" demo --duration "$duration" --listen 127.0.0.1:0 --gateway-listen 127.0.0.1:0 \
+  java -jar "$jar" demo --duration "$duration" --http-listen 127.0.0.1:0 --gateway-listen 127.0.0.1:0 \
     --proxy-listen 127.0.0.1:0 --capture "$out/$name.ndjson" "$@" >"$out/$name.log" 2>&1
 }
 

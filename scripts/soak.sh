@@ -47,7 +47,7 @@ samples="$OUT/samples.tsv"
 log="$OUT/demo.log"
 
 java -Xmx"$HEAP" -jar "$JAR" demo --clients "$CLIENTS" --duration "$(( DURATION + 5 ))s" \
-  --every 60s --listen "$HTTP" --gateway-listen "127.0.0.1:$(( PORT_BASE + 1 ))" \
+  --every 60s --http-listen "$HTTP" --gateway-listen "127.0.0.1:$(( PORT_BASE + 1 ))" \
   --proxy-listen "127.0.0.1:$(( PORT_BASE + 2 ))" >"$log" 2>&1 &
 PID=$!
 loaders=()

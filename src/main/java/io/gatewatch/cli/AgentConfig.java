@@ -4,6 +4,7 @@ import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.ConfigNode;
 import io.gatewatch.config.Durations;
+import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.config.HostPort;
 import io.gatewatch.config.RecordBuilder;
 import io.gatewatch.correlation.CorrelationSettings;
@@ -422,7 +423,7 @@ public record AgentConfig(
     if (!in.find("enabled").map(ConfigNode::bool).orElse(false)) {
       return null;
     }
-    String gateway = in.find("gateway").map(AgentConfig::gateway).orElse("ingest");
+    String gateway = in.find("gateway").map(AgentConfig::gateway).orElse(GatewayLabel.DEFAULT);
     if (in.find("token_file").isPresent() && in.find("token_env").isPresent()) {
       throw in.get("token_env").error("give token_file or token_env, not both");
     }

@@ -75,7 +75,7 @@ public final class CheckCommand extends GatewatchCommand implements Callable<Int
     }
     out.flush();
     err.flush();
-    return allValid ? 0 : 1;
+    return allValid ? OK : FAILED;
   }
 
   /** What a file is, told by its top-level keys. */

@@ -24,19 +24,15 @@ final class CommandLineConfig {
       Pattern.compile("^" + SOURCE + ": ([a-z_.\\[\\]0-9]+)(?: \\(line \\d+\\))?: ");
 
   @Option(
-      names = "--metrics-listen",
+      names = "--http-listen",
       paramLabel = "HOST:PORT",
       defaultValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
           "HTTP endpoints: /metrics, /-/healthy, /-/ready and the status page (default:"
               + " ${DEFAULT-VALUE}).")
-  String metricsListen;
+  String httpListen;
 
-  @Option(
-      names = "--gateway",
-      defaultValue = "gateway",
-      description = "The gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
+  @Mixin GatewayOption gateway;
 
   @Mixin ProfileOption profile;
 
@@ -65,7 +61,7 @@ final class CommandLineConfig {
           AgentConfig.read(ConfigNode.parse(SOURCE, yaml(section, entry, top)), System.getenv());
     } catch (ConfigException e) {
       err.println("gatewatch " + command + ": " + asFlags(e.getMessage(), section, ownFlag));
-      return 2;
+      return GatewatchCommand.BAD_USAGE;
     }
     return AgentRunner.runUntilStopped(command, config, err);
   }
@@ -73,7 +69,7 @@ final class CommandLineConfig {
   /** The flags as the configuration file they stand for; one validation for both. */
   private String yaml(String section, List<String> entry, List<String> top) {
     StringBuilder yaml = new StringBuilder();
-    yaml.append("http: {listen: ").append(quote(metricsListen)).append("}\n");
+    yaml.append("http: {listen: ").append(quote(httpListen)).append("}\n");
     yaml.append("profile: ").append(quote(profile.name())).append('\n');
     top.forEach(line -> yaml.append(line).append('\n'));
     yaml.append(section).append(":\n  - ").append(String.join("\n    ", entry)).append('\n');
@@ -94,7 +90,7 @@ final class CommandLineConfig {
             return own;
           }
           if (path.equals("http.listen") || path.equals("http")) {
-            return "--metrics-listen";
+            return "--http-listen";
           }
           String correlation = CorrelationOptions.flag(path);
           return correlation != null ? correlation : flag(path, section + "[0].");

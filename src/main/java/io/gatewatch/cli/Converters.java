@@ -2,6 +2,7 @@ package io.gatewatch.cli;
 
 import io.gatewatch.config.Durations;
 import io.gatewatch.config.HostPort;
+import io.gatewatch.config.Sizes;
 import io.gatewatch.sim.AckDelay;
 import io.gatewatch.sim.DispatchSize;
 import io.gatewatch.sim.RateLimit;
@@ -64,6 +65,14 @@ final class Converters {
     }
   }
 
+  /** A size in bytes with a binary unit: 512KiB, 16MiB ({@link Sizes}). */
+  static final class Size implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      return converted(text, Sizes::parse);
+    }
+  }
+
   /**
    * A gateway's URL: {@code ws://} or {@code wss://} with a host, from a flag or a file.
    *
@@ -103,9 +112,11 @@ final class Converters {
    * Gives a command the converters of the types every command reads the same way (every URI a flag
    * gives is a gateway's; a flag of another meaning names its own converter: {@link DrainPeriod}),
    * and reports a value a converter refused as {@code gatewatch COMMAND: --flag: why}, exit 2,
-   * instead of picocli's "Invalid value for option" followed by the whole usage; every other parse
-   * error keeps picocli's report. The {@code modelTransformer} of {@link GatewatchCommand}, so that
-   * it holds however the command line is made ({@link Main}, or one command on its own).
+   * instead of picocli's "Invalid value for option" followed by the whole usage; any other parse
+   * error (a missing option, an unknown flag) is picocli's message on one line and where to look,
+   * exit 2. It also adds the command's {@link OldFlags}. The {@code modelTransformer} of {@link
+   * GatewatchCommand}, so that it holds however the command line is made ({@link Main}, or one
+   * command on its own).
    */
   static final class Install implements IModelTransformer {
     @Override
@@ -119,22 +130,19 @@ final class Converters {
           .registerConverter(AckDelay.class, text -> converted(text, AckDelay::parse))
           .registerConverter(RateLimit.class, text -> converted(text, RateLimit::parse))
           .registerConverter(DispatchSize.class, text -> converted(text, DispatchSize::parse));
-      CommandLine.IParameterExceptionHandler usual = commandLine.getParameterExceptionHandler();
+      OldFlags.install(spec);
       commandLine.setParameterExceptionHandler(
           (e, args) -> {
-            if (!(e.getCause() instanceof BadValue bad)
-                || !(e.getArgSpec() instanceof OptionSpec option)) {
-              return usual.handleParseException(e, args);
-            }
             CommandLine failed = e.getCommandLine();
+            String command = failed.getCommandName();
+            String name = command.equals("gatewatch") ? command : "gatewatch " + command;
             PrintWriter err = failed.getErr();
-            err.println(
-                "gatewatch "
-                    + failed.getCommandName()
-                    + ": "
-                    + option.longestName()
-                    + ": "
-                    + bad.getMessage());
+            if (e.getCause() instanceof BadValue bad && e.getArgSpec() instanceof OptionSpec o) {
+              err.println(name + ": " + o.longestName() + ": " + bad.getMessage());
+            } else { // one line and where to look, not the whole usage under it
+              err.println(name + ": " + e.getMessage());
+              err.println("Try '" + name + " --help'.");
+            }
             err.flush();
             return failed.getCommandSpec().exitCodeOnInvalidInput();
           });

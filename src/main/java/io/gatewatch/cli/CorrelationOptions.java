@@ -38,7 +38,7 @@ final class CorrelationOptions {
   @Option(
       names = "--correlation-key-prefix",
       paramLabel = "PREFIX",
-      description = "Prefix of every Redis key (default gatewatch:).")
+      description = "Prefix of every Redis key (default: gatewatch:).")
   String keyPrefix;
 
   /** The {@code correlation:} section the flags stand for, or an empty string. */

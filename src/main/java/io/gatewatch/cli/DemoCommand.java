@@ -2,6 +2,7 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.probe.Probe;
@@ -71,41 +72,48 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--listen",
+      names = "--http-listen",
       paramLabel = "HOST:PORT",
       defaultValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
           "HTTP endpoints: /metrics, /-/healthy, /-/ready, the status page /, and POST"
               + " /v1/capture (open, without auth, when this is a loopback address) (default:"
               + " ${DEFAULT-VALUE}).")
-  InetSocketAddress listen;
+  InetSocketAddress httpListen;
 
   @Option(
       names = "--gateway-listen",
       paramLabel = "HOST:PORT",
-      defaultValue = "127.0.0.1:8765",
-      description = "Where the simulated gateway listens (default: ${DEFAULT-VALUE}).")
+      defaultValue = SimulatorSettings.DEFAULT_LISTEN,
+      description =
+          "Where the simulated gateway listens for WebSocket clients (default: ${DEFAULT-VALUE}).")
   InetSocketAddress gatewayListen;
 
   @Option(
       names = "--proxy-listen",
       paramLabel = "HOST:PORT",
-      defaultValue = "127.0.0.1:8766",
-      description = "Where the watching proxy listens (default: ${DEFAULT-VALUE}).")
+      defaultValue = ProxySettings.DEFAULT_LISTEN,
+      description =
+          "Where the watching proxy listens for WebSocket clients (default: ${DEFAULT-VALUE}).")
   InetSocketAddress proxyListen;
 
-  @Option(names = "--clients", defaultValue = "30", description = "Fleet size (default 30).")
+  @Option(
+      names = "--clients",
+      paramLabel = "N",
+      defaultValue = "30",
+      description = "Fleet size (default: ${DEFAULT-VALUE}).")
   int clients;
 
   @Option(
       names = "--mix",
+      paramLabel = "SPEC",
       defaultValue = DEFAULT_MIX,
       description = "Fleet behaviours and weights (default: ${DEFAULT-VALUE}).")
   String mix;
 
   @Option(
       names = "--wire",
-      paramLabel = "WIRE",
+      paramLabel = "SPEC",
       defaultValue = "json",
       description =
           "How the fleet speaks unless --mix names a behaviour's own wire (good:etf=5): json or"
@@ -135,8 +143,12 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
               + " again cuts it short (default: ${DEFAULT-VALUE}; docs/drain.md).")
   Duration drainPeriod;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed for faults and jitter.")
-  long seed;
+  @Option(
+      names = "--random-seed",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Seed of the random faults and jitter (default: ${DEFAULT-VALUE}).")
+  long randomSeed;
 
   @Option(
       names = "--metrics-out",
@@ -177,13 +189,15 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
           throw new IllegalArgumentException("--mix: " + w.getKey().spelling() + ": " + refused);
         }
       }
-      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", "demo");
+      otlp =
+          OtlpSettings.fromEnv(System.getenv())
+              .withDefaultAttribute("gateway.name", GatewayLabel.DEFAULT);
       if (clients < 0) {
         throw new IllegalArgumentException("--clients must not be negative");
       }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch demo: " + e.getMessage());
-      return 2;
+      return BAD_USAGE;
     }
     // handled from before the start, so that Ctrl-C during it still ends the demo cleanly
     try (StopSignals signals = StopSignals.install(drainPeriod.plus(Shutdown.CLOSE_DEADLINE))) {
@@ -206,7 +220,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     } catch (IOException e) {
       Main.traceAtDebug("demo", e);
       err.println("gatewatch demo: " + e.getMessage() + " (--gateway-listen)");
-      return 1;
+      return FAILED;
     }
     Tally tally = new Tally(); // the proxy's numbers, for the headlines and the final report
     AgentConfig config = agentConfig(simulator, gatewayProfile, otlp);
@@ -217,7 +231,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
       Main.traceAtDebug("demo", e);
       simulator.close();
       err.println("gatewatch demo: " + describe(e));
-      return 1;
+      return FAILED;
     } catch (RuntimeException e) {
       simulator.close();
       throw e;
@@ -239,7 +253,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
               FleetSettings.parseMix(mix),
               Duration.ofSeconds(60),
               Duration.ofSeconds(10),
-              seed,
+              randomSeed,
               wires);
       Fleet fleet = new Fleet(fleetSettings, gatewayProfile, FleetObserver.NONE);
       agent.closeFirst("fleet", fleet);
@@ -254,7 +268,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
           "  ingest               "
               + (config.ingest() != null
                   ? "POST http://" + at + IngestEndpoint.PATH + " (source=\"ingest\")"
-                  : "off (--listen is not a loopback address)"));
+                  : "off (--http-listen is not a loopback address)"));
       if (otlp.enabled()) {
         out.println(
             "  OTLP                 metrics "
@@ -268,7 +282,9 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
               + config.probes().get(0).settings().url()
               + " (source=\"probe\")");
       out.println(
-          "  the fleet connects through the proxy (source=\"proxy\", gateway=\"demo\")"
+          "  the fleet connects through the proxy (source=\"proxy\", gateway=\""
+              + GatewayLabel.DEFAULT
+              + "\")"
               + (runFor.given == null
                   ? "; Ctrl-C ends"
                   : "; ending after " + Converters.show(runFor.given)));
@@ -291,7 +307,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
         Main.traceAtDebug("demo", e);
         err.println(
             "gatewatch demo: cannot write " + metricsOut + ": " + ConfigException.describe(e));
-        return 1;
+        return FAILED;
       }
     }
     return closedCleanly ? 0 : Shutdown.FAILED_EXIT_CODE;
@@ -307,7 +323,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
         URI.create("ws://" + simulator.address().getHostString() + ":" + simulator.port());
     AgentConfig.ProxyConfig proxy =
         new AgentConfig.ProxyConfig(
-            "demo",
+            GatewayLabel.DEFAULT,
             ProxySettings.builder(upstream).listen(proxyListen).build(),
             capture == null
                 ? null
@@ -317,20 +333,23 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     // 10 s so that the resume and reconnect numbers move quickly.
     AgentConfig.ProbeConfig probe =
         new AgentConfig.ProbeConfig(
-            ProbeSettings.of(URI.create(simulator.url()), "demo")
+            ProbeSettings.of(URI.create(simulator.url()), GatewayLabel.DEFAULT)
                 .withResumeEvery(Duration.ofSeconds(10)),
             ProbeToken.of("valid-demo-probe", "the demo"));
     // Ingest without auth is only for a newcomer's own machine: on loopback, never beyond.
-    boolean loopback = listen.getAddress() != null && listen.getAddress().isLoopbackAddress();
+    boolean loopback =
+        httpListen.getAddress() != null && httpListen.getAddress().isLoopbackAddress();
     return new AgentConfig(
-        listen,
+        httpListen,
         HttpAuth.NONE,
         null, // plain HTTP
         gatewayProfile,
         TrackerSettings.DEFAULTS,
         List.of(proxy),
         List.of(probe),
-        loopback ? new AgentConfig.IngestConfig("demo", IngestEndpoint.Settings.OPEN) : null,
+        loopback
+            ? new AgentConfig.IngestConfig(GatewayLabel.DEFAULT, IngestEndpoint.Settings.OPEN)
+            : null,
         otlp,
         null, // the log format stays as --log-format says
         Duration.ofSeconds(30), // close and resume activity in the log
@@ -344,10 +363,10 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     return switch (e.part()) {
       case HTTP ->
           "cannot listen on "
-              + Converters.show(listen)
+              + Converters.show(httpListen)
               + ": "
               + ConfigException.describe(failure)
-              + " (--listen)";
+              + " (--http-listen)";
       case PROXY ->
           failure.getMessage()
               + (failure.getMessage().startsWith("cannot write the capture")

@@ -38,15 +38,21 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--url",
+      paramLabel = "URL",
       required = true,
-      description = "The gateway, e.g. ws://127.0.0.1:8765/?v=1&encoding=json")
+      description = "The gateway, e.g. ws://127.0.0.1:8765/?v=1&encoding=json.")
   URI url;
 
-  @Option(names = "--clients", defaultValue = "10", description = "How many clients (default 10).")
+  @Option(
+      names = "--clients",
+      paramLabel = "N",
+      defaultValue = "10",
+      description = "How many clients (default: ${DEFAULT-VALUE}).")
   int clients;
 
   @Option(
       names = "--mix",
+      paramLabel = "SPEC",
       defaultValue = "good",
       description =
           "Behaviours and weights, e.g. good=70,slow=5,deaf=5,bad-token=5,flooder=5,"
@@ -56,7 +62,7 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--wire",
-      paramLabel = "WIRE",
+      paramLabel = "SPEC",
       description =
           "How every client speaks unless --mix says otherwise: json or etf, and none,"
               + " zlib-stream or zstd-stream, joined with + (etf+zlib-stream). Default: what"
@@ -67,8 +73,12 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
 
   @Mixin RunForOption runFor;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed for jitter and delays.")
-  long seed;
+  @Option(
+      names = "--random-seed",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Seed of the jitter and delays (default: ${DEFAULT-VALUE}).")
+  long randomSeed;
 
   @Override
   public Integer call() throws Exception {
@@ -82,11 +92,17 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
       Map<Behaviour, Integer> weights = FleetSettings.parseMix(mix, wires);
       settings =
           new FleetSettings(
-              uri, clients, weights, Duration.ofSeconds(60), Duration.ofSeconds(10), seed, wires);
+              uri,
+              clients,
+              weights,
+              Duration.ofSeconds(60),
+              Duration.ofSeconds(10),
+              randomSeed,
+              wires);
       gatewayProfile = profile.load();
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch fleet: " + e.getMessage());
-      return 2;
+      return BAD_USAGE;
     }
     FleetCounts counts = new FleetCounts();
     CountDownLatch done = new CountDownLatch(1);
@@ -112,6 +128,6 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
     } catch (IllegalStateException shuttingDown) {
       // Ctrl-C: the JVM is already on its way out
     }
-    return 0;
+    return OK;
   }
 }

@@ -74,7 +74,7 @@ public final class Main extends GatewatchCommand implements Runnable {
     traceAtDebug(command.getCommandName(), e);
     command.getErr().println(name + ": " + describe(cause));
     command.getErr().flush();
-    return cause instanceof ConfigException ? 2 : 1;
+    return cause instanceof ConfigException ? BAD_USAGE : FAILED;
   }
 
   /** An expected failure's stack trace, for {@code GATEWATCH_LOG_LEVEL=debug} only. */
@@ -98,7 +98,7 @@ public final class Main extends GatewatchCommand implements Runnable {
       paramLabel = "text|json",
       scope = ScopeType.INHERIT,
       description =
-          "Log lines on stderr: text (readable, the default) or json (one object per line).")
+          "Log lines on stderr: text (readable) or json (one object per line) (default: text).")
   void logFormat(LogFormat format) {
     Logging.formatFromFlag(format);
   }

@@ -42,8 +42,7 @@ import picocli.CommandLine.Spec;
           + " and the seed's reconnection strategy on every close code.",
       "The token comes from a file or an environment variable only. The same as one entry of"
           + " 'probes' in a run --config file (docs/config.md).",
-      "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not, 2 on"
-          + " bad usage."
+      "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not."
     })
 public final class ProbeCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -52,6 +51,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--url",
+      paramLabel = "URL",
       required = true,
       description = "The gateway: wss://HOST[/PATH][?v=1&encoding=json] (that query by default).")
   URI url;
@@ -72,6 +72,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--sessions",
+      paramLabel = "N",
       defaultValue = "1",
       description = "Sessions held at once (default: ${DEFAULT-VALUE}).")
   int sessions;
@@ -94,6 +95,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
 
   @Option(
       names = "--heartbeats",
+      paramLabel = "N",
       defaultValue = "2",
       description = "With --once: heartbeats to measure per session (default: ${DEFAULT-VALUE}).")
   int heartbeats;
@@ -123,7 +125,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       settings =
           new ProbeSettings(
                   url,
-                  agent.gateway,
+                  agent.gateway.name,
                   sessions,
                   Duration.ZERO,
                   ProbeSettings.DEFAULT_CONNECT_TIMEOUT,
@@ -141,7 +143,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       }
     } catch (IllegalArgumentException | ConfigException e) {
       err.println("gatewatch probe: " + asFlag(e.getMessage()));
-      return 2;
+      return BAD_USAGE;
     }
     Watches watches = new Watches(TokenFingerprinter.withRandomSalt());
     OnceReport report;
@@ -166,14 +168,14 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       Optional<String> unreachable = probe.unreachable();
       if (unreachable.isPresent()) {
         err.println("gatewatch probe: " + unreachable.get());
-        return 1;
+        return FAILED;
       }
       report = OnceReport.of(probe, finished);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.print(report.text());
     out.flush();
-    return report.healthy() ? 0 : 1;
+    return report.healthy() ? OK : FAILED;
   }
 
   /** {@code url: ...} (a setting's own message) becomes {@code --url: ...}. */
@@ -196,7 +198,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
   /** The flags as the probe's entry in the configuration file they stand for. */
   private List<String> probe() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(agent.gateway));
+    p.add("gateway: " + quote(agent.gateway.name));
     p.add("url: " + quote(url.toString()));
     if (token.file != null) {
       p.add("token_file: " + quote(token.file.toString()));

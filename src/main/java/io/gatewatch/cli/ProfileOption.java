@@ -11,9 +11,10 @@ final class ProfileOption {
       names = "--profile",
       paramLabel = "NAME|FILE",
       description =
-          "Close-code profile: "
+          "Close-code profile: fluxer-seed, fluxer-current, discord, or a YAML file"
+              + " (docs/profiles.md) (default: "
               + ProfileLoader.DEFAULT_PROFILE
-              + " (the default), fluxer-current, discord, or a YAML file (docs/profiles.md).")
+              + ").")
   String given;
 
   /** The profile's name or file, the default when the flag is not given. */

@@ -3,6 +3,7 @@ package io.gatewatch.cli;
 import static io.gatewatch.cli.CommandLineConfig.quote;
 import static io.gatewatch.cli.Converters.show;
 
+import io.gatewatch.proxy.ProxySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,12 +31,13 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      defaultValue = "127.0.0.1:8766",
-      description = "Where clients connect (default: ${DEFAULT-VALUE}).")
+      defaultValue = ProxySettings.DEFAULT_LISTEN,
+      description = "Where WebSocket clients connect (default: ${DEFAULT-VALUE}).")
   String listen;
 
   @Option(
       names = "--upstream",
+      paramLabel = "URL",
       required = true,
       description = "The gateway: ws://HOST[:PORT] or wss://HOST[:PORT].")
   String upstream;
@@ -58,14 +60,20 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
   @Option(
       names = "--capture-max-size",
       paramLabel = "SIZE",
-      description = "Rotate the capture file at this size: 512KiB, 100MiB, 1GiB (default 100MiB).")
+      defaultValue = "100MiB",
+      description =
+          "Rotate the capture file at this size: 512KiB, 100MiB, 1GiB (default:"
+              + " ${DEFAULT-VALUE}).")
   String captureMaxSize;
 
   @Option(
       names = "--capture-keep",
       paramLabel = "N",
-      description = "Rotated capture files kept, compressed; older ones are deleted (default 10).")
-  Integer captureKeep;
+      defaultValue = "10",
+      description =
+          "Rotated capture files kept, compressed; older ones are deleted (default:"
+              + " ${DEFAULT-VALUE}).")
+  int captureKeep;
 
   @Option(
       names = "--no-compressed-observation",
@@ -75,37 +83,63 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
               + " zlib-stream one; then only closes and sizes are observed).")
   boolean noCompressedObservation;
 
-  @Option(names = "--max-connections", description = "Relayed sockets at most (default 10000).")
-  Integer maxConnections;
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description = "Relayed sockets at most; more get HTTP 503 (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
 
   @Option(
       names = "--connect-timeout",
       paramLabel = "DURATION",
-      description = "Upstream connect + handshake (default 5s).")
+      defaultValue = "5s",
+      description = "Upstream connect + handshake (default: ${DEFAULT-VALUE}).")
   Duration connectTimeout;
 
   @Option(
       names = "--idle-timeout",
       paramLabel = "DURATION",
-      description = "No frame either way for this long (default 120s).")
+      defaultValue = "120s",
+      description =
+          "No frame either way for this long: both sides closed with 1001 (default:"
+              + " ${DEFAULT-VALUE}).")
   Duration idleTimeout;
+
+  @Option(
+      names = "--max-frame-bytes",
+      paramLabel = "SIZE",
+      defaultValue = "16MiB",
+      converter = Converters.Size.class,
+      description = "Larger frames close both sides with 1009 (default: ${DEFAULT-VALUE}).")
+  long maxFrameBytes;
 
   @Option(
       names = "--drain-period",
       paramLabel = "DURATION",
+      defaultValue = "30s",
       description =
           "On SIGTERM or Ctrl-C, ask the relayed clients to reconnect spread over this long"
               + " (op 7, then the profile's resumable close), then close what is left with 1001;"
-              + " 0 closes every socket at once (default 30s; docs/drain.md).")
+              + " 0 closes every socket at once (default: ${DEFAULT-VALUE}; docs/drain.md).")
   Duration drainPeriod;
 
-  @Option(names = "--upstream-ca", paramLabel = "PEM", description = "Trust this CA for wss://.")
+  @Option(
+      names = "--upstream-ca",
+      paramLabel = "FILE",
+      description = "Trust this CA (PEM) for wss:// instead of the system's.")
   Path upstreamCa;
 
-  @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS on the listener: chain.")
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "TLS on the listener: the certificate chain (PEM).")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS on the listener: key.")
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "TLS on the listener: the key (PEM, unencrypted PKCS#8).")
   Path tlsKey;
 
   @Override
@@ -114,13 +148,13 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
       spec.commandLine()
           .getErr()
           .println("gatewatch proxy: give --tls-cert and --tls-key together");
-      return 2;
+      return BAD_USAGE;
     }
     return agent.runUntilStopped(
         "proxy",
         "proxies",
         proxy(),
-        drainPeriod == null ? List.of() : List.of("drain_period: " + quote(show(drainPeriod))),
+        List.of("drain_period: " + quote(show(drainPeriod))),
         ProxyCommand::ownFlag,
         spec.commandLine().getErr());
   }
@@ -140,34 +174,34 @@ public final class ProxyCommand extends GatewatchCommand implements Callable<Int
     };
   }
 
+  private boolean given(String flag) {
+    return spec.commandLine().getParseResult().hasMatchedOption(flag);
+  }
+
   /** The flags as the proxy's entry in the configuration file they stand for. */
   private List<String> proxy() {
     List<String> p = new ArrayList<>();
-    p.add("gateway: " + quote(agent.gateway));
+    p.add("gateway: " + quote(agent.gateway.name));
     p.add("listen: " + quote(listen));
     p.add("upstream: " + quote(upstream));
     if (capture != null) {
       p.add("capture: " + quote(capture.toString()));
     }
-    if (capturePayloads) {
-      p.add("capture_payloads: true");
+    // the capture's settings when it is on or they are given: the file refuses them alone
+    if (capture != null || given("--capture-payloads")) {
+      p.add("capture_payloads: " + capturePayloads);
     }
-    if (captureMaxSize != null) {
+    if (capture != null || given("--capture-max-size")) {
       p.add("capture_max_size: " + quote(captureMaxSize));
     }
-    if (captureKeep != null) {
+    if (capture != null || given("--capture-keep")) {
       p.add("capture_keep: " + captureKeep);
     }
     p.add("compressed_observation: " + !noCompressedObservation);
-    if (maxConnections != null) {
-      p.add("max_connections: " + maxConnections);
-    }
-    if (connectTimeout != null) {
-      p.add("connect_timeout: " + quote(show(connectTimeout)));
-    }
-    if (idleTimeout != null) {
-      p.add("idle_timeout: " + quote(show(idleTimeout)));
-    }
+    p.add("max_connections: " + maxConnections);
+    p.add("connect_timeout: " + quote(show(connectTimeout)));
+    p.add("idle_timeout: " + quote(show(idleTimeout)));
+    p.add("max_frame_bytes: " + maxFrameBytes);
     if (upstreamCa != null) {
       p.add("upstream_ca: " + quote(upstreamCa.toString()));
     }

@@ -57,8 +57,8 @@ import picocli.CommandLine.Spec;
           + " replayed with 'replay eu-west.ndjson.*.gz eu-west.ndjson'. Compressed (gzip) files"
           + " are read as they are.",
       "Bad lines are reported on stderr with their line number and skipped.",
-      "Exit status: 0 every line accepted, 2 some lines rejected or bad usage, 1 the file could"
-          + " not be read."
+      "Exit status: 0 every line accepted, 3 some lines rejected, 1 a file could not be read, 2"
+          + " bad usage."
     })
 public final class ReplayCommand extends GatewatchCommand implements Callable<Integer> {
   /** Longer lines are rejected, not buffered. */
@@ -74,17 +74,15 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
 
   @Mixin ProfileOption profile;
 
-  @Option(
-      names = "--gateway",
-      defaultValue = "replay",
-      description = "Value of the gateway label (default: ${DEFAULT-VALUE}).")
-  String gateway;
+  @Mixin GatewayOption gateway;
 
   @Option(
       names = "--link-window",
       paramLabel = "DURATION",
       defaultValue = "10m",
-      description = "How long after a session ends a new one still counts as its reconnect.")
+      description =
+          "How long after a session ends a new one still counts as its reconnect (default:"
+              + " ${DEFAULT-VALUE}).")
   Duration linkWindow;
 
   @Option(
@@ -94,14 +92,14 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
   Path metricsOut;
 
   @Option(
-      names = "--serve",
+      names = "--http-listen",
       paramLabel = "HOST:PORT",
-      arity = "0..1",
-      fallbackValue = AgentConfig.DEFAULT_HTTP_LISTEN,
       description =
-          "After the replay, keep serving /metrics on HOST:PORT (default 127.0.0.1:9470) until"
-              + " interrupted.")
-  InetSocketAddress serve;
+          "After the replay, keep serving the HTTP endpoints (/metrics, the status page) on"
+              + " HOST:PORT until interrupted, e.g. "
+              + AgentConfig.DEFAULT_HTTP_LISTEN
+              + ". Off by default.")
+  InetSocketAddress httpListen;
 
   @Override
   public Integer call() throws Exception {
@@ -111,12 +109,13 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     TrackerSettings settings;
     OtlpSettings otlp;
     try {
-      otlp = OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway);
+      otlp =
+          OtlpSettings.fromEnv(System.getenv()).withDefaultAttribute("gateway.name", gateway.name);
       gatewayProfile = profile.load();
       settings = TrackerSettings.DEFAULTS.withLinkWindow(linkWindow);
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("gatewatch replay: " + e.getMessage());
-      return 2;
+      return BAD_USAGE;
     }
 
     try (Telemetry telemetry =
@@ -136,26 +135,26 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     Tally tally = new Tally();
     ConnectionTracker tracker;
     try {
-      tracker = watches.add(gatewayProfile, settings, Source.REPLAY, gateway, tally);
+      tracker = watches.add(gatewayProfile, settings, Source.REPLAY, gateway.name, tally);
     } catch (IllegalArgumentException e) {
       err.println("gatewatch replay: --gateway: " + e.getMessage());
-      return 2;
+      return BAD_USAGE;
     }
 
     MetricsExposition exposition = new MetricsExposition(watches.registry());
     AgentServer server = null;
-    if (serve != null) {
+    if (httpListen != null) {
       try { // bound before the replay: a taken port is known before minutes of work, not after
-        server = new AgentServer(serve, exposition, () -> true);
+        server = new AgentServer(httpListen, exposition, () -> true);
       } catch (IOException e) {
         Main.traceAtDebug("replay", e);
         err.println(
             "gatewatch replay: cannot listen on "
-                + Converters.show(serve)
+                + Converters.show(httpListen)
                 + ": "
                 + ConfigException.describe(e)
-                + " (--serve)");
-        return 1;
+                + " (--http-listen)");
+        return FAILED;
       }
     }
     HarReader har =
@@ -193,7 +192,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
         InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 64 * 1024);
         if (isHar(file, in)) {
           if (!replayHar(har, in, i + ":", name, tap, counts, err)) {
-            return 1;
+            return FAILED;
           }
           continue;
         }
@@ -233,11 +232,11 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
         progress.done();
       } catch (NoSuchFileException e) {
         err.println("gatewatch replay: no such file: " + name);
-        return 1;
+        return FAILED;
       } catch (IOException e) {
         Main.traceAtDebug("replay", e);
         err.println("gatewatch replay: cannot read " + name + ": " + ConfigException.describe(e));
-        return 1;
+        return FAILED;
       }
     }
 
@@ -257,7 +256,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
         Main.traceAtDebug("replay", e);
         err.println(
             "gatewatch replay: cannot write " + metricsOut + ": " + ConfigException.describe(e));
-        return 1;
+        return FAILED;
       }
     }
     out.flush();
@@ -265,7 +264,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     if (server != null) {
       serveUntilInterrupted(server, err);
     }
-    return counts.rejected == 0 ? 0 : 2;
+    return counts.rejected == 0 ? OK : PARTIAL;
   }
 
   private static void serveUntilInterrupted(AgentServer server, PrintWriter err) {

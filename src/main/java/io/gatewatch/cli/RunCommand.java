@@ -17,18 +17,25 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "run",
     description = {
-      "Run the agent as a configuration file says (docs/config.md): any number of proxies, each"
-          + " with its own gateway label, and the HTTP endpoints.",
+      "Run the agent as a YAML configuration file says; docs/config.md describes every key. The"
+          + " file holds: http (the HTTP endpoints' address, auth, TLS), profile, proxies (any"
+          + " number, each with its own gateway label), probes, ingest (POST /v1/capture), otlp"
+          + " (OpenTelemetry export), correlation (reconnect state shared through Redis), tracker,"
+          + " logging and drain_period.",
       "Values can be overridden by GATEWATCH_* environment variables named after their path"
-          + " (GATEWATCH_PROXIES_0_UPSTREAM). A broken file stops start-up with the file, path"
-          + " and line of the problem (exit 2)."
+          + " (GATEWATCH_PROXIES_0_UPSTREAM, GATEWATCH_HTTP_LISTEN). A broken file stops start-up"
+          + " with the file, path and line of the problem (exit 2)."
     })
 public final class RunCommand extends GatewatchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin CorrelationOptions correlation;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML file.")
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "The configuration file (docs/config.md).")
   Path config;
 
   @Option(
@@ -38,7 +45,7 @@ public final class RunCommand extends GatewatchCommand implements Callable<Integ
       description =
           "On SIGTERM or Ctrl-C, ask every proxy's clients to reconnect spread over this long,"
               + " then close what is left with 1001; 0 closes at once. Overrides drain_period and"
-              + " GATEWATCH_DRAIN_PERIOD (default 30s; docs/drain.md).")
+              + " GATEWATCH_DRAIN_PERIOD (default: 30s; docs/drain.md).")
   Duration drainPeriod;
 
   @Override
@@ -53,7 +60,7 @@ public final class RunCommand extends GatewatchCommand implements Callable<Integ
       }
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("gatewatch run: " + e.getMessage());
-      return 2;
+      return BAD_USAGE;
     }
     Logging.formatFromConfig(loaded.logFormat());
     return AgentRunner.runUntilStopped("run", loaded, spec.commandLine().getErr());

@@ -8,7 +8,7 @@ final class RunForOption {
   @Option(
       names = "--duration",
       paramLabel = "DURATION",
-      description = "Stop after this long: 90s, 10m, 2h.")
+      description = "Stop after this long: 90s, 10m, 2h (default: until Ctrl-C).")
   Duration given;
 
   /** When to stop, on {@link System#nanoTime()}'s scale: never without --duration. */

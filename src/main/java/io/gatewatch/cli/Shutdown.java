@@ -24,7 +24,7 @@ final class Shutdown {
   static final Duration CLOSE_DEADLINE = Duration.ofSeconds(15);
 
   /** The exit status when a part failed to close or the stop passed its deadline. */
-  static final int FAILED_EXIT_CODE = 1;
+  static final int FAILED_EXIT_CODE = GatewatchCommand.FAILED;
 
   private record Part(String name, AutoCloseable resource) {}
 

@@ -40,8 +40,8 @@ import picocli.CommandLine.Spec;
           + " closes every socket with 1001 and exits 0).",
       "Tokens: any token starting with 'valid-' is accepted unless --valid-token or the"
           + " configuration lists the accepted ones; anything else gets 4004.",
-      "Flags override the --config file's simulator: section. Exit status: 0 stopped, 1 cannot"
-          + " listen, 2 bad usage."
+      "Flags override the --config file's simulator: section (docs/config.md, \"The"
+          + " simulator\"); a flag not given leaves the file's value, else the default shown."
     })
 public final class SimulateCommand extends GatewatchCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
@@ -51,7 +51,8 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      description = "Where to listen (default " + SimulatorSettings.DEFAULT_LISTEN + ").")
+      description =
+          "Where WebSocket clients connect (default: " + SimulatorSettings.DEFAULT_LISTEN + ").")
   InetSocketAddress listen;
 
   @Mixin ProfileOption profile;
@@ -59,19 +60,19 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
   @Option(
       names = "--interval",
       paramLabel = "DURATION",
-      description = "Heartbeat interval advertised in Hello (default 41250ms).")
+      description = "Heartbeat interval advertised in Hello (default: 41250ms).")
   Duration interval;
 
   @Option(
       names = "--heartbeat-timeout",
       paramLabel = "DURATION",
-      description = "Since the last heartbeat, while awaiting one: close 4009 (default 45s).")
+      description = "Since the last heartbeat, while awaiting one: close 4009 (default: 45s).")
   Duration heartbeatTimeout;
 
   @Option(
       names = "--retention",
       paramLabel = "DURATION",
-      description = "How long a session outlives its socket for Resume (default 60s).")
+      description = "How long a session outlives its socket for Resume (default: 60s).")
   Duration retention;
 
   @Option(
@@ -95,7 +96,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
 
   @Option(
       names = "--drop-probability",
-      paramLabel = "P",
+      paramLabel = "N",
       description = "Chance per socket per heartbeat interval of a dropped connection (0-1).")
   Double dropProbability;
 
@@ -113,40 +114,44 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
 
   @Option(
       names = "--rate-limit",
-      paramLabel = "N/DURATION",
-      description = "Client payloads per socket per rolling window; over: 4008 (default 120/60s).")
+      paramLabel = "SPEC",
+      description =
+          "Client payloads per socket per rolling window, N/DURATION; over: 4008 (default:"
+              + " 120/60s).")
   RateLimit rateLimit;
 
   @Option(
       names = "--dispatch-rate",
       paramLabel = "N",
-      description = "MESSAGE_CREATE dispatches per second per session (default 1; 0 = none).")
+      description = "MESSAGE_CREATE dispatches per second per session (default: 1; 0 = none).")
   Double dispatchRate;
 
   @Option(
       names = "--dispatch-bytes",
-      paramLabel = "N|MIN..MAX",
+      paramLabel = "SPEC",
       description =
-          "Pad MESSAGE_CREATE dispatches to N bytes, or a size drawn from MIN..MAX"
+          "Pad MESSAGE_CREATE dispatches to N bytes, or a size drawn from MIN..MAX (N|MIN..MAX)"
               + " (default: natural, about 270 bytes).")
   DispatchSize dispatchBytes;
 
   @Option(
       names = "--max-sockets-per-ip",
       paramLabel = "N",
-      description = "Sockets one IP may hold; the next gets 4008 before Hello (default 256).")
+      description = "Sockets one IP may hold; the next gets 4008 before Hello (default: 256).")
   Integer maxSocketsPerIp;
 
   @Option(
-      names = "--seed",
+      names = "--random-seed",
       paramLabel = "N",
-      description = "Seed of the random faults (default 1).")
-  Long seed;
+      description = "Seed of the random faults (default: 1).")
+  Long randomSeed;
 
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "YAML file with a simulator: section (see SimulatorSettings).")
+      description =
+          "YAML file with a simulator: section: timings, limits, faults (docs/config.md, \"The"
+              + " simulator\").")
   Path config;
 
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -166,7 +171,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
     } catch (ConfigException | IllegalArgumentException e) {
       err.println("gatewatch simulate: " + e.getMessage());
       err.flush();
-      return 2;
+      return BAD_USAGE;
     }
     GatewaySimulator simulator = new GatewaySimulator(settings);
     try {
@@ -175,7 +180,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       Main.traceAtDebug("simulate", e);
       err.println("gatewatch simulate: " + e.getMessage());
       err.flush();
-      return 1;
+      return FAILED;
     }
     if (!settings.validTokens().isEmpty()) {
       LOG.info("accepting {} configured tokens", settings.validTokens().size());
@@ -198,7 +203,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
         // the JVM is shutting down already
       }
     }
-    return 0;
+    return OK;
   }
 
   /** The configuration file's section, then the flags over it. */
@@ -249,7 +254,7 @@ public final class SimulateCommand extends GatewatchCommand implements Callable<
       }
       b.maxSocketsPerIp(maxSocketsPerIp);
     }
-    ifGiven(seed, b::seed);
+    ifGiven(randomSeed, b::seed);
     return b.build();
   }
 

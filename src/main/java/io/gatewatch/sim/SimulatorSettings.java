@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything the gateway simulator can be told: where it listens, which close-code profile it
@@ -144,6 +146,8 @@ public record SimulatorSettings(
     require(backpressureBurstEvents >= 0, "backpressure burst events must not be negative");
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatorSettings.class);
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -222,7 +226,7 @@ public record SimulatorSettings(
    *     event_buffer_bound: 4096
    *     backpressure_grace: 10s
    *   faults:
-   *     seed: 1
+   *     random_seed: 1              # seed of the random faults (the old key seed: still read)
    *     ack_delay: 0ms                # 50ms | 10ms..200ms | 10ms,50ms
    *     drop_probability: 0.0         # per socket per heartbeat interval
    *     drop_every: 0s
@@ -547,6 +551,7 @@ public record SimulatorSettings(
 
     private void applyFaults(ConfigNode f) {
       f.rejectUnknownKeys(
+          "random_seed",
           "seed",
           "ack_delay",
           "drop_probability",
@@ -555,7 +560,17 @@ public record SimulatorSettings(
           "expire_every",
           "backpressure_burst_every",
           "backpressure_burst_events");
-      f.findValue("seed").ifPresent(n -> seed(n.longValue()));
+      f.findValue("random_seed").ifPresent(n -> seed(n.longValue()));
+      // the key's spelling before issue 23, kept for one release
+      f.findValue("seed")
+          .ifPresent(
+              n -> {
+                if (f.find("random_seed").isPresent()) {
+                  throw n.error("is the old spelling of random_seed; give only random_seed");
+                }
+                LOG.warn("{}: seed is deprecated; use random_seed", n.path());
+                seed(n.longValue());
+              });
       f.findValue("ack_delay").ifPresent(n -> ackDelay(n.as(AckDelay::parse)));
       f.findValue("drop_probability").ifPresent(n -> dropProbability(n.doubleValue(0, 1)));
       f.findValue("drop_every").ifPresent(n -> dropEvery(n.duration()));

@@ -1,6 +1,7 @@
 package io.gatewatch.tap;
 
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.GatewayLabel;
 import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Metric;
 import io.gatewatch.metrics.Source;
@@ -182,7 +183,7 @@ public final class GatewayTap implements AutoCloseable {
    */
   public static final class Builder {
     private final MeterRegistry registry;
-    private String gateway = "default";
+    private String gateway = GatewayLabel.DEFAULT;
     private GatewayProfile profile = ProfileLoader.defaultProfile();
     private TrackerSettings settings = TrackerSettings.DEFAULTS;
     private Clock clock;

@@ -291,7 +291,7 @@ class AgentConfigTest {
     assertThat(read("ingest:\n  enabled: false\n", Map.of()).ingest()).isNull();
 
     AgentConfig.IngestConfig open = read("ingest:\n  enabled: true\n", Map.of()).ingest();
-    assertThat(open.gateway()).isEqualTo("ingest");
+    assertThat(open.gateway()).isEqualTo("default");
     assertThat(open.settings()).isEqualTo(IngestEndpoint.Settings.OPEN);
 
     Path token = dir.resolve("token");

@@ -19,7 +19,7 @@ class CommandLineConfigTest {
     assertThat(ProxyCommand.asFlags("command line: drain_period (line 3): must be at most 60m"))
         .isEqualTo("--drain-period: must be at most 60m");
     assertThat(ProxyCommand.asFlags("command line: http.listen (line 2): expected HOST:PORT"))
-        .isEqualTo("--metrics-listen: expected HOST:PORT");
+        .isEqualTo("--http-listen: expected HOST:PORT");
     assertThat(ProbeCommand.asFlags("command line: probes[0].resume_every (line 6): too short"))
         .isEqualTo("--resume-every: too short");
     assertThat(ProbeCommand.asFlags("command line: probes[0] (line 2): exactly one of token_file"))

@@ -58,7 +58,7 @@ class DemoCommandTest {
         new java.util.ArrayList<>(
             List.of(
                 "demo",
-                "--listen",
+                "--http-listen",
                 "127.0.0.1:0",
                 "--gateway-listen",
                 "127.0.0.1:0",

@@ -354,7 +354,7 @@ class DrainEndToEndTest {
                   "127.0.0.1:" + proxyPort,
                   "--upstream",
                   "ws://127.0.0.1:" + sim.port(),
-                  "--metrics-listen",
+                  "--http-listen",
                   "127.0.0.1:" + httpPort,
                   "--gateway",
                   "drain",

@@ -50,7 +50,7 @@ class ProbeCommandTest {
 
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.out())
-        .startsWith("gatewatch probe --once: " + sim.url() + " (gateway gateway, 1 session)")
+        .startsWith("gatewatch probe --once: " + sim.url() + " (gateway default, 1 session)")
         .contains(
             "  ready time       ",
             "  heartbeats       2 acknowledged, 0 missed",

@@ -76,7 +76,7 @@ class ReplayCommandTest {
 
     Run r = run("replay", capture.toString());
 
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err().lines())
         .containsExactly(
             capture
@@ -96,8 +96,8 @@ class ReplayCommandTest {
     List<String> text = Files.readAllLines(prom);
     assertThat(text)
         .contains(
-            "gateway_resume_total{gateway=\"replay\",outcome=\"success\",source=\"replay\"} 4.0",
-            "gateway_reconnect_duration_seconds_count{gateway=\"replay\",source=\"replay\",via=\"resume\"} 4",
+            "gateway_resume_total{gateway=\"default\",outcome=\"success\",source=\"replay\"} 4.0",
+            "gateway_reconnect_duration_seconds_count{gateway=\"default\",source=\"replay\",via=\"resume\"} 4",
             "gatewatch_decode_errors_total{source=\"replay\"} 1.0")
         // no timer's decaying _max gauge (the JVM's jvm_memory_max_bytes is a real gauge)
         .noneMatch(l -> l.matches("[a-z_]+_max[{ ].*"));

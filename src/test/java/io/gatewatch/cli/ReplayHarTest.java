@@ -130,8 +130,8 @@ class ReplayHarTest {
     assertThat(r.out()).contains("178 lines accepted, 0 rejected"); // 15 + 16 + 147
     assertThat(Files.readAllLines(prom))
         .contains(
-            "gateway_connections_opened_total{gateway=\"replay\",source=\"replay\"} 27.0",
-            "gateway_resume_total{gateway=\"replay\",outcome=\"success\",source=\"replay\"} 6.0");
+            "gateway_connections_opened_total{gateway=\"default\",source=\"replay\"} 27.0",
+            "gateway_resume_total{gateway=\"default\",outcome=\"success\",source=\"replay\"} 6.0");
   }
 
   @Test
@@ -151,7 +151,7 @@ class ReplayHarTest {
 
     Run r = run("replay", file.toString());
 
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err().lines())
         .containsExactly(
             file

@@ -253,7 +253,7 @@ class RunCommandTest {
                   "ws://127.0.0.1:1",
                   "--listen",
                   "127.0.0.1:0",
-                  "--metrics-listen",
+                  "--http-listen",
                   "127.0.0.1:0"));
       args.addAll(List.of(cases[i]));
       int exit =

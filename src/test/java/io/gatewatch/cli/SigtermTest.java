@@ -81,7 +81,7 @@ class SigtermTest {
               "127.0.0.1:" + port,
               "--upstream",
               "ws://127.0.0.1:" + sim.port(),
-              "--metrics-listen",
+              "--http-listen",
               "127.0.0.1:0",
               "--gateway",
               "sigterm",

@@ -99,7 +99,7 @@ class StartupErrorsTest {
       Exit demo =
           inProcess(
               "demo",
-              "--listen",
+              "--http-listen",
               at,
               "--gateway-listen",
               "127.0.0.1:0",
@@ -110,15 +110,19 @@ class StartupErrorsTest {
       assertThat(demo.status()).isEqualTo(1);
       assertThat(demo.problems())
           .containsExactly(
-              "gatewatch demo: cannot listen on " + at + ": Address already in use (--listen)");
+              "gatewatch demo: cannot listen on "
+                  + at
+                  + ": Address already in use (--http-listen)");
 
-      // replay --serve binds before it replays: the port is known to be taken at once.
-      Exit replay = inProcess("replay", "--serve", at, "samples/fluxer-sample.ndjson");
+      // replay --http-listen binds before it replays: the port is known to be taken at once.
+      Exit replay = inProcess("replay", "--http-listen", at, "samples/fluxer-sample.ndjson");
       assertThat(replay.status()).isEqualTo(1);
       assertThat(replay.stdout()).as("nothing replayed").isEmpty();
       assertThat(replay.problems())
           .containsExactly(
-              "gatewatch replay: cannot listen on " + at + ": Address already in use (--serve)");
+              "gatewatch replay: cannot listen on "
+                  + at
+                  + ": Address already in use (--http-listen)");
 
       Exit proxy =
           inProcess(
@@ -127,12 +131,12 @@ class StartupErrorsTest {
               at,
               "--upstream",
               "ws://127.0.0.1:1",
-              "--metrics-listen",
+              "--http-listen",
               "127.0.0.1:0");
       assertThat(proxy.status()).isEqualTo(1);
       assertThat(proxy.problems())
           .containsExactly(
-              "gatewatch proxy: proxy gateway: cannot listen on "
+              "gatewatch proxy: proxy default: cannot listen on "
                   + at
                   + ": Address already in use");
     }
@@ -143,11 +147,13 @@ class StartupErrorsTest {
     try (ServerSocket busy = taken()) {
       String at = "127.0.0.1:" + busy.getLocalPort();
       Exit quiet =
-          gatewatch(dir, Map.of(), "replay", "--serve", at, "samples/fluxer-sample.ndjson");
+          gatewatch(dir, Map.of(), "replay", "--http-listen", at, "samples/fluxer-sample.ndjson");
       assertThat(quiet.status()).isEqualTo(1);
       assertThat(quiet.problems())
           .containsExactly(
-              "gatewatch replay: cannot listen on " + at + ": Address already in use (--serve)");
+              "gatewatch replay: cannot listen on "
+                  + at
+                  + ": Address already in use (--http-listen)");
       assertThat(String.join("\n", quiet.stderr())).doesNotContain("\tat ", "Exception");
 
       Exit debug =
@@ -155,7 +161,7 @@ class StartupErrorsTest {
               dir,
               Map.of("GATEWATCH_LOG_LEVEL", "debug"),
               "replay",
-              "--serve",
+              "--http-listen",
               at,
               "samples/fluxer-sample.ndjson");
       assertThat(debug.status()).isEqualTo(1);
@@ -163,7 +169,9 @@ class StartupErrorsTest {
           .contains("java.net.BindException: Address already in use")
           .anyMatch(l -> l.startsWith("\tat "))
           .contains(
-              "gatewatch replay: cannot listen on " + at + ": Address already in use (--serve)");
+              "gatewatch replay: cannot listen on "
+                  + at
+                  + ": Address already in use (--http-listen)");
     }
   }
 

@@ -424,7 +424,7 @@ class HelmChartTest {
     assertThat(proxy.proxies().get(1).compressedObservation()).isFalse();
     assertThat(proxy.proxies().get(1).settings().maxConnections()).isEqualTo(20000);
     AgentConfig all = config("all", "gw-gatewatch", tmp);
-    assertThat(all.ingest().gateway()).isEqualTo("ingest");
+    assertThat(all.ingest().gateway()).isEqualTo("default");
     assertThat(all.ingest().settings().bearerToken()).isEqualTo("secret-from-ingest");
     assertThat(all.httpAuth().permits("Bearer secret-from-http-auth")).isTrue();
     assertThat(all.httpTls().cert().toString()).endsWith("/http-tls/tls.crt");

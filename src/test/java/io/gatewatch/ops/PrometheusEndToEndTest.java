@@ -59,7 +59,7 @@ class PrometheusEndToEndTest {
                 "demo",
                 "--duration",
                 "90s",
-                "--listen",
+                "--http-listen",
                 "127.0.0.1:" + metricsPort,
                 "--gateway-listen",
                 "127.0.0.1:" + freePort(),

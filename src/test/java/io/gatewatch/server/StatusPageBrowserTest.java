@@ -140,7 +140,7 @@ class StatusPageBrowserTest {
                         "demo",
                         "--duration",
                         "120s",
-                        "--listen",
+                        "--http-listen",
                         "127.0.0.1:0",
                         "--gateway-listen",
                         "127.0.0.1:0",
@@ -188,7 +188,7 @@ class StatusPageBrowserTest {
       JsonNode ingestRow = waiting.path("overview").get(2);
       assertThat(ingestRow.path("waiting").asBoolean()).isTrue();
       assertThat(ingestRow.path("text").asText())
-          .isEqualTo("demo ingestingest: waiting for captures, POST /v1/capture");
+          .isEqualTo("default ingestingest: waiting for captures, POST /v1/capture");
       assertEveryChartHasData(waiting, 2); // proxy and probe; none for ingest
       assertFirstScreenHoldsTheOverview(Path.of("target", "status-page-first-screen.png"), 3);
 

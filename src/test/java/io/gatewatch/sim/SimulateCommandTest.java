@@ -39,7 +39,7 @@ class SimulateCommandTest {
             "Usage: simulate",
             "--listen=HOST:PORT",
             "--ack-delay=SPEC",
-            "--rate-limit=N/DURATION",
+            "--rate-limit=SPEC",
             "--valid-token=TOKEN",
             "starting with 'valid-'");
   }

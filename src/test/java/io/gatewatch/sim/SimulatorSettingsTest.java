@@ -120,7 +120,7 @@ class SimulatorSettingsTest {
                 event_buffer_bound: 64
                 backpressure_grace: 2s
               faults:
-                seed: 42
+                random_seed: 42
                 ack_delay: 10ms..20ms
                 drop_probability: 0.25
                 drop_every: 1m
@@ -157,6 +157,16 @@ class SimulatorSettingsTest {
     assertThat(s.expireEvery()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.backpressureBurstEvery()).isEqualTo(Duration.ofHours(1));
     assertThat(s.backpressureBurstEvents()).isEqualTo(16);
+  }
+
+  @Test
+  void theOldSpellingOfTheRandomSeedStillWorks() {
+    assertThat(yaml("simulator:\n  faults:\n    seed: 7\n").seed()).isEqualTo(7);
+    assertThatThrownBy(() -> yaml("simulator:\n  faults:\n    seed: 7\n    random_seed: 8\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "sim.yaml: simulator.faults.seed (line 3): is the old spelling of random_seed; give"
+                + " only random_seed");
   }
 
   @Test
@@ -220,7 +230,7 @@ class SimulatorSettingsTest {
           "simulator:\n  faults:\n    chaos: yes\n",
           "sim.yaml: simulator.faults.chaos (line 3): unknown key; expected one of"
               + " [ack_delay, backpressure_burst_events, backpressure_burst_every, drain_every,"
-              + " drop_every, drop_probability, expire_every, seed]"),
+              + " drop_every, drop_probability, expire_every, random_seed, seed]"),
     };
     for (Case c : cases) {
       assertThatThrownBy(() -> yaml(c.yaml))
