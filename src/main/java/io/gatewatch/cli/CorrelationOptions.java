@@ -3,6 +3,7 @@ package io.gatewatch.cli;
 import static io.gatewatch.cli.CommandLineConfig.quote;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,14 @@ final class CorrelationOptions {
       description = "Prefix of every Redis key (default: gatewatch:).")
   String keyPrefix;
 
+  @Option(
+      names = "--correlation-timeout",
+      paramLabel = "DURATION",
+      description =
+          "An answer from Redis later than this is not waited for; the replica goes on with its"
+              + " own state (default: 50ms, at most 5s).")
+  Duration timeout;
+
   /** The {@code correlation:} section the flags stand for, or an empty string. */
   String yaml() {
     if (url == null) {
@@ -56,6 +65,9 @@ final class CorrelationOptions {
     }
     if (keyPrefix != null) {
       c.add("key_prefix: " + quote(keyPrefix));
+    }
+    if (timeout != null) {
+      c.add("timeout: " + timeout.toMillis() + "ms");
     }
     return "correlation:\n  " + String.join("\n  ", c) + "\n";
   }
@@ -74,6 +86,9 @@ final class CorrelationOptions {
     if (keyPrefix != null) {
       env.put("GATEWATCH_CORRELATION_KEY_PREFIX", keyPrefix);
     }
+    if (timeout != null) {
+      env.put("GATEWATCH_CORRELATION_TIMEOUT", timeout.toMillis() + "ms");
+    }
   }
 
   /** The flag of a {@code correlation.*} path, or null for another path. */
@@ -83,6 +98,7 @@ final class CorrelationOptions {
       case "correlation.password_file" -> "--correlation-password-file";
       case "correlation.password_env" -> "--correlation-password-env";
       case "correlation.key_prefix" -> "--correlation-key-prefix";
+      case "correlation.timeout" -> "--correlation-timeout";
       default -> null;
     };
   }

@@ -37,6 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainEndToEndTest {
   static final int SESSIONS = 300;
+
+  /**
+   * How long a replica waits for Redis: longer than the 50 ms default, so that the numbers stay
+   * exact on a loaded test machine (a later answer leaves the replica with its own state alone).
+   */
+  static final String ANSWER_WAIT = "1s";
+
   static final Duration PERIOD = Duration.ofSeconds(4);
 
   /** The process's own stop after the period: the last closing handshakes, threads, the JVM. */
@@ -64,8 +71,12 @@ class DrainEndToEndTest {
               "--capture",
               dir + "/a.ndjson",
               "--correlation",
-              shared);
-      Replica b = Replica.launch(dir, "b", sim, "0", "--correlation", shared);
+              shared,
+              "--correlation-timeout",
+              ANSWER_WAIT);
+      Replica b =
+          Replica.launch(
+              dir, "b", sim, "0", "--correlation", shared, "--correlation-timeout", ANSWER_WAIT);
       try {
         a.awaitReady();
         b.awaitReady();

@@ -40,6 +40,7 @@ class ProxyFlagsTest {
           "--correlation-password-file",
           "--correlation-password-env",
           "--correlation-key-prefix",
+          "--correlation-timeout",
           "--log-format", // logging.format
           "--help",
           "--version");
