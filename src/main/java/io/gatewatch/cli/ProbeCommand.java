@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Hold real sessions against a gateway and measure them as a client lives them"
           + " (source=\"probe\"): Identify, heartbeats, a deliberate Resume every --resume-every,"
-          + " and the seed's reconnection strategy on every close code.",
+          + " and the active profile's reconnection strategy on every close code.",
       "The token comes from a file or an environment variable only. The same as one entry of"
           + " 'probes' in a run --config file (docs/config.md).",
       "With --once: one check, a report table on stdout, exit 0 when healthy, 1 when not."

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A synthetic client of one gateway: holds {@link ProbeSettings#sessions()} sessions, follows the
- * seed's reconnection strategy, and feeds everything it sends and receives into a core tracker
- * under {@code source="probe"}, so the catalogue metrics come from the core like any tap's. Only
- * {@code gateway_probe_up} and {@code gateway_probe_ready_duration_seconds} are its own.
+ * active profile's reconnection strategy, and feeds everything it sends and receives into a core
+ * tracker under {@code source="probe"}, so the catalogue metrics come from the core like any tap's.
+ * Only {@code gateway_probe_up} and {@code gateway_probe_ready_duration_seconds} are its own.
  *
  * <pre>{@code
  * try (Probe probe = Probe.start(watches, profile, TrackerSettings.DEFAULTS, settings, token,

@@ -4,9 +4,9 @@ import io.gatewatch.protocol.Spellings;
 import java.util.Locale;
 
 /**
- * How a simulated client behaves. {@link #GOOD} follows the seed's reconnection strategy exactly;
- * each other behaviour breaks one rule the way real third-party clients do (docs/protocol.md, "What
- * real clients do").
+ * How a simulated client behaves. {@link #GOOD} follows the profile's reconnection strategy
+ * exactly; each other behaviour breaks one rule the way real third-party clients do
+ * (docs/protocol.md, "What real clients do").
  */
 public enum Behaviour {
   /**

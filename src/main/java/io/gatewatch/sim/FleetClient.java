@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One simulated client: connects, Identifies or Resumes, heartbeats, and after every close does
- * what its {@link Behaviour} says: the seed's strategy for {@link Behaviour#GOOD}, one broken rule
- * for each of the others. State is guarded by this object's lock; socket callbacks of a socket that
- * has ended are ignored.
+ * what its {@link Behaviour} says: the profile's strategy for {@link Behaviour#GOOD}, one broken
+ * rule for each of the others. State is guarded by this object's lock; socket callbacks of a socket
+ * that has ended are ignored.
  */
 final class FleetClient {
   private static final Logger log = LoggerFactory.getLogger(FleetClient.class);
