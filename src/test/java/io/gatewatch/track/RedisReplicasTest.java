@@ -66,6 +66,9 @@ class RedisReplicasTest {
     SessionDirectory d = replica();
     SessionDirectory.Key key = new SessionDirectory.Key("s1", 7);
     long[] inFlightWhileHandled = {-1};
+    // Redis holds the answer back until the stage below is registered, so that the stage runs
+    // inside the answer's handling (as the tracker's does), not on this thread afterwards
+    assertThat(redis.command("CLIENT PAUSE 300 ALL")).isEqualTo("+OK");
     SessionDirectory.Episode none =
         d.claim(key, key, 1_000)
             .whenComplete(
