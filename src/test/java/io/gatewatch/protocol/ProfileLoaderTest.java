@@ -441,8 +441,9 @@ class ProfileLoaderTest {
                 + " code, fatal, label, name, recovery, resumable]");
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
-            ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
-                + " description, drain, limits, opcodes, policy, profile, transport]");
+            ": descripton (line 2): unknown key; expected one of [api_version, clients,"
+                + " close_codes, description, drain, limits, opcodes, policy, profile,"
+                + " transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"

@@ -83,7 +83,7 @@ class RedisReplicasTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(connections.get(0).callsInFlight()).isZero());
 
-    assertThat(d.ended(new SessionDirectory.SocketEnd(key, 2_000, 4000, true, true, -1)))
+    assertThat(d.ended(new SessionDirectory.SocketEnd(key, 2_000, 4000, true, true, -1, null)))
         .succeedsWithin(Duration.ofSeconds(10))
         .isEqualTo(true);
     assertThat(d.claim(key, key, 3_000))
