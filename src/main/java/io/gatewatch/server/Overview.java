@@ -4,6 +4,7 @@ import static io.gatewatch.server.Html.esc;
 import static io.gatewatch.server.StatusPage.v;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The status page's first section: every gateway and source on one row, the four numbers side by
@@ -59,9 +60,9 @@ final class Overview {
           .append(" replay is running.</p></section>\n");
       return;
     }
-    b.append("<p class=\"hint\">Worst first: the lowest resume success rate, then the slowest")
-        .append(" reconnection and heartbeat, then the most closes. Since the agent started.")
-        .append(" Worst client: the most violations per session, then failed resumes.</p>")
+    b.append("<p class=\"hint\">Worst first: lowest resume success rate, then slowest")
+        .append(" reconnection and heartbeat, then most closes; worst client: most violations per")
+        .append(" session, then failed resumes. Since the agent started.</p>")
         .append("<div class=\"scroll\"><table class=\"overview\"><thead><tr>")
         .append("<th scope=\"col\">Gateway</th>");
     for (Column c : COLUMNS) {
@@ -183,7 +184,7 @@ final class Overview {
   }
 
   private static String perSession(Summary.Client c) {
-    return String.format(java.util.Locale.ROOT, "%.2f", c.violationsPerSession());
+    return String.format(Locale.ROOT, "%.2f", c.violationsPerSession());
   }
 
   private static String percent(Summary.Client c) {

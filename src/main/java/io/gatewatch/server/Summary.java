@@ -150,9 +150,6 @@ record Summary(
     }
   }
 
-  /** Never the worst client: sockets whose Identify named nothing, a mix of every library. */
-  static final String UNKNOWN_CLIENT = ClientTable.UNKNOWN;
-
   /**
    * The worst client first: the most violations per session, then the highest share of failed
    * resumes (a library without resume attempts after those with), then the most violations.
@@ -337,7 +334,7 @@ record Summary(
     for (int i = 0; i < clients.size(); i++) {
       Client c = clients.get(i);
       if (c.troubled()
-          && !UNKNOWN_CLIENT.equals(c.client())
+          && !ClientTable.UNKNOWN.equals(c.client()) // a mix of every library: names nobody
           && (worst == null || WORST_CLIENT_FIRST.compare(c, clients.get(worst)) < 0)) {
         worst = i;
       }
