@@ -369,9 +369,9 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
       throw new IllegalArgumentException(
           "--profile: "
               + e.getMessage()
-              + " with the fleet's "
+              + " (the demo adds the fleet's "
               + Fleet.clientEntries().size()
-              + " added",
+              + ")",
           e);
     }
   }

@@ -102,6 +102,32 @@ class DemoCommandTest {
         .startsWith("gatewatch demo: --mix: good: unknown wire \"xml\"; expected json or etf");
   }
 
+  /** The demo adds the fleet's 7 client names: a table already near the bound is refused. */
+  @Test
+  void aProfileWithoutRoomForTheFleetsNamesIsRefusedAtStartUp(@TempDir Path dir) throws Exception {
+    StringBuilder profile =
+        new StringBuilder(
+            Files.readString(
+                Path.of("src/main/resources/io/gatewatch/protocol/profiles/fluxer-seed.yaml")));
+    for (int i = 1; i <= 21; i++) { // 8 of its own + 21 = the 29 a table may have
+      profile.append("  - {client: lib").append(i).append(", browser: [lib").append(i);
+      profile.append("]}\n");
+    }
+    Path file = dir.resolve("full.yaml");
+    Files.writeString(file, profile);
+    StringWriter err = new StringWriter();
+    CommandLine cli =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(new StringWriter(), true))
+            .setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("demo", "--profile", file.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch demo: --profile: at most 29 client values, got 36 (the demo adds the"
+                + " fleet's 7)"
+                + System.lineSeparator());
+  }
+
   @Test
   void aShortRunMovesEveryMetricTheMixCanProduce(@TempDir Path dir) throws Exception {
     Path prom = dir.resolve("demo.prom");
