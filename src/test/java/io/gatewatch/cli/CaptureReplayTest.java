@@ -319,6 +319,9 @@ class CaptureReplayTest {
     }
 
     Map<String, String> liveClients = clientSeries(live);
+    // every value of the table from the start: 11 values, 7 rules + 6 outcomes + 2 ways in + 16
+    // histogram series (13 buckets, +Inf, _count, _sum) each
+    assertThat(liveClients).hasSize(11 * 31);
     String demo = "gateway=\"demo\"";
     assertThat(nonZero(liveClients))
         .containsExactlyInAnyOrderEntriesOf(
