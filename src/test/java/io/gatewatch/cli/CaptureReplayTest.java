@@ -201,6 +201,12 @@ class CaptureReplayTest {
             "gateway_client_resume_total",
             "gateway_client_ready_total",
             "gateway_client_reconnect_duration_seconds_bucket");
+    // Every fleet Identify names its sender, in JSON and in Erlang terms alike: none is unknown.
+    assertThat(liveSeries)
+        .containsEntry(
+            "gateway_client_ready_total{client=\"unknown\",gateway=\"demo\",source=\"replay\","
+                + "via=\"identify\"}",
+            "0.0");
     // Every violation, resume and session is some client's: by client, the totals are the same.
     for (String[] byClient :
         new String[][] {
