@@ -419,6 +419,18 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void theExampleProfilesClientTable() {
+    ClientTable clients = ProfileLoader.load("examples/profile.yaml").clients();
+    assertThat(clients.libraries())
+        .extracting(ClientLibrary::label)
+        .containsExactly(
+            "unknown", "other", "gatewatch-probe", "acme-bot", "discord.js", "mobile", "web");
+    assertThat(clients.classify("AcmeBot/1.2", null, null).label()).isEqualTo("acme-bot");
+    assertThat(clients.classify("AcmeBotter", null, null).label()).isEqualTo("other");
+    assertThat(clients.classify("x", null, "iOS").label()).isEqualTo("mobile");
+  }
+
+  @Test
   void aBadClientsSectionNamesItsPathAndLine() throws Exception {
     String f = dir.resolve("clients.yaml").toString();
     assertThat(clientsFailure("  - {client: Discord.js, browser: [x]}\n"))
