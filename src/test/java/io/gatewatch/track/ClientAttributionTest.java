@@ -128,6 +128,24 @@ class ClientAttributionTest {
   }
 
   @Test
+  void aResumeOnAnotherReplicaWhileTheFirstSocketStillLooksOpenInheritsTheLibrary() {
+    // the client's network changed: it resumes on b before a sees its old socket end
+    InProcessDirectory shared = new InProcessDirectory(SETTINGS);
+    Script a = new Script(SETTINGS, shared.view());
+    Script b = new Script(SETTINGS, shared.view());
+    a.at(0).open("a1").at(1).server("a1", hello());
+    a.at(5).client("a1", identifyAs("valid-A", "JDA")).at(50).server("a1", ready("S1"));
+    b.at(1001).open("a2").at(1002).server("a2", hello()).at(1010);
+    b.client("a2", resume("valid-A", "S1", 1)).at(1100).server("a2", resumed(1));
+    b.at(1200).client("a2", OVERSIZED);
+    a.at(5000).drop("a1");
+
+    assertThat(b.byClient(RESUMES, "outcome")).isEqualTo(Map.of("jda/success", 1.0));
+    assertThat(b.byClient(READY, "via")).isEqualTo(Map.of("jda/resume", 1.0));
+    assertThat(b.byClient(VIOLATIONS, "rule")).isEqualTo(Map.of("jda/payload_too_large", 1.0));
+  }
+
+  @Test
   void signalsHeldForALateAnswerGoOutOnceItCame() {
     InProcessDirectory shared = new InProcessDirectory(SETTINGS);
     Script a = new Script(SETTINGS, shared.view());

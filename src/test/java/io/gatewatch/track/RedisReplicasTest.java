@@ -125,6 +125,29 @@ class RedisReplicasTest {
   }
 
   @Test
+  void aResumeOnAnotherReplicaBeforeTheOldSocketEndsInheritsTheLibraryThroughRedis()
+      throws Exception {
+    Late first = new Late(replica());
+    Late second = new Late(replica());
+    Script a = new Script(SETTINGS, first);
+    Script b = new Script(SETTINGS, second);
+    a.at(0).open("a1").at(1).server("a1", Script.hello());
+    a.at(5)
+        .client("a1", Script.identifyAs("valid-A", "JDA"))
+        .at(50)
+        .server("a1", Script.ready("S1"));
+    first.answer();
+    // the client's network changed: a has not seen a1 end when the client resumes on b
+    b.at(1001).open("a2").at(1002).server("a2", Script.hello()).at(1010);
+    b.client("a2", Script.resume("valid-A", "S1", 1)).at(1100).server("a2", Script.resumed(1));
+    second.answer();
+
+    assertThat(b.byClient("gateway.client.resume", "outcome"))
+        .isEqualTo(Map.of("jda/success", 1.0));
+    assertThat(b.byClient("gateway.client.ready", "via")).isEqualTo(Map.of("jda/resume", 1.0));
+  }
+
+  @Test
   void summedOverThreeReplicasTheMetricsAreOneTrackers() throws Exception {
     List<Late> directories = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
