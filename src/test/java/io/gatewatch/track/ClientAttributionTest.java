@@ -58,6 +58,24 @@ class ClientAttributionTest {
   }
 
   @Test
+  void hostilePropertiesAreOtherAndNeverReachTheScrape() {
+    String tokenLike = "MTA4NjQ5NzE2NjQ5OTk5MzYwMA.GhJk1a.secretsecretsecretsecret";
+    Script s = new Script();
+    s.at(0).open("a1").at(1).server("a1", hello());
+    s.at(5).client("a1", identifyAs("valid-A", "Chrome" + "A".repeat(10 * 1024)));
+    s.at(50).server("a1", ready("S1"));
+    s.at(100).open("b1").at(101).server("b1", hello());
+    s.at(105).client("b1", identifyAs("valid-B", "\\u0000\\u001b[31m\\r\\n" + tokenLike));
+    s.at(150).server("b1", ready("S2"));
+
+    // a1's Identify is over the payload limit too: that violation is its library's as well
+    assertThat(s.byClient(READY, "via")).isEqualTo(Map.of("other/identify", 2.0));
+    assertThat(s.byClient(VIOLATIONS, "rule")).isEqualTo(Map.of("other/payload_too_large", 1.0));
+    String scrape = s.registry.scrape();
+    assertThat(scrape).doesNotContain(tokenLike).doesNotContain("AAAAAAAA").doesNotContain("[31m");
+  }
+
+  @Test
   void aResumeItsOutcomeAndItsEpisodeAreTheLibraryOfTheSessionsIdentify() {
     Script s = new Script();
     s.at(0).open("a1").at(1).server("a1", hello()).at(5).client("a1", identifyAs("valid-A", "JDA"));
