@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * gateway_client_resume_total}, {@code gateway_client_ready_total} and {@code
  * gateway_client_reconnect_duration_seconds}. Every value of the profile's client table is
  * registered up front (a counter that appears at 1 would lose its first increase), so the series
- * count is fixed by the table: 32 per value (docs/metrics.md, "By client library").
+ * count is fixed by the table: 31 per value, 7 rules + 6 outcomes + 2 via + 16 histogram series
+ * (docs/metrics.md, "By client library").
  */
 final class ClientMetrics extends TapBinder {
   private final List<ClientLibrary> libraries;

@@ -256,6 +256,10 @@ public final class Connection {
 
   private void onFrame(long nanos, Direction from, boolean ok, int size) {
     signals.frame(from, ok ? frame.op() : ScannedFrame.NO_OP, size);
+    if (ok && from == Direction.CLIENT && frame.op() == Opcode.IDENTIFY) {
+      // first, so that an Identify over the limit is its own library's violation
+      nameClient();
+    }
     if (from == Direction.CLIENT && size > tracker.profile().maxClientPayloadBytes()) {
       attributed(c -> signals.violation(PolicyRule.PAYLOAD_TOO_LARGE, c));
     }
@@ -353,11 +357,6 @@ public final class Connection {
         // What the gateway refuses (4005) is an Identify on a socket that holds a session. A second
         // one while READY is awaited is not flagged: a gateway may drop an Identify silently (over
         // its Identify budget), and the client's retry on the same socket is then the only way on.
-        ClientLibrary named =
-            tracker.profile().clients().classify(frame.browser(), frame.device(), frame.os());
-        if (named.known()) {
-          client = named;
-        }
         if (authenticated) {
           attributed(c -> signals.violation(PolicyRule.IDENTIFY_TWICE, c));
         }
@@ -373,6 +372,15 @@ public final class Connection {
             .resumed(this, nanos, frame.sessionId(), frame.hasToken(), frame.tokenFingerprint());
       }
       default -> {}
+    }
+  }
+
+  /** The library this Identify's properties name; one that names none keeps what was known. */
+  private void nameClient() {
+    ClientLibrary named =
+        tracker.profile().clients().classify(frame.browser(), frame.device(), frame.os());
+    if (named.known()) {
+      client = named;
     }
   }
 

@@ -324,6 +324,25 @@ final class Correlator {
     directory
         .claim(before, key(client), now)
         .whenComplete((shared, error) -> settle(local, localShared, shared, error, now, via, conn));
+    // The library is stored with the session as soon as it has one, not only when its socket
+    // ends: a client whose network changed resumes on another replica before this one sees the
+    // old socket go. Stored under the session id alone, so what the link key leads to is left
+    // as it was; an end neither closed nor held stores nothing else.
+    if (via == Via.IDENTIFY
+        && directory.shared()
+        && client.library != null
+        && client.sessionId != null) {
+      share(
+          client,
+          new SessionDirectory.SocketEnd(
+              new Key(client.sessionId, SessionDirectory.NO_LINK),
+              now,
+              SessionDirectory.NO_CODE,
+              false,
+              false,
+              SessionDirectory.NO_FINGERPRINT,
+              label(client)));
+    }
   }
 
   /**

@@ -48,7 +48,8 @@ public interface SessionDirectory {
 
   /**
    * The end of a socket that belonged to a client, or (when {@code closed} is false) op 9 taking
-   * the session from a socket that stays open.
+   * the session from a socket that stays open; or, with neither {@code closed} nor {@code
+   * heldSession}, only the session's library, stored at READY.
    *
    * @param at event time, epoch nanoseconds
    * @param code the close code ({@link #NO_CODE} when {@code closed} is false)
