@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  * One span per reconnect episode (docs/design.md): from the end of the socket that last held the
  * session to READY or RESUMED on a later socket, or to giving up, with the episode's own event
  * timestamps. A root span named {@code gateway.reconnect}; given-up episodes have status ERROR and
- * {@code gateway.reconnect.via="none"}. {@code gatewatch.client} names the session's client
- * library.
+ * {@code gateway.reconnect.via="none"}. {@code gateway.client} names the session's client library.
  */
 final class ReconnectSpans {
   static final String SPAN_NAME = "gateway.reconnect";
@@ -34,7 +33,7 @@ final class ReconnectSpans {
   static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("gateway.reconnect.attempts");
 
   /** The session's client library: a value of the profile's client table, as on the metrics. */
-  static final AttributeKey<String> CLIENT = AttributeKey.stringKey("gatewatch.client");
+  static final AttributeKey<String> CLIENT = AttributeKey.stringKey("gateway.client");
 
   private final Tracer tracer;
   private final Attributes common;

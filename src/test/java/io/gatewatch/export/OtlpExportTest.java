@@ -351,7 +351,7 @@ class OtlpExportTest {
                     "gateway.reconnect.via", "resume",
                     "gateway.resume.outcome", "success",
                     "gateway.reconnect.attempts", "1",
-                    "gatewatch.client", "discord.js")));
+                    "gateway.client", "discord.js")));
     long sampleEpisodes =
         receiver.spans().stream()
             .filter(s -> attributes(s.getAttributesList()).get("gateway").equals("sample"))
