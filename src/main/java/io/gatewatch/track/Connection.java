@@ -309,6 +309,9 @@ public final class Connection {
           attributed(c -> signals.ready(Via.IDENTIFY, c));
           tracker.correlator().sessionEstablished(this, nanos, frame.sessionId(), Via.IDENTIFY);
         } else if (frame.event() == ScannedFrame.Event.RESUMED) {
+          if (authenticated && resumeSentAt < 0) {
+            return; // replayed with the missed events of a Resume: no new session
+          }
           if (resumeSentAt >= 0) {
             resumeEnded(ResumeOutcome.SUCCESS);
           }
