@@ -57,18 +57,12 @@ public record CaptureEvent(
   /** A frame's {@code unread} field: why gatewatch relayed it without reading it. */
   public enum Unread {
     /** Bytes that did not decode (binary without a known compression, a broken stream). */
-    UNDECODABLE("undecodable"),
+    UNDECODABLE,
     /** Compressed, and compressed observation was off. */
-    UNOBSERVED("unobserved");
-
-    private final String label;
-
-    Unread(String label) {
-      this.label = label;
-    }
+    UNOBSERVED;
 
     public String label() {
-      return label;
+      return Spellings.of(this);
     }
 
     /** The value for {@code label}, or null. */

@@ -177,7 +177,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     Map<Behaviour, Wire> wires = new EnumMap<>(Behaviour.class);
     OtlpSettings otlp;
     try {
-      gatewayProfile = profile.load();
+      gatewayProfile = withFleetNames(profile.load());
       FleetSettings.parseMix(mix, wires);
       String refused = wire.unsupportedBy(gatewayProfile.transport(), gatewayProfile.name());
       if (refused != null) {
@@ -355,6 +355,25 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
         Duration.ofSeconds(30), // close and resume activity in the log
         drainPeriod,
         null); // one process: no reconnect state to share
+  }
+
+  /**
+   * The profile with the fleet's client names after its own table, so that the demo's {@code
+   * client} label tells the behaviours apart ({@code fleet-bad-token} breaks {@code
+   * retry_unchanged_after_fatal}); the simulator and the fleet do not read the table.
+   */
+  private static GatewayProfile withFleetNames(GatewayProfile loaded) {
+    try {
+      return loaded.withClients(Fleet.clientEntries());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--profile: "
+              + e.getMessage()
+              + " (the demo adds the fleet's "
+              + Fleet.clientEntries().size()
+              + ")",
+          e);
+    }
   }
 
   /** A part that could not start, naming the flag that set it. */

@@ -44,7 +44,8 @@ final class RedisDirectory implements SessionDirectory {
             end.heldSession() ? "1" : "0",
             end.authFailedFingerprint() < 0 ? "" : Long.toString(end.authFailedFingerprint()),
             owner,
-            Long.toString(redis.ttlMillis()))
+            Long.toString(redis.ttlMillis()),
+            end.client() == null ? "" : end.client())
         .thenApply(stored -> stored != null && stored == 1L);
   }
 
@@ -59,7 +60,13 @@ final class RedisDirectory implements SessionDirectory {
         .thenApply(
             v ->
                 new Facts(
-                    time(v.get(0)), (int) number(v.get(1), 0), time(v.get(2)), time(v.get(3))));
+                    time(v.get(0)),
+                    (int) number(v.get(1), 0),
+                    time(v.get(2)),
+                    time(v.get(3)),
+                    v.size() > 4 && v.get(4) != null && !v.get(4).toString().isEmpty()
+                        ? v.get(4).toString()
+                        : null));
   }
 
   @Override

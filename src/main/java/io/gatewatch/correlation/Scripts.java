@@ -29,16 +29,20 @@ final class Scripts {
 
   /**
    * A socket's end. ARGV: scope, session id, link key, at, code, closed (0/1), held (0/1),
-   * fingerprint of a 4004 or '', owner, ttl in ms.
+   * fingerprint of a 4004 or '', owner, ttl in ms, the client's library label or ''.
    */
   static final String ENDED =
       COMMON
           + """
           local scope, sid, lk, at, code = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
           local closed, held, fp, owner, ttl = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+          local client = ARGV[11]
           local keys = {}
           if sid ~= '' then keys[#keys + 1] = scope .. 's:' .. sid end
           if lk ~= '' then keys[#keys + 1] = scope .. 'l:' .. lk end
+          if client ~= '' then
+            for _, k in ipairs(keys) do redis.call('HSET', k, 'cl', client) end
+          end
           for _, k in ipairs(keys) do
             if closed == '1' then
               if newer(at, redis.call('HGET', k, 'lcAt')) then
@@ -70,8 +74,8 @@ final class Scripts {
 
   /**
    * What is known of a client. ARGV: scope, session id, link key, fingerprint or '', attempt (0/1).
-   * Returns last close time, its code, the latest 4008, the fingerprint's latest 4004 ('' when
-   * unknown).
+   * Returns last close time, its code, the latest 4008, the fingerprint's latest 4004, the client's
+   * library label ('' when unknown).
    */
   static final String LOOKUP =
       COMMON
@@ -81,18 +85,19 @@ final class Scripts {
           local keys = {}
           if skey then keys[#keys + 1] = skey end
           if lk ~= '' then keys[#keys + 1] = scope .. 'l:' .. lk end
-          local lcAt, lc, rl = '', '', ''
+          local lcAt, lc, rl, cl = '', '', '', ''
           for _, k in ipairs(keys) do
-            local v = redis.call('HMGET', k, 'lcAt', 'lc', 'rl')
+            local v = redis.call('HMGET', k, 'lcAt', 'lc', 'rl', 'cl')
             if v[1] and newer(v[1], lcAt) then lcAt, lc = v[1], v[2] end
             if v[3] and v[3] ~= '' and newer(v[3], rl) then rl = v[3] end
+            if cl == '' and v[4] then cl = v[4] end
           end
           if attempt == '1' and skey and redis.call('HEXISTS', skey, 'end') == 1 then
             redis.call('HINCRBY', skey, 'att', 1)
           end
           local fat = ''
           if fp ~= '' then fat = redis.call('GET', scope .. 'f:' .. fp) or '' end
-          return {lcAt, lc, rl, fat}
+          return {lcAt, lc, rl, fat, cl}
           """;
 
   /**

@@ -2,6 +2,7 @@ package io.gatewatch.export;
 
 import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.ClientTable;
 import io.gatewatch.track.ReconnectEpisode;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  * One span per reconnect episode (docs/design.md): from the end of the socket that last held the
  * session to READY or RESUMED on a later socket, or to giving up, with the episode's own event
  * timestamps. A root span named {@code gateway.reconnect}; given-up episodes have status ERROR and
- * {@code gateway.reconnect.via="none"}.
+ * {@code gateway.reconnect.via="none"}. {@code gateway.client} names the session's client library.
  */
 final class ReconnectSpans {
   static final String SPAN_NAME = "gateway.reconnect";
@@ -30,6 +31,9 @@ final class ReconnectSpans {
   static final AttributeKey<String> RESUME_OUTCOME =
       AttributeKey.stringKey("gateway.resume.outcome");
   static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("gateway.reconnect.attempts");
+
+  /** The session's client library: a value of the profile's client table, as on the metrics. */
+  static final AttributeKey<String> CLIENT = AttributeKey.stringKey("gateway.client");
 
   private final Tracer tracer;
   private final Attributes common;
@@ -61,6 +65,7 @@ final class ReconnectSpans {
               .setAttribute(
                   RESUME_OUTCOME, e.lastResume() == null ? "none" : e.lastResume().label())
               .setAttribute(ATTEMPTS, (long) e.attempts())
+              .setAttribute(CLIENT, e.client() == null ? ClientTable.UNKNOWN : e.client().label())
               .startSpan();
       if (gaveUp) {
         span.setStatus(StatusCode.ERROR, "no session came back within the link window");

@@ -1,5 +1,6 @@
 package io.gatewatch.export;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -92,11 +93,11 @@ final class TapSignals implements Signals {
   }
 
   @Override
-  public void resume(ResumeOutcome outcome) {
+  public void resume(ResumeOutcome outcome, ClientLibrary client) {
     if (activity != null) {
       activity.resumed(outcome);
     }
-    metrics.resume(outcome);
+    metrics.resume(outcome, client);
   }
 
   @Override
@@ -125,8 +126,8 @@ final class TapSignals implements Signals {
   }
 
   @Override
-  public void ready(Via via) {
-    metrics.ready(via);
+  public void ready(Via via, ClientLibrary client) {
+    metrics.ready(via, client);
   }
 
   @Override
@@ -140,8 +141,8 @@ final class TapSignals implements Signals {
   }
 
   @Override
-  public void violation(PolicyRule rule) {
-    metrics.violation(rule);
+  public void violation(PolicyRule rule, ClientLibrary client) {
+    metrics.violation(rule, client);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.gatewatch.metrics;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.GatewayProfile;
@@ -20,9 +21,10 @@ import java.util.regex.Pattern;
 /**
  * The {@link Metric catalogue}'s per-tap metrics for one tap: records the tracker's {@link Signals}
  * through one binder per concern (connections and frames, closes, heartbeats, reconnects, policy,
- * and the agent-wide counters). Every label value comes from the profile's registries or a fixed
- * set; anything else is {@code other}. Meters are resolved once at bind time (close codes on first
- * sight), so recording is an array index and an increment. Recording never throws.
+ * the same by client library, and the agent-wide counters). Every label value comes from the
+ * profile's registries or a fixed set; anything else is {@code other}. Meters are resolved once at
+ * bind time (close codes on first sight), so recording is an array index and an increment.
+ * Recording never throws.
  *
  * <pre>{@code
  * GatewayMetrics metrics = new GatewayMetrics(profile, Source.PROXY, "eu-west");
@@ -44,6 +46,7 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   private final HeartbeatMetrics heartbeats;
   private final ReconnectMetrics reconnects;
   private final PolicyMetrics policy;
+  private final ClientMetrics clients;
   private final SharedCounters shared;
   private final List<TapBinder> binders;
   private MeterRegistry registry;
@@ -63,8 +66,9 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
     this.heartbeats = new HeartbeatMetrics(source, gateway);
     this.reconnects = new ReconnectMetrics(source, gateway);
     this.policy = new PolicyMetrics(source, gateway);
+    this.clients = new ClientMetrics(profile.clients(), source, gateway);
     this.shared = new SharedCounters(source);
-    this.binders = List.of(connections, closes, heartbeats, reconnects, policy);
+    this.binders = List.of(connections, closes, heartbeats, reconnects, policy, clients);
   }
 
   /** The tracker whose sockets and sessions the gauges report; call before {@link #bindTo}. */
@@ -162,16 +166,18 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   }
 
   @Override
-  public void resume(ResumeOutcome outcome) {
+  public void resume(ResumeOutcome outcome, ClientLibrary client) {
     if (bound) {
       reconnects.resume(outcome);
+      clients.resume(outcome, client);
     }
   }
 
   @Override
-  public void ready(Via via) {
+  public void ready(Via via, ClientLibrary client) {
     if (bound) {
       reconnects.ready(via);
+      clients.ready(via, client);
     }
   }
 
@@ -186,6 +192,7 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   public void reconnected(ReconnectEpisode episode) {
     if (bound) {
       reconnects.reconnected(episode);
+      clients.reconnected(episode);
     }
   }
 
@@ -204,9 +211,10 @@ public final class GatewayMetrics implements Signals, MeterBinder, AutoCloseable
   }
 
   @Override
-  public void violation(PolicyRule rule) {
+  public void violation(PolicyRule rule, ClientLibrary client) {
     if (bound) {
       policy.violation(rule);
+      clients.violation(rule, client);
     }
   }
 

@@ -131,6 +131,41 @@ public enum Metric {
       Label.SOURCE,
       Label.GATEWAY,
       Label.RULE),
+  CLIENT_VIOLATIONS(
+      "gateway.client.violations",
+      Type.COUNTER,
+      "{violation}",
+      "Policy violations by the client library of the socket that broke the rule",
+      Label.SOURCE,
+      Label.GATEWAY,
+      Label.CLIENT,
+      Label.RULE),
+  CLIENT_RESUME(
+      "gateway.client.resume",
+      Type.COUNTER,
+      "{resume}",
+      "Resume attempts by client library and outcome",
+      Label.SOURCE,
+      Label.GATEWAY,
+      Label.CLIENT,
+      Label.OUTCOME),
+  CLIENT_READY(
+      "gateway.client.ready",
+      Type.COUNTER,
+      "{session}",
+      "Sessions established by client library: identify (READY) or resume (RESUMED)",
+      Label.SOURCE,
+      Label.GATEWAY,
+      Label.CLIENT,
+      Label.VIA),
+  CLIENT_RECONNECT_DURATION(
+      "gateway.client.reconnect.duration",
+      Buckets.RECONNECT,
+      "s",
+      "Reconnect episodes by the client library of the session",
+      Label.SOURCE,
+      Label.GATEWAY,
+      Label.CLIENT),
   FRAMES(
       "gateway.frames",
       Type.COUNTER,
@@ -279,12 +314,14 @@ public enum Metric {
   /**
    * A label: its key, and its values when the catalogue fixes them. Open labels take the operator's
    * name ({@code gateway}), a profile registry's label or {@code other} ({@code code}, {@code
-   * name}, {@code resumable}, {@code op}), the build ({@code version}), or the fixed set of the
-   * component that records them ({@code reason}, {@code result}, {@code endpoint}).
+   * name}, {@code resumable}, {@code op}), a value of the profile's client table ({@code client}),
+   * the build ({@code version}), or the fixed set of the component that records them ({@code
+   * reason}, {@code result}, {@code endpoint}).
    */
   public enum Label {
     SOURCE("source", labels(Source.values(), Source::label)),
     GATEWAY("gateway"),
+    CLIENT("client"),
     CODE("code"),
     NAME("name"),
     RESUMABLE("resumable"),

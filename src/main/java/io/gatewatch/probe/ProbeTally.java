@@ -1,5 +1,6 @@
 package io.gatewatch.probe;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -68,12 +69,12 @@ public final class ProbeTally implements Signals {
   }
 
   @Override
-  public synchronized void resume(ResumeOutcome outcome) {
+  public synchronized void resume(ResumeOutcome outcome, ClientLibrary client) {
     resumes.merge(outcome, 1, Integer::sum);
   }
 
   @Override
-  public void ready(Via via) {}
+  public void ready(Via via, ClientLibrary client) {}
 
   @Override
   public synchronized void reconnected(ReconnectEpisode episode) {
@@ -91,7 +92,7 @@ public final class ProbeTally implements Signals {
   }
 
   @Override
-  public synchronized void violation(PolicyRule rule) {
+  public synchronized void violation(PolicyRule rule, ClientLibrary client) {
     violations.merge(rule, 1, Integer::sum);
   }
 

@@ -7,19 +7,13 @@ package io.gatewatch.protocol;
  * Fluxer's older builds' one zstd frame per server message). Compressed messages are binary.
  */
 public enum Compression {
-  NONE("none"),
-  ZLIB_STREAM("zlib-stream"),
-  ZSTD_STREAM("zstd-stream");
-
-  private final String spelling;
-
-  Compression(String spelling) {
-    this.spelling = spelling;
-  }
+  NONE,
+  ZLIB_STREAM,
+  ZSTD_STREAM;
 
   /** The query's spelling: {@code zlib-stream}, {@code zstd-stream}; {@code none} for NONE. */
   public String spelling() {
-    return spelling;
+    return Spellings.of(this);
   }
 
   /** The compression a URL's query names; NONE when it names none or an unknown one. */

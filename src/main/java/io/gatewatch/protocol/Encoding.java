@@ -6,18 +6,12 @@ package io.gatewatch.protocol;
  * Discord-style clients use. Text messages are JSON whatever the socket's encoding.
  */
 public enum Encoding {
-  JSON("json"),
-  ETF("etf");
-
-  private final String spelling;
-
-  Encoding(String spelling) {
-    this.spelling = spelling;
-  }
+  JSON,
+  ETF;
 
   /** The query's spelling: {@code json}, {@code etf}. */
   public String spelling() {
-    return spelling;
+    return Spellings.of(this);
   }
 
   /** The encoding a URL's query names; JSON when it names none or one gatewatch cannot read. */

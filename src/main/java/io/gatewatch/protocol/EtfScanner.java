@@ -67,24 +67,25 @@ public final class EtfScanner {
   /** The version byte that starts every term ({@code term_to_binary}'s first byte). */
   public static final int VERSION = 131;
 
-  static final int NEW_FLOAT_EXT = 70;
-  static final int BIT_BINARY_EXT = 77;
-  static final int SMALL_INTEGER_EXT = 97;
-  static final int INTEGER_EXT = 98;
-  static final int FLOAT_EXT = 99;
-  static final int ATOM_EXT = 100;
-  static final int SMALL_TUPLE_EXT = 104;
-  static final int LARGE_TUPLE_EXT = 105;
-  static final int NIL_EXT = 106;
-  static final int STRING_EXT = 107;
-  static final int LIST_EXT = 108;
-  static final int BINARY_EXT = 109;
-  static final int SMALL_BIG_EXT = 110;
-  static final int LARGE_BIG_EXT = 111;
-  static final int SMALL_ATOM_EXT = 115;
-  static final int MAP_EXT = 116;
-  static final int ATOM_UTF8_EXT = 118;
-  static final int SMALL_ATOM_UTF8_EXT = 119;
+  // The term tags of the external term format; the simulator's encoder writes with the same ones.
+  public static final int NEW_FLOAT_EXT = 70;
+  public static final int BIT_BINARY_EXT = 77;
+  public static final int SMALL_INTEGER_EXT = 97;
+  public static final int INTEGER_EXT = 98;
+  public static final int FLOAT_EXT = 99;
+  public static final int ATOM_EXT = 100;
+  public static final int SMALL_TUPLE_EXT = 104;
+  public static final int LARGE_TUPLE_EXT = 105;
+  public static final int NIL_EXT = 106;
+  public static final int STRING_EXT = 107;
+  public static final int LIST_EXT = 108;
+  public static final int BINARY_EXT = 109;
+  public static final int SMALL_BIG_EXT = 110;
+  public static final int LARGE_BIG_EXT = 111;
+  public static final int SMALL_ATOM_EXT = 115;
+  public static final int MAP_EXT = 116;
+  public static final int ATOM_UTF8_EXT = 118;
+  public static final int SMALL_ATOM_UTF8_EXT = 119;
 
   private static final byte[] NIL = ascii("nil");
 

@@ -3,6 +3,7 @@ package io.gatewatch.protocol;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -52,6 +53,7 @@ public final class GatewayProfile {
   private final Opcode[] opcodeByCode = new Opcode[MAX_OPCODE];
   private final TransportOptions transport;
   private final Drain drain;
+  private final ClientTable clients;
 
   /**
    * How a draining proxy asks a client to reconnect: the server opcode sent first (op 7 Reconnect
@@ -72,8 +74,10 @@ public final class GatewayProfile {
       Collection<Opcode> opcodes,
       Collection<CloseCode> closeCodes,
       TransportOptions transport,
-      Drain drain) {
+      Drain drain,
+      ClientTable clients) {
     this.name = name;
+    this.clients = clients;
     this.apiVersion = apiVersion;
     this.transport = transport;
     this.maxClientPayloadBytes = maxClientPayloadBytes;
@@ -136,6 +140,25 @@ public final class GatewayProfile {
    */
   public Drain drain() {
     return drain;
+  }
+
+  /** The client libraries this gateway's clients are told apart by: the {@code client} label. */
+  public ClientTable clients() {
+    return clients;
+  }
+
+  /** This profile with {@code more} client entries after its own (the demo adds the fleet's). */
+  public GatewayProfile withClients(List<ClientTable.Entry> more) {
+    return new GatewayProfile(
+        name,
+        apiVersion,
+        maxClientPayloadBytes,
+        policy,
+        opcodes.values(),
+        closeCodes.values(),
+        transport,
+        drain,
+        clients.with(more));
   }
 
   /** Every opcode, ordered by code. */

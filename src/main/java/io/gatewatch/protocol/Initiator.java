@@ -2,19 +2,13 @@ package io.gatewatch.protocol;
 
 /** Who ended a socket; the {@code initiator} label and the capture's {@code by} field. */
 public enum Initiator {
-  SERVER("server"),
-  CLIENT("client"),
+  SERVER,
+  CLIENT,
   /** No close frame: the TCP connection dropped (recorded as code 1006). */
-  NONE("none");
-
-  private final String label;
-
-  Initiator(String label) {
-    this.label = label;
-  }
+  NONE;
 
   public String label() {
-    return label;
+    return Spellings.of(this);
   }
 
   /** Parses {@code server}, {@code client} or {@code none}; null if unknown. */

@@ -60,6 +60,11 @@ import java.util.regex.Pattern;
  *   reconnect_op: 7                   # optional: a server opcode sent before the close
  *   close_code: 4000                  # a code of the profile, resumable true or conditional
  *   reason: Session drain requested   # optional: defaults to the code's name
+ * clients:                            # optional: the client label's values, first match wins
+ *   - client: discord.js              # [a-z0-9][a-z0-9._-]*, at most 29 distinct values
+ *     browser: ["@discordjs/ws", discord.js]  # Identify's properties.browser starts with one
+ *     device: []                      # optional: the same for properties.device
+ *     os: []                          # optional: the same for properties.os
  * </pre>
  *
  * Errors name the file, the path and the line: {@code my.yaml: close_codes[2].resumable (line 14):
@@ -203,7 +208,8 @@ public final class ProfileLoader {
         "transport",
         "opcodes",
         "close_codes",
-        "drain");
+        "drain",
+        "clients");
     String name = profileName(root);
     root.find("description").ifPresent(ConfigNode::text);
     String apiVersion =
@@ -233,8 +239,10 @@ public final class ProfileLoader {
     TransportOptions transport =
         root.find("transport").map(ProfileLoader::transport).orElse(TransportOptions.FLUXER);
     GatewayProfile.Drain drain = drain(root, opcodes, merged);
+    ClientTable clients =
+        root.find("clients").map(ProfileLoader::clients).orElse(ClientTable.EMPTY);
     return new GatewayProfile(
-        name, apiVersion, maxPayload, policy, opcodes, merged.values(), transport, drain);
+        name, apiVersion, maxPayload, policy, opcodes, merged.values(), transport, drain, clients);
   }
 
   private static String apiVersion(ConfigNode node) {
@@ -347,6 +355,55 @@ public final class ProfileLoader {
       throw drain.get("reason").error("at most " + MAX_REASON_BYTES + " bytes of UTF-8");
     }
     return new GatewayProfile.Drain(reconnect, close, reason);
+  }
+
+  /**
+   * The {@code clients} table: each entry names its label value and, for at least one of the
+   * properties, the names that select it.
+   */
+  private static ClientTable clients(ConfigNode list) {
+    List<ClientTable.Entry> entries = new ArrayList<>();
+    Map<String, Integer> distinct = new HashMap<>();
+    for (ConfigNode entry : list.items()) {
+      entry.rejectUnknownKeys("client", "browser", "device", "os");
+      ConfigNode clientNode = entry.get("client");
+      String client = clientNode.text().strip();
+      if (!ClientTable.VALUE.matcher(client).matches()) {
+        throw clientNode.error(
+            "must match "
+                + ClientTable.VALUE.pattern()
+                + " (a label value), got \""
+                + client
+                + "\"");
+      }
+      if (ClientTable.reserved(client)) {
+        throw clientNode.error("\"" + client + "\" is reserved");
+      }
+      distinct.putIfAbsent(client, entry.line());
+      if (distinct.size() > ClientTable.MAX_CLIENTS) {
+        throw clientNode.error("at most " + ClientTable.MAX_CLIENTS + " distinct client values");
+      }
+      List<String> browser = names(entry, "browser");
+      List<String> device = names(entry, "device");
+      List<String> os = names(entry, "os");
+      if (browser.isEmpty() && device.isEmpty() && os.isEmpty()) {
+        throw entry.error("names no browser, device or os to match");
+      }
+      entries.add(new ClientTable.Entry(client, browser, device, os));
+    }
+    return new ClientTable(entries);
+  }
+
+  private static List<String> names(ConfigNode entry, String key) {
+    List<String> names = new ArrayList<>();
+    for (ConfigNode item : entry.find(key).map(ConfigNode::items).orElse(List.of())) {
+      String name = item.text().strip();
+      if (name.isEmpty()) {
+        throw item.error("must not be empty");
+      }
+      names.add(name);
+    }
+    return names;
   }
 
   private static String profileName(ConfigNode root) {

@@ -2,20 +2,14 @@ package io.gatewatch.protocol;
 
 /** Whether a session survives a close code, as the active profile says. */
 public enum Resumability {
-  TRUE("true"),
-  FALSE("false"),
+  TRUE,
+  FALSE,
   /** The profile says it depends (current Fluxer docs: only an established session survives). */
-  CONDITIONAL("conditional");
-
-  private final String label;
-
-  Resumability(String label) {
-    this.label = label;
-  }
+  CONDITIONAL;
 
   /** The metric label value: {@code true}, {@code false} or {@code conditional}. */
   public String label() {
-    return label;
+    return Spellings.of(this);
   }
 
   /**

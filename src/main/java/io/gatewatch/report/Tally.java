@@ -1,5 +1,6 @@
 package io.gatewatch.report;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -88,12 +89,12 @@ public final class Tally implements Signals {
   }
 
   @Override
-  public synchronized void resume(ResumeOutcome outcome) {
+  public synchronized void resume(ResumeOutcome outcome, ClientLibrary client) {
     resumes.merge(outcome, 1L, Long::sum);
   }
 
   @Override
-  public synchronized void ready(Via via) {
+  public synchronized void ready(Via via, ClientLibrary client) {
     readies.merge(via, 1L, Long::sum);
   }
 
@@ -119,7 +120,7 @@ public final class Tally implements Signals {
   }
 
   @Override
-  public synchronized void violation(PolicyRule rule) {
+  public synchronized void violation(PolicyRule rule, ClientLibrary client) {
     violations.merge(rule, 1L, Long::sum);
   }
 

@@ -4,6 +4,7 @@ import static io.gatewatch.server.Html.esc;
 import static io.gatewatch.server.StatusPage.v;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The status page's first section: every gateway and source on one row, the four numbers side by
@@ -21,25 +22,35 @@ final class Overview {
 
   /**
    * @param heading the column's heading (and its label on a phone, where rows become cards)
-   * @param numeric right-aligned
+   * @param cls the cells' class: {@code n} for a number (right-aligned), or {@code null}
    */
-  record Column(String heading, boolean numeric, Cell cell) {}
+  record Column(String heading, String cls, Cell cell) {}
+
+  static final String WORST_CLIENT = "Worst client";
+
+  /** The worst client's tooltip: how it is chosen, and where to look further. */
+  static final String WORST_CLIENT_MEANS =
+      "The client library with the most policy violations per established session (READY or"
+          + " RESUMED) since the agent started, then the highest share of failed resumes;"
+          + " unknown (no Identify seen) is left out. Every library's numbers: /api/summary"
+          + " (clients) and the dashboards' rows by client library.";
 
   static final List<Column> COLUMNS =
       List.of(
-          new Column("Resume success", true, Overview::resume),
-          new Column("Reconnection p95", true, Overview::reconnect),
-          new Column("Heartbeat RTT p99", true, Overview::heartbeat),
-          new Column("Closes", true, Overview::closes),
+          new Column("Resume success", "n", Overview::resume),
+          new Column("Reconnection p95", "n", Overview::reconnect),
+          new Column("Heartbeat RTT p99", "n", Overview::heartbeat),
+          new Column("Closes", "n", Overview::closes),
           new Column(
               "Sessions",
-              true,
+              "n",
               (g, p) -> v(p + "/sessionsActive", g.sessionsActive(), g.sessionsActive() + "")),
           new Column(
               "Violations",
-              true,
+              "n",
               (g, p) ->
-                  v(p + "/violations/total", g.violations().total(), g.violations().total() + "")));
+                  v(p + "/violations/total", g.violations().total(), g.violations().total() + "")),
+          new Column(WORST_CLIENT, "worst", Overview::worstClient));
 
   static void render(StringBuilder b, Summary s) {
     b.append("<section class=\"overview\" aria-labelledby=\"overview\">")
@@ -49,12 +60,13 @@ final class Overview {
           .append(" replay is running.</p></section>\n");
       return;
     }
-    b.append("<p class=\"hint\">Worst first: the lowest resume success rate, then the slowest")
-        .append(" reconnection and heartbeat, then the most closes. Since the agent started.</p>")
+    b.append("<p class=\"hint\">Worst first: lowest resume success rate, then slowest")
+        .append(" reconnection and heartbeat, then most closes; worst client: most violations per")
+        .append(" session, then failed resumes. Since the agent started.</p>")
         .append("<div class=\"scroll\"><table class=\"overview\"><thead><tr>")
         .append("<th scope=\"col\">Gateway</th>");
     for (Column c : COLUMNS) {
-      b.append("<th scope=\"col\"").append(c.numeric() ? " class=\"n\"" : "").append('>');
+      b.append("<th scope=\"col\"").append(cls(c)).append('>');
       b.append(esc(c.heading())).append("</th>");
     }
     b.append("</tr></thead><tbody>");
@@ -92,12 +104,16 @@ final class Overview {
       b.append("<td data-label=\"")
           .append(esc(c.heading()))
           .append('"')
-          .append(c.numeric() ? " class=\"n\"" : "")
+          .append(cls(c))
           .append('>')
           .append(c.cell().html(g, p))
           .append("</td>");
     }
     b.append("</tr>");
+  }
+
+  private static String cls(Column c) {
+    return c.cls() == null ? "" : " class=\"" + c.cls() + "\"";
   }
 
   /** The one line of a source that has seen nothing yet: what it is waiting for. */
@@ -130,6 +146,49 @@ final class Overview {
   private static String heartbeat(Summary.Gateway g, String p) {
     Summary.Heartbeat h = g.heartbeat();
     return v(p + "/heartbeat/p99Seconds", h.p99Seconds(), Html.seconds(h.p99Seconds()));
+  }
+
+  /**
+   * The worst client's label, its measure (violations per session, with the rule it broke most; or,
+   * without violations, its share of failed resumes), and a tooltip saying how it is chosen.
+   */
+  private static String worstClient(Summary.Gateway g, String p) {
+    Integer w = g.worstClient();
+    if (w == null) {
+      String why = g.clients().isEmpty() ? "no client traffic" : "none";
+      return "<span title=\""
+          + esc(WORST_CLIENT_MEANS)
+          + "\">"
+          + v(p + "/worstClient", null, "–")
+          + " <span class=\"of\">"
+          + why
+          + "</span></span>";
+    }
+    Summary.Client c = g.clients().get(w);
+    String cp = p + "/clients/" + w;
+    String measure =
+        c.violations() > 0
+            ? v(cp + "/violationsPerSession", c.violationsPerSession(), perSession(c))
+                + " <span class=\"of\">per session, most "
+                + v(cp + "/topRule", c.topRule(), c.topRule())
+                + "</span>"
+            : v(cp + "/resumeFailureRate", c.resumeFailureRate(), percent(c))
+                + " <span class=\"of\">of resumes failed</span>";
+    return "<span title=\""
+        + esc(WORST_CLIENT_MEANS)
+        + "\"><span class=\"client\">"
+        + v(cp + "/client", c.client(), c.client())
+        + "</span> "
+        + measure
+        + "</span>";
+  }
+
+  private static String perSession(Summary.Client c) {
+    return String.format(Locale.ROOT, "%.2f", c.violationsPerSession());
+  }
+
+  private static String percent(Summary.Client c) {
+    return Html.percent(c.resumeFailureRate());
   }
 
   private static String closes(Summary.Gateway g, String p) {

@@ -74,6 +74,15 @@ final class Reading {
     }
   }
 
+  /** One client library's counts on one gateway. */
+  static final class Client {
+    /** Sockets that got a session: READY or RESUMED ({@code gateway_client_ready_total}). */
+    long sessions;
+
+    final Map<String, Long> violations = new TreeMap<>();
+    final Map<String, Long> resumes = new TreeMap<>();
+  }
+
   /** One watched gateway from one source. */
   static final class Gateway {
     long connectionsOpened;
@@ -88,6 +97,13 @@ final class Reading {
     final Map<String, Long> violations = new TreeMap<>();
     final Map<String, Histogram> reconnects = new TreeMap<>();
     final Map<String, Histogram> heartbeats = new TreeMap<>();
+
+    /**
+     * By {@code client} label, from the {@code gateway_client_*} families. Only libraries with a
+     * count above zero: every value of the table is registered up front, and a quiet one costs
+     * nothing here.
+     */
+    final Map<String, Client> clients = new TreeMap<>();
 
     /** Closes per code over all names and initiators (a code has one name in a profile). */
     Map<String, Long> closesByCode() {
@@ -178,7 +194,20 @@ final class Reading {
       case RECONNECT_DURATION ->
           g.reconnects.merge(label(l, Label.VIA), histogram(p), Histogram::plus);
       case HEARTBEAT_RTT -> g.heartbeats.merge(label(l, Label.KIND), histogram(p), Histogram::plus);
+      case CLIENT_VIOLATIONS, CLIENT_RESUME, CLIENT_READY -> addClient(metric, l, counter(s, p), g);
       default -> {}
+    }
+  }
+
+  private static void addClient(Metric metric, Labels l, long count, Gateway g) {
+    if (count == 0) {
+      return;
+    }
+    Client c = g.clients.computeIfAbsent(label(l, Label.CLIENT), k -> new Client());
+    switch (metric) {
+      case CLIENT_VIOLATIONS -> c.violations.merge(label(l, Label.RULE), count, Long::sum);
+      case CLIENT_RESUME -> c.resumes.merge(label(l, Label.OUTCOME), count, Long::sum);
+      default -> c.sessions += count;
     }
   }
 

@@ -6,6 +6,7 @@ import static java.util.Comparator.reverseOrder;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.gatewatch.protocol.ClientTable;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.RttKind;
 import io.gatewatch.track.Via;
@@ -74,6 +75,8 @@ record Summary(
       Reconnect reconnect,
       Heartbeat heartbeat,
       Violations violations,
+      List<Client> clients,
+      Integer worstClient,
       Series series) {
 
     /** Nothing seen yet: every count is zero (a source waiting for its first socket). */
@@ -120,6 +123,42 @@ record Summary(
       long serverRequestCount) {}
 
   record Violations(long total, Map<String, Long> rules) {}
+
+  /**
+   * One client library on a gateway since the agent started, from the {@code gateway_client_*}
+   * families. {@code violationsPerSession} divides by at least one session, so a library that
+   * breaks rules without ever getting a session still ranks, by its count.
+   *
+   * @param sessions sockets that got a session: READY or RESUMED
+   * @param topRule the rule it broke most (ties: label order); {@code null} without violations
+   * @param resumeFailureRate failed resumes / attempts; {@code null} without attempts
+   */
+  record Client(
+      String client,
+      long sessions,
+      long violations,
+      double violationsPerSession,
+      Map<String, Long> rules,
+      String topRule,
+      long resumeAttempts,
+      long resumeFailures,
+      Double resumeFailureRate) {
+
+    /** Something to blame it for: a violation or a failed resume. */
+    boolean troubled() {
+      return violations > 0 || resumeFailures > 0;
+    }
+  }
+
+  /**
+   * The worst client first: the most violations per session, then the highest share of failed
+   * resumes (a library without resume attempts after those with), then the most violations.
+   */
+  static final Comparator<Client> WORST_CLIENT_FIRST =
+      Comparator.comparingDouble(Client::violationsPerSession)
+          .reversed()
+          .thenComparing(Client::resumeFailureRate, nullsLast(reverseOrder()))
+          .thenComparing(Client::violations, reverseOrder());
 
   /** Values per reading; {@code t} is each reading's time (epoch ms). */
   record Series(
@@ -239,6 +278,8 @@ record Summary(
         new Violations(
             g.violations.values().stream().mapToLong(Long::longValue).sum(), g.violations);
 
+    List<Client> clients = clients(g);
+
     return new Gateway(
         key.source(),
         key.gateway(),
@@ -250,7 +291,55 @@ record Summary(
         reconnect,
         heartbeat,
         violations,
+        clients,
+        worstClient(clients),
         series(key, readings, fromStart, window));
+  }
+
+  /** Every client library with a count above zero, in label order. */
+  private static List<Client> clients(Reading.Gateway g) {
+    List<Client> out = new ArrayList<>();
+    g.clients.forEach(
+        (label, c) -> {
+          long violations = c.violations.values().stream().mapToLong(Long::longValue).sum();
+          String topRule = null;
+          for (Map.Entry<String, Long> e : c.violations.entrySet()) {
+            if (topRule == null || e.getValue() > c.violations.get(topRule)) {
+              topRule = e.getKey(); // strictly more: ties keep label order
+            }
+          }
+          long attempts = c.resumes.values().stream().mapToLong(Long::longValue).sum();
+          long failures = attempts - c.resumes.getOrDefault(ResumeOutcome.SUCCESS.label(), 0L);
+          out.add(
+              new Client(
+                  label,
+                  c.sessions,
+                  violations,
+                  (double) violations / Math.max(1, c.sessions),
+                  c.violations,
+                  topRule,
+                  attempts,
+                  failures,
+                  attempts == 0 ? null : (double) failures / attempts));
+        });
+    return List.copyOf(out);
+  }
+
+  /**
+   * The index in {@code clients} of the worst one ({@link #WORST_CLIENT_FIRST}; ties keep label
+   * order), or {@code null} when no library but {@code unknown} broke a rule or failed a resume.
+   */
+  static Integer worstClient(List<Client> clients) {
+    Integer worst = null;
+    for (int i = 0; i < clients.size(); i++) {
+      Client c = clients.get(i);
+      if (c.troubled()
+          && !ClientTable.UNKNOWN.equals(c.client()) // a mix of every library: names nobody
+          && (worst == null || WORST_CLIENT_FIRST.compare(c, clients.get(worst)) < 0)) {
+        worst = i;
+      }
+    }
+    return worst;
   }
 
   /**
@@ -437,6 +526,23 @@ record Summary(
     j.writeNumberField("total", g.violations().total());
     counts(j, "rules", g.violations().rules());
     j.writeEndObject();
+
+    j.writeArrayFieldStart("clients");
+    for (Client c : g.clients()) {
+      j.writeStartObject();
+      j.writeStringField("client", c.client());
+      j.writeNumberField("sessions", c.sessions());
+      j.writeNumberField("violations", c.violations());
+      j.writeNumberField("violationsPerSession", c.violationsPerSession());
+      counts(j, "rules", c.rules());
+      j.writeStringField("topRule", c.topRule());
+      j.writeNumberField("resumeAttempts", c.resumeAttempts());
+      j.writeNumberField("resumeFailures", c.resumeFailures());
+      number(j, "resumeFailureRate", c.resumeFailureRate());
+      j.writeEndObject();
+    }
+    j.writeEndArray();
+    number(j, "worstClient", g.worstClient());
 
     Series s = g.series();
     j.writeObjectFieldStart("series");

@@ -34,6 +34,21 @@ public enum Behaviour {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /**
+   * What its clients call themselves in their Identify ({@code properties.browser} and {@code
+   * device}): {@code gatewatch-fleet-bad-token}.
+   */
+  public String clientName() {
+    return "gatewatch-fleet-" + spelling();
+  }
+
+  /**
+   * Its {@code client} label value where the fleet's names are in the table: {@code fleet-good}.
+   */
+  public String clientLabel() {
+    return "fleet-" + spelling();
+  }
+
   /** Parses {@code bad-token} or {@code bad_token}; null if unknown. */
   public static Behaviour parse(String text) {
     return Spellings.find(

@@ -1,5 +1,24 @@
 package io.gatewatch.sim;
 
+import static io.gatewatch.protocol.EtfScanner.ATOM_EXT;
+import static io.gatewatch.protocol.EtfScanner.ATOM_UTF8_EXT;
+import static io.gatewatch.protocol.EtfScanner.BINARY_EXT;
+import static io.gatewatch.protocol.EtfScanner.FLOAT_EXT;
+import static io.gatewatch.protocol.EtfScanner.INTEGER_EXT;
+import static io.gatewatch.protocol.EtfScanner.LARGE_BIG_EXT;
+import static io.gatewatch.protocol.EtfScanner.LARGE_TUPLE_EXT;
+import static io.gatewatch.protocol.EtfScanner.LIST_EXT;
+import static io.gatewatch.protocol.EtfScanner.MAP_EXT;
+import static io.gatewatch.protocol.EtfScanner.NEW_FLOAT_EXT;
+import static io.gatewatch.protocol.EtfScanner.NIL_EXT;
+import static io.gatewatch.protocol.EtfScanner.SMALL_ATOM_EXT;
+import static io.gatewatch.protocol.EtfScanner.SMALL_ATOM_UTF8_EXT;
+import static io.gatewatch.protocol.EtfScanner.SMALL_BIG_EXT;
+import static io.gatewatch.protocol.EtfScanner.SMALL_INTEGER_EXT;
+import static io.gatewatch.protocol.EtfScanner.SMALL_TUPLE_EXT;
+import static io.gatewatch.protocol.EtfScanner.STRING_EXT;
+import static io.gatewatch.protocol.EtfScanner.VERSION;
+
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -23,24 +42,6 @@ import java.util.TreeMap;
  * decode" costs, against which the observer's envelope reader is measured.
  */
 public final class Etf {
-  static final int VERSION = 131;
-  static final int NEW_FLOAT_EXT = 70;
-  static final int SMALL_INTEGER_EXT = 97;
-  static final int INTEGER_EXT = 98;
-  static final int FLOAT_EXT = 99;
-  static final int ATOM_EXT = 100;
-  static final int SMALL_TUPLE_EXT = 104;
-  static final int LARGE_TUPLE_EXT = 105;
-  static final int NIL_EXT = 106;
-  static final int STRING_EXT = 107;
-  static final int LIST_EXT = 108;
-  static final int BINARY_EXT = 109;
-  static final int SMALL_BIG_EXT = 110;
-  static final int LARGE_BIG_EXT = 111;
-  static final int SMALL_ATOM_EXT = 115;
-  static final int MAP_EXT = 116;
-  static final int ATOM_UTF8_EXT = 118;
-  static final int SMALL_ATOM_UTF8_EXT = 119;
 
   /** Deepest nesting read; deeper terms are malformed (the reader recurses). */
   static final int MAX_DEPTH = 512;

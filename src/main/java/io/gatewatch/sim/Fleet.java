@@ -1,5 +1,6 @@
 package io.gatewatch.sim;
 
+import io.gatewatch.protocol.ClientTable;
 import io.gatewatch.protocol.GatewayProfile;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
@@ -47,6 +48,20 @@ public final class Fleet implements AutoCloseable {
     this.timers = t;
     this.io = Executors.newFixedThreadPool(2, daemon("gatewatch-fleet-io"));
     this.http = HttpClient.newBuilder().executor(io).build();
+  }
+
+  /**
+   * The client table's entries that name each behaviour: {@code fleet-bad-token} for an Identify
+   * from {@code gatewatch-fleet-bad-token}, and so on. The demo adds them to its agent's profile so
+   * that its metrics show which behaviour breaks which rule; production profiles do not carry them,
+   * and there the fleet's clients are {@code other}.
+   */
+  public static List<ClientTable.Entry> clientEntries() {
+    List<ClientTable.Entry> entries = new ArrayList<>();
+    for (Behaviour b : Behaviour.values()) {
+      entries.add(ClientTable.Entry.browser(b.clientLabel(), b.clientName()));
+    }
+    return List.copyOf(entries);
   }
 
   /** Starts every client, spread over the first second so they do not all connect at once. */

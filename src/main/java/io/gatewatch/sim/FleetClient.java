@@ -161,8 +161,9 @@ final class FleetClient {
   private void identify(Socket s) {
     Map<String, Object> properties = new LinkedHashMap<>();
     properties.put("os", "linux");
-    properties.put("browser", "gatewatch-fleet");
-    properties.put("device", "gatewatch-fleet");
+    // each behaviour its own "library", so that a table with the fleet's names tells them apart
+    properties.put("browser", behaviour.clientName());
+    properties.put("device", behaviour.clientName());
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("token", token);
     d.put("properties", properties);

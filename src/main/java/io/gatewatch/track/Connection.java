@@ -1,11 +1,13 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.ScannedFrame;
+import java.util.function.Consumer;
 
 /**
  * The state machine of one socket: turns its frames and its close into signals. A tap gets one from
@@ -61,6 +63,13 @@ public final class Connection {
   /** This socket sent an Identify; read by the Correlator when the socket ends, under this lock. */
   boolean identified;
 
+  /**
+   * The client library, from this socket's Identify or, for a socket that only Resumed, from the
+   * session's Identify (the Correlator's, or another tracker's through the directory). Unknown
+   * until then; written under this lock or the Correlator's, read under either.
+   */
+  volatile ClientLibrary client;
+
   /** Owned by the Correlator and guarded by its lock. */
   final Correlator.Link link = new Correlator.Link();
 
@@ -71,6 +80,12 @@ public final class Connection {
     this.encoding = encoding;
     this.openedAt = openedAt;
     this.lastEventAt = openedAt;
+    this.client = tracker.profile().clients().unknown();
+  }
+
+  /** The client library the socket's Identify named, or the session's; unknown until then. */
+  public ClientLibrary client() {
+    return client;
   }
 
   /** The tap's name for this socket. */
@@ -221,7 +236,7 @@ public final class Connection {
       if (pendingServerRequestAt >= 0
           && (nanos - pendingServerRequestAt > answerWindowNanos
               || code == CloseCode.SESSION_TIMEOUT && by == Initiator.SERVER)) {
-        signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
+        attributed(c -> signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED, c));
       }
       if (resumeSentAt >= 0) {
         resumeEnded(
@@ -241,8 +256,12 @@ public final class Connection {
 
   private void onFrame(long nanos, Direction from, boolean ok, int size) {
     signals.frame(from, ok ? frame.op() : ScannedFrame.NO_OP, size);
+    if (ok && from == Direction.CLIENT && frame.op() == Opcode.IDENTIFY) {
+      // first, so that an Identify over the limit is its own library's violation
+      nameClient();
+    }
     if (from == Direction.CLIENT && size > tracker.profile().maxClientPayloadBytes()) {
-      signals.violation(PolicyRule.PAYLOAD_TOO_LARGE);
+      attributed(c -> signals.violation(PolicyRule.PAYLOAD_TOO_LARGE, c));
     }
     if (!ok) {
       signals.decodeError();
@@ -274,7 +293,7 @@ public final class Connection {
       }
       case Opcode.HEARTBEAT -> {
         if (pendingServerRequestAt >= 0) {
-          signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED);
+          attributed(c -> signals.violation(PolicyRule.SERVER_HEARTBEAT_UNANSWERED, c));
           pendingServerRequestAt = -1;
         }
         // A request while the client's last heartbeat awaits its ACK crossed that heartbeat on the
@@ -287,14 +306,17 @@ public final class Connection {
       case Opcode.DISPATCH -> {
         if (frame.event() == ScannedFrame.Event.READY) {
           authenticated = true;
-          signals.ready(Via.IDENTIFY);
+          attributed(c -> signals.ready(Via.IDENTIFY, c));
           tracker.correlator().sessionEstablished(this, nanos, frame.sessionId(), Via.IDENTIFY);
         } else if (frame.event() == ScannedFrame.Event.RESUMED) {
+          if (authenticated && resumeSentAt < 0) {
+            return; // replayed with the missed events of a Resume: no new session
+          }
           if (resumeSentAt >= 0) {
             resumeEnded(ResumeOutcome.SUCCESS);
           }
           authenticated = true;
-          signals.ready(Via.RESUME);
+          attributed(c -> signals.ready(Via.RESUME, c));
           tracker.correlator().sessionEstablished(this, nanos, null, Via.RESUME);
         }
       }
@@ -321,7 +343,7 @@ public final class Connection {
         if (lateAfterNanos > 0
             && lastClientHeartbeatAt >= 0
             && nanos - lastClientHeartbeatAt > lateAfterNanos) {
-          signals.violation(PolicyRule.HEARTBEAT_LATE);
+          attributed(c -> signals.violation(PolicyRule.HEARTBEAT_LATE, c));
         }
         lastClientHeartbeatAt = nanos;
         boolean answers = serverAsked;
@@ -339,7 +361,7 @@ public final class Connection {
         // one while READY is awaited is not flagged: a gateway may drop an Identify silently (over
         // its Identify budget), and the client's retry on the same socket is then the only way on.
         if (authenticated) {
-          signals.violation(PolicyRule.IDENTIFY_TWICE);
+          attributed(c -> signals.violation(PolicyRule.IDENTIFY_TWICE, c));
         }
         identified = true;
         tracker
@@ -356,6 +378,23 @@ public final class Connection {
     }
   }
 
+  /** The library this Identify's properties name; one that names none keeps what was known. */
+  private void nameClient() {
+    ClientLibrary named =
+        tracker.profile().clients().classify(frame.browser(), frame.device(), frame.os());
+    if (named.known()) {
+      client = named;
+    }
+  }
+
+  /**
+   * Emits a signal that names the client library: at once, or, while the library of a resumed
+   * session is still being looked up in a shared directory, once the answer came.
+   */
+  private void attributed(Consumer<ClientLibrary> signal) {
+    tracker.correlator().attributed(this, signal);
+  }
+
   private void missAwaitedBeats() {
     if (beatAwaitingAck >= 0) {
       signals.heartbeatMissed();
@@ -369,7 +408,7 @@ public final class Connection {
 
   private void resumeEnded(ResumeOutcome outcome) {
     resumeSentAt = -1;
-    signals.resume(outcome);
+    attributed(c -> signals.resume(outcome, c));
     tracker.correlator().resumeEnded(this, outcome);
   }
 

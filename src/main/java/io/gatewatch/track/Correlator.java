@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Resumability;
@@ -15,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Links the sockets of one client across reconnects, by session id (READY, Resume) or by token
@@ -44,7 +46,16 @@ final class Correlator {
 
     /** The reconnect-after-4008 rule was decided for this socket. */
     boolean backoffChecked;
+
+    /**
+     * Signals naming the client library, held while a shared directory is asked for the library of
+     * the session this socket resumed; null when nothing is asked.
+     */
+    List<Consumer<ClientLibrary>> awaitingLibrary;
   }
+
+  /** Signals held per socket for the library at most; beyond, they go out as unknown. */
+  private static final int MAX_AWAITING = 64;
 
   /** One client's session lineage. */
   static final class Client {
@@ -75,6 +86,9 @@ final class Correlator {
     long sharedEndAt = NEVER;
 
     long rateLimitedAt = NEVER;
+
+    /** The library its Identify named; null until one did (here, or on another tracker). */
+    ClientLibrary library;
   }
 
   private static final long FINGERPRINT_MASK = 0xFFFF_FFFF_FFFFL;
@@ -134,6 +148,9 @@ final class Correlator {
       index(client, linkKey(fingerprint, shardId));
     }
     client.identifying = conn;
+    if (conn.client.known()) {
+      client.library = conn.client;
+    }
     boolean joined = attach(conn, client, now);
     long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
     check(conn, client, now, token, fatalAt, false, joined);
@@ -152,6 +169,10 @@ final class Correlator {
     }
     if (hasToken && !client.hasLinkKey) {
       index(client, linkKey(fingerprint, ScannedFrame.NO_SHARD));
+    }
+    inherit(conn, client);
+    if (!conn.client.known() && directory.shared() && conn.link.awaitingLibrary == null) {
+      conn.link.awaitingLibrary = new ArrayList<>();
     }
     boolean joined = attach(conn, client, now);
     long token = hasToken ? fingerprint : SessionDirectory.NO_FINGERPRINT;
@@ -185,6 +206,8 @@ final class Correlator {
                       : localClose;
               checked(
                   conn,
+                  client,
+                  f.client(),
                   Math.max(localFatalAt, f.authFailedAt()),
                   resume ? lastClose : null,
                   Math.max(localRateLimitedAt, f.rateLimitedAt()));
@@ -192,21 +215,46 @@ final class Correlator {
   }
 
   private synchronized void checked(
-      Connection conn, long fatalAt, CloseCode lastClose, long rateLimitedAt) {
+      Connection conn,
+      Client client,
+      String sharedLibrary,
+      long fatalAt,
+      CloseCode lastClose,
+      long rateLimitedAt) {
+    if (client.library == null && sharedLibrary != null) {
+      ClientLibrary library = profile.clients().byLabel(sharedLibrary);
+      client.library = library.known() ? library : null;
+    }
+    inherit(conn, client);
+    List<Consumer<ClientLibrary>> held = conn.link.awaitingLibrary;
+    conn.link.awaitingLibrary = null;
+    if (held != null) {
+      held.forEach(signal -> signal.accept(conn.client));
+    }
     // A retry is a socket opened after the refusal: shards of one bot identifying together with
     // one token, whose sockets were all open before the first 4004 came back, are not retrying.
     if (fatalAt != NEVER && conn.openedAt >= fatalAt && conn.openedAt - fatalAt <= windowNanos) {
-      signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL);
+      signals.violation(PolicyRule.RETRY_UNCHANGED_AFTER_FATAL, conn.client);
     }
     if (lastClose != null && lastClose.resumable() == Resumability.FALSE) {
-      signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE);
+      signals.violation(PolicyRule.RESUME_AFTER_NON_RESUMABLE, conn.client);
     }
     // only a socket opened after the 4008 is a reconnect; one already open (another shard) is not
     if (!conn.link.backoffChecked && rateLimitedAt != NEVER && conn.openedAt >= rateLimitedAt) {
       conn.link.backoffChecked = true;
       if (conn.openedAt - rateLimitedAt < backoffNanos) {
-        signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT);
+        signals.violation(PolicyRule.RECONNECT_TOO_SOON_AFTER_RATE_LIMIT, conn.client);
       }
+    }
+  }
+
+  /** Emits a signal naming the socket's library, or holds it until the library is known. */
+  synchronized void attributed(Connection conn, Consumer<ClientLibrary> signal) {
+    List<Consumer<ClientLibrary>> held = conn.link.awaitingLibrary;
+    if (held != null && held.size() < MAX_AWAITING) {
+      held.add(signal);
+    } else {
+      signal.accept(conn.client);
     }
   }
 
@@ -225,6 +273,10 @@ final class Correlator {
       client = newClient(now);
       attach(conn, client, now);
     }
+    if (client.library == null && conn.client.known()) {
+      client.library = conn.client;
+    }
+    inherit(conn, client);
     long episodeStart = client.sessionEndedAt;
     if (client.holder != null && client.holder != conn && client.holder.link.holdsSession) {
       // The old socket still looks open: the new one takes the session over now.
@@ -242,7 +294,8 @@ final class Correlator {
                 client.endClose,
                 via,
                 client.lastResume,
-                client.attempts);
+                client.attempts,
+                conn.client);
     boolean localShared = episodeStart != NEVER && episodeStart == client.sharedEndAt;
     Key before = key(client);
     if (sessionId != null && !sessionId.equals(client.sessionId)) {
@@ -270,13 +323,33 @@ final class Correlator {
     }
     directory
         .claim(before, key(client), now)
-        .whenComplete((shared, error) -> settle(local, localShared, shared, error, now, via));
+        .whenComplete((shared, error) -> settle(local, localShared, shared, error, now, via, conn));
+    // The library is stored with the session as soon as it has one, not only when its socket
+    // ends: a client whose network changed resumes on another replica before this one sees the
+    // old socket go. Stored under the session id alone, so what the link key leads to is left
+    // as it was; an end neither closed nor held stores nothing else.
+    if (via == Via.IDENTIFY
+        && directory.shared()
+        && client.library != null
+        && client.sessionId != null) {
+      share(
+          client,
+          new SessionDirectory.SocketEnd(
+              new Key(client.sessionId, SessionDirectory.NO_LINK),
+              now,
+              SessionDirectory.NO_CODE,
+              false,
+              false,
+              SessionDirectory.NO_FINGERPRINT,
+              label(client)));
+    }
   }
 
   /**
    * Records the episode that READY or RESUMED at {@code now} ended: the shared one when it started
    * no earlier than the local one (the client's last session socket may have been on another
    * tracker), else the local one, unless the directory stored that and another tracker claimed it.
+   * The episode is the library's of the socket that ended it.
    */
   private void settle(
       ReconnectEpisode local,
@@ -284,7 +357,8 @@ final class Correlator {
       Episode shared,
       Throwable error,
       long now,
-      Via via) {
+      Via via,
+      Connection conn) {
     ReconnectEpisode episode = local;
     boolean foreign = false;
     if (error == null && shared != null) {
@@ -299,7 +373,8 @@ final class Correlator {
                 local != null && local.lastResume() != null
                     ? local.lastResume()
                     : shared.lastResume(),
-                shared.attempts());
+                shared.attempts(),
+                conn.client);
         foreign = !shared.mine();
       }
     } else if (error == null && localShared && directory.shared()) {
@@ -325,7 +400,8 @@ final class Correlator {
               episode.close(),
               via,
               episode.lastResume(),
-              Math.max(1, episode.attempts())));
+              Math.max(1, episode.attempts()),
+              conn.client));
     } else {
       signals.reconnectAbandoned(
           new ReconnectEpisode(
@@ -335,7 +411,8 @@ final class Correlator {
               episode.close(),
               null,
               episode.lastResume(),
-              episode.attempts()));
+              episode.attempts(),
+              conn.client));
     }
   }
 
@@ -356,7 +433,8 @@ final class Correlator {
               SessionDirectory.NO_CODE,
               false,
               true,
-              SessionDirectory.NO_FINGERPRINT));
+              SessionDirectory.NO_FINGERPRINT,
+              label(client)));
     }
   }
 
@@ -395,7 +473,10 @@ final class Correlator {
         signals.evicted(EvictionReason.CAPACITY); // the failure is not remembered
       }
     }
-    share(client, new SessionDirectory.SocketEnd(key(client), now, code, true, held, authFailed));
+    share(
+        client,
+        new SessionDirectory.SocketEnd(
+            key(client), now, code, true, held, authFailed, label(client)));
   }
 
   /** Stores a socket's end; a session's end, once stored, may be claimed by another tracker. */
@@ -480,6 +561,18 @@ final class Correlator {
     return true;
   }
 
+  /** A socket that named no library takes its client's: a Resume, a READY after a capture began. */
+  private static void inherit(Connection conn, Client client) {
+    if (!conn.client.known() && client.library != null) {
+      conn.client = client.library;
+    }
+  }
+
+  /** The library's label for the directory, null when none is known. */
+  private static String label(Client client) {
+    return client.library == null ? null : client.library.label();
+  }
+
   /** The client as the directory knows it. */
   private static Key key(Client c) {
     return c.sessionId == null && !c.hasLinkKey
@@ -498,7 +591,14 @@ final class Correlator {
   private ReconnectEpisode giveUp(Client c, long at) {
     ReconnectEpisode episode =
         new ReconnectEpisode(
-            c.sessionEndedAt, at, c.endCode, c.endClose, null, c.lastResume, c.attempts);
+            c.sessionEndedAt,
+            at,
+            c.endCode,
+            c.endClose,
+            null,
+            c.lastResume,
+            c.attempts,
+            c.library != null ? c.library : profile.clients().unknown());
     c.sessionEndedAt = NEVER;
     return episode;
   }

@@ -31,6 +31,9 @@ public final class InProcessDirectory {
     long lastCloseAt = NEVER;
     int lastCloseCode;
     long rateLimitedAt = NEVER;
+
+    /** The client's library label, once a socket end carried it. */
+    String client;
   }
 
   private static final class Session extends Entry {
@@ -75,6 +78,9 @@ public final class InProcessDirectory {
         Session session = key.sessionId() == null ? null : session(key.sessionId(), end.at());
         Link link = key.linkKey() < 0 ? null : link(key.linkKey(), end.at());
         for (Entry e : new Entry[] {session, link}) {
+          if (e != null && end.client() != null) {
+            e.client = end.client();
+          }
           if (e == null || !end.closed()) {
             continue;
           }
@@ -111,8 +117,10 @@ public final class InProcessDirectory {
         long closeAt = NEVER;
         int code = 0;
         long rateLimitedAt = NEVER;
+        String client = null;
         for (Entry e : new Entry[] {session, link}) {
           if (e != null) {
+            client = client != null ? client : e.client;
             if (e.lastCloseAt > closeAt) {
               closeAt = e.lastCloseAt;
               code = e.lastCloseCode;
@@ -125,7 +133,7 @@ public final class InProcessDirectory {
         }
         Long fatal = fingerprint == NO_FINGERPRINT ? null : authFailedAt.get(fingerprint);
         return CompletableFuture.completedFuture(
-            new Facts(closeAt, code, rateLimitedAt, fatal == null ? NEVER : fatal));
+            new Facts(closeAt, code, rateLimitedAt, fatal == null ? NEVER : fatal, client));
       }
     }
 

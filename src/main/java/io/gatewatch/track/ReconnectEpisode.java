@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 
 /**
@@ -14,6 +15,7 @@ import io.gatewatch.protocol.CloseCode;
  * @param lastResume outcome of the last Resume in the episode, or null if none was tried
  * @param attempts sockets that tried to take the session back (Identify or Resume), the last
  *     included
+ * @param client the client library of the session (its Identify's)
  */
 public record ReconnectEpisode(
     long startNanos,
@@ -22,7 +24,8 @@ public record ReconnectEpisode(
     CloseCode close,
     Via via,
     ResumeOutcome lastResume,
-    int attempts) {
+    int attempts,
+    ClientLibrary client) {
 
   public long durationNanos() {
     return endNanos - startNanos;

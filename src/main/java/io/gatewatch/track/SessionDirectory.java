@@ -48,13 +48,16 @@ public interface SessionDirectory {
 
   /**
    * The end of a socket that belonged to a client, or (when {@code closed} is false) op 9 taking
-   * the session from a socket that stays open.
+   * the session from a socket that stays open; or, with neither {@code closed} nor {@code
+   * heldSession}, only the session's library, stored at READY.
    *
    * @param at event time, epoch nanoseconds
    * @param code the close code ({@link #NO_CODE} when {@code closed} is false)
    * @param heldSession the socket held the session: this end starts a reconnect episode
    * @param authFailedFingerprint the token fingerprint when the close was a 4004, else {@link
    *     #NO_FINGERPRINT}
+   * @param client the client's library label, or null when unknown: a socket that Resumes on
+   *     another tracker inherits it
    */
   record SocketEnd(
       Key key,
@@ -62,7 +65,8 @@ public interface SessionDirectory {
       int code,
       boolean closed,
       boolean heldSession,
-      long authFailedFingerprint) {}
+      long authFailedFingerprint,
+      String client) {}
 
   /**
    * What is known of a client, newest first; {@link #NEVER} where nothing is known.
@@ -71,9 +75,11 @@ public interface SessionDirectory {
    * @param lastCloseCode that close's code
    * @param rateLimitedAt the client's latest 4008
    * @param authFailedAt the fingerprint's latest 4004
+   * @param client the client's library label as the tracker of its Identify named it, or null
    */
-  record Facts(long lastCloseAt, int lastCloseCode, long rateLimitedAt, long authFailedAt) {
-    public static final Facts NONE = new Facts(NEVER, 0, NEVER, NEVER);
+  record Facts(
+      long lastCloseAt, int lastCloseCode, long rateLimitedAt, long authFailedAt, String client) {
+    public static final Facts NONE = new Facts(NEVER, 0, NEVER, NEVER, null);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -49,15 +50,15 @@ record SignalPair(Signals first, Signals second) implements Signals {
   }
 
   @Override
-  public void resume(ResumeOutcome outcome) {
-    first.resume(outcome);
-    second.resume(outcome);
+  public void resume(ResumeOutcome outcome, ClientLibrary client) {
+    first.resume(outcome, client);
+    second.resume(outcome, client);
   }
 
   @Override
-  public void ready(Via via) {
-    first.ready(via);
-    second.ready(via);
+  public void ready(Via via, ClientLibrary client) {
+    first.ready(via, client);
+    second.ready(via, client);
   }
 
   @Override
@@ -91,9 +92,9 @@ record SignalPair(Signals first, Signals second) implements Signals {
   }
 
   @Override
-  public void violation(PolicyRule rule) {
-    first.violation(rule);
-    second.violation(rule);
+  public void violation(PolicyRule rule, ClientLibrary client) {
+    first.violation(rule, client);
+    second.violation(rule, client);
   }
 
   @Override

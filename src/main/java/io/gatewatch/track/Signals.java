@@ -1,5 +1,6 @@
 package io.gatewatch.track;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -39,9 +40,15 @@ public interface Signals {
 
   void heartbeatMissed();
 
-  void resume(ResumeOutcome outcome);
+  /**
+   * A Resume ended.
+   *
+   * @param client the client library of the socket (the session's, for a socket that only resumed)
+   */
+  void resume(ResumeOutcome outcome, ClientLibrary client);
 
-  void ready(Via via);
+  /** A session was established (READY or RESUMED) by a socket of {@code client}. */
+  void ready(Via via, ClientLibrary client);
 
   /**
    * A reconnect episode started: a socket that held a session ended, lost the session to op 9, or
@@ -59,7 +66,8 @@ public interface Signals {
 
   void reconnectRequested();
 
-  void violation(PolicyRule rule);
+  /** A client broke a rule of the profile's policy; {@code client} is its library. */
+  void violation(PolicyRule rule, ClientLibrary client);
 
   void evicted(EvictionReason reason);
 
@@ -90,10 +98,10 @@ public interface Signals {
         public void heartbeatMissed() {}
 
         @Override
-        public void resume(ResumeOutcome outcome) {}
+        public void resume(ResumeOutcome outcome, ClientLibrary client) {}
 
         @Override
-        public void ready(Via via) {}
+        public void ready(Via via, ClientLibrary client) {}
 
         @Override
         public void reconnected(ReconnectEpisode episode) {}
@@ -105,7 +113,7 @@ public interface Signals {
         public void reconnectRequested() {}
 
         @Override
-        public void violation(PolicyRule rule) {}
+        public void violation(PolicyRule rule, ClientLibrary client) {}
 
         @Override
         public void evicted(EvictionReason reason) {}

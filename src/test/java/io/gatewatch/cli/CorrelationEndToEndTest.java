@@ -44,7 +44,8 @@ import picocli.CommandLine;
  * through a real Redis, in front of the gateway simulator; a client reconnects across them (op 7
  * and a Resume, a non-resumable close followed by a Resume, a 4004 retried unchanged). Summed over
  * the replicas, the metrics equal those of one proxy that saw every socket: the replicas' captures,
- * merged in time order and replayed through one tracker, episode by episode.
+ * merged in time order and replayed through one tracker, episode by episode. A replica that sees
+ * only a Resume counts it under the client library the session's Identify named on another replica.
  */
 class CorrelationEndToEndTest {
   private static final ObjectMapper JSON =
@@ -128,10 +129,13 @@ class CorrelationEndToEndTest {
                     && agents.stream().allMatch(a -> a.correlation().callsInFlight() == 0));
   }
 
-  private static String identify(String token) {
+  /** An Identify whose properties name {@code browser} (the profile's table classifies it). */
+  private static String identify(String token, String browser) {
     return "{\"op\":2,\"d\":{\"token\":\""
         + token
-        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"x\",\"device\":\"x\"}}}";
+        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\""
+        + browser
+        + "\",\"device\":\"x\"}}}";
   }
 
   private static String resume(String token, String session, long seq) {
@@ -139,14 +143,17 @@ class CorrelationEndToEndTest {
         .formatted(token, session, seq);
   }
 
-  /** The script: every socket lands on the next replica of three. */
+  /**
+   * The script: every socket lands on the next replica of three. Alice identifies as discord.py on
+   * replica 0 only; the thief's "x" is in no table (other).
+   */
   private void reconnectAcrossReplicas() throws Exception {
     String session;
     long seq;
     // on replica 0: READY, then op 7 and 4000 (a drain)
     try (JdkClient c = connect()) {
       c.expect(10);
-      c.send(identify("valid-alice"));
+      c.send(identify("valid-alice", "discord.py"));
       JsonNode ready = c.expect(0);
       session = ready.get("d").get("session_id").asText();
       seq = ready.get("s").asLong();
@@ -160,7 +167,9 @@ class CorrelationEndToEndTest {
     try (JdkClient c = connect()) {
       c.expect(10);
       c.send(resume("valid-alice", session, seq));
-      assertThat(c.expect(0).get("t").asText()).isEqualTo("RESUMED");
+      JsonNode resumed = c.expect(0);
+      assertThat(resumed.get("t").asText()).isEqualTo("RESUMED");
+      seq = resumed.get("s").asLong(); // the last event seen: RESUMED is one
       c.sendClose(1001, "going away");
       c.awaitClose();
     }
@@ -185,7 +194,7 @@ class CorrelationEndToEndTest {
     for (int i = 0; i < 2; i++) {
       try (JdkClient c = connect()) {
         c.expect(10);
-        c.send(identify("stolen"));
+        c.send(identify("stolen", "x"));
         assertThat(c.awaitClose().code()).isEqualTo(4004);
       }
       settled(0);
@@ -214,6 +223,33 @@ class CorrelationEndToEndTest {
             "gateway_policy_violations_total{gateway=\"gw\",rule=\"retry_unchanged_after_fatal\"}",
             1.0);
 
+    // Each replica counts what it saw under the client the session's Identify named, the ones
+    // that only saw Alice's Resumes too (the shared directory told them); timings aside.
+    String py = "client=\"discord.py\",gateway=\"gw\"";
+    assertThat(clientCounts(scrape(agents.get(0))))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gateway_client_ready_total{" + py + ",via=\"identify\"}", 1.0,
+                "gateway_client_ready_total{" + py + ",via=\"resume\"}", 1.0,
+                "gateway_client_resume_total{" + py + ",outcome=\"success\"}", 1.0,
+                "gateway_client_violations_total{" + py + ",rule=\"resume_after_non_resumable\"}",
+                    1.0,
+                "gateway_client_reconnect_duration_seconds_count{" + py + "}", 1.0));
+    assertThat(clientCounts(scrape(agents.get(1))))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gateway_client_ready_total{" + py + ",via=\"resume\"}", 1.0,
+                "gateway_client_resume_total{" + py + ",outcome=\"success\"}", 1.0,
+                "gateway_client_reconnect_duration_seconds_count{" + py + "}", 1.0));
+    assertThat(clientCounts(scrape(agents.get(2))))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gateway_client_resume_total{" + py + ",outcome=\"invalid_sequence\"}",
+                1.0,
+                "gateway_client_violations_total{client=\"other\",gateway=\"gw\","
+                    + "rule=\"retry_unchanged_after_fatal\"}",
+                1.0));
+
     // nothing failed: the counter is there, from 0, with the documented label
     assertThat(MetricsDocTest.documented().get("gatewatch_correlation_errors_total").labels())
         .containsExactly("reason");
@@ -228,6 +264,12 @@ class CorrelationEndToEndTest {
 
     agents.forEach(AgentRunner::close); // flushes the captures
     Map<String, Double> one = gatewaySamples(replayMerged(3));
+    // one tracker reads the client from the Identify in the merged captures
+    assertThat(one)
+        .containsEntry("gateway_client_resume_total{" + py + ",outcome=\"success\"}", 2.0)
+        .containsEntry(
+            "gateway_client_resume_total{client=\"unknown\",gateway=\"gw\",outcome=\"success\"}",
+            0.0);
     assertThat(summed.keySet()).isEqualTo(one.keySet());
     for (Map.Entry<String, Double> e : one.entrySet()) {
       if (e.getKey().contains("_sum{")) {
@@ -271,6 +313,19 @@ class CorrelationEndToEndTest {
                 "replay", merged.toString(), "--gateway", "gw", "--metrics-out", out.toString());
     assertThat(code).as(err.toString()).isZero();
     return Files.readString(out);
+  }
+
+  /** The non-zero gateway_client_* counts (counters, histogram counts), without the source. */
+  private static Map<String, Double> clientCounts(String text) {
+    Map<String, Double> out = new TreeMap<>(gatewaySamples(text));
+    out.entrySet()
+        .removeIf(
+            e ->
+                !e.getKey().startsWith("gateway_client_")
+                    || e.getKey().contains("_bucket{")
+                    || e.getKey().contains("_sum{")
+                    || e.getValue() == 0);
+    return out;
   }
 
   /** The gateway_* samples, without the source label (proxy here, replay there). */

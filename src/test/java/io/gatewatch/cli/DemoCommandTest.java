@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -98,6 +100,32 @@ class DemoCommandTest {
     assertThat(cli.execute("demo", "--mix", "good:xml=1")).isEqualTo(2);
     assertThat(err.toString())
         .startsWith("gatewatch demo: --mix: good: unknown wire \"xml\"; expected json or etf");
+  }
+
+  /** The demo adds the fleet's 7 client names: a table already near the bound is refused. */
+  @Test
+  void aProfileWithoutRoomForTheFleetsNamesIsRefusedAtStartUp(@TempDir Path dir) throws Exception {
+    StringBuilder profile =
+        new StringBuilder(
+            Files.readString(
+                Path.of("src/main/resources/io/gatewatch/protocol/profiles/fluxer-seed.yaml")));
+    for (int i = 1; i <= 21; i++) { // 8 of its own + 21 = the 29 a table may have
+      profile.append("  - {client: lib").append(i).append(", browser: [lib").append(i);
+      profile.append("]}\n");
+    }
+    Path file = dir.resolve("full.yaml");
+    Files.writeString(file, profile);
+    StringWriter err = new StringWriter();
+    CommandLine cli =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(new StringWriter(), true))
+            .setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("demo", "--profile", file.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "gatewatch demo: --profile: at most 29 client values, got 36 (the demo adds the"
+                + " fleet's 7)"
+                + System.lineSeparator());
   }
 
   @Test
@@ -205,6 +233,87 @@ class DemoCommandTest {
         .filteredOn(
             l -> l.startsWith("gateway_policy_violations_total{") && l.contains("source=\"probe\""))
         .allMatch(l -> value(l) == 0);
+    eachBehaviourIsCountedUnderItsOwnClientName(lines);
+  }
+
+  /**
+   * Each fleet behaviour names itself in its Identify and the demo's table has the names, so the
+   * by-client families say which "library" breaks which rule: exactly the rules it breaks where the
+   * behaviour makes that certain within the run, and never a rule of another behaviour.
+   */
+  private static void eachBehaviourIsCountedUnderItsOwnClientName(List<String> lines) {
+    Map<String, Set<String>> broken =
+        nonZero(lines, "gateway_client_violations_total{", "proxy", "rule");
+    // what each may break in the demo (a slow client may also leave a request unanswered, a
+    // deaf one beat late; the flooder needs longer than a short run to reach its 4008)...
+    Map<String, Set<String>> mayBreak =
+        Map.of(
+            "fleet-slow", Set.of("heartbeat_late", "server_heartbeat_unanswered"),
+            "fleet-deaf", Set.of("server_heartbeat_unanswered", "heartbeat_late"),
+            "fleet-bad-token", Set.of("retry_unchanged_after_fatal"),
+            "fleet-flooder", Set.of("reconnect_too_soon_after_rate_limit"),
+            "fleet-stale-resumer", Set.of("resume_after_non_resumable"),
+            "fleet-sloppy", Set.of("identify_twice", "payload_too_large"));
+    // ...and what each breaks every time
+    Map<String, Set<String>> alwaysBreaks =
+        Map.of(
+            "fleet-slow", Set.of("heartbeat_late"),
+            "fleet-deaf", Set.of("server_heartbeat_unanswered"),
+            "fleet-bad-token", Set.of("retry_unchanged_after_fatal"),
+            "fleet-stale-resumer", Set.of("resume_after_non_resumable"),
+            "fleet-sloppy", Set.of("identify_twice"));
+    // fleet-good, unknown, other and gatewatch-probe break nothing through the proxy
+    assertThat(broken.keySet()).containsAll(alwaysBreaks.keySet()).isSubsetOf(mayBreak.keySet());
+    for (Map.Entry<String, Set<String>> e : broken.entrySet()) {
+      assertThat(e.getValue())
+          .as(e.getKey() + " breaks")
+          .isSubsetOf(mayBreak.get(e.getKey()))
+          .containsAll(alwaysBreaks.getOrDefault(e.getKey(), Set.of()));
+    }
+    // Every behaviour but bad-token holds sessions; every socket is named, none unknown or other.
+    assertThat(nonZero(lines, "gateway_client_ready_total{", "proxy", "via").keySet())
+        .containsExactlyInAnyOrder(
+            "fleet-good",
+            "fleet-slow",
+            "fleet-deaf",
+            "fleet-flooder",
+            "fleet-stale-resumer",
+            "fleet-sloppy");
+    Map<String, Set<String>> resumes =
+        nonZero(lines, "gateway_client_resume_total{", "proxy", "outcome");
+    assertThat(resumes.keySet())
+        .containsExactlyInAnyOrder(
+            "fleet-good",
+            "fleet-slow",
+            "fleet-deaf",
+            "fleet-flooder",
+            "fleet-stale-resumer",
+            "fleet-sloppy");
+    assertThat(resumes.get("fleet-good")).contains("success");
+    assertThat(resumes.get("fleet-stale-resumer")).contains("invalid_sequence");
+    // The probe holds its sessions under its own name.
+    assertThat(nonZero(lines, "gateway_client_ready_total{", "probe", "via"))
+        .isEqualTo(Map.of("gatewatch-probe", Set.of("identify", "resume")));
+  }
+
+  /**
+   * For one source, the {@code client} values of a family's non-zero samples, each with the values
+   * of {@code label} it has non-zero samples for.
+   */
+  private static Map<String, Set<String>> nonZero(
+      List<String> lines, String family, String source, String label) {
+    Pattern client = Pattern.compile("client=\"([^\"]+)\"");
+    Pattern other = Pattern.compile(label + "=\"([^\"]+)\"");
+    Map<String, Set<String>> out = new TreeMap<>();
+    for (String l : lines) {
+      if (l.startsWith(family) && l.contains("source=\"" + source + "\"") && value(l) > 0) {
+        Matcher c = client.matcher(l);
+        Matcher o = other.matcher(l);
+        assertThat(c.find() && o.find()).as(l).isTrue();
+        out.computeIfAbsent(c.group(1), k -> new TreeSet<>()).add(o.group(1));
+      }
+    }
+    return out;
   }
 
   /**
@@ -228,6 +337,12 @@ class DemoCommandTest {
     assertThat(lines)
         .filteredOn(l -> l.startsWith("gateway_policy_violations_total{"))
         .allMatch(l -> value(l) == 0, "no violation from any source");
+    // every session under the good clients' own name, the probe's under its own
+    assertThat(nonZero(lines, "gateway_client_ready_total{", "proxy", "via"))
+        .isEqualTo(Map.of("fleet-good", Set.of("identify", "resume")));
+    assertThat(nonZero(lines, "gateway_client_ready_total{", "probe", "via"))
+        .isEqualTo(Map.of("gatewatch-probe", Set.of("identify", "resume")));
+    assertThat(nonZero(lines, "gateway_client_violations_total{", "proxy", "rule")).isEmpty();
   }
 
   private static double sum(List<String> lines, String prefix, String contains) {

@@ -3,6 +3,8 @@ package io.gatewatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.gatewatch.metrics.GatewayMetrics;
+import io.gatewatch.metrics.Source;
 import io.gatewatch.protocol.FrameScanner;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
@@ -18,13 +20,19 @@ import io.gatewatch.track.EventClock;
 import io.gatewatch.track.PolicyRule;
 import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.RttKind;
+import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
 import io.gatewatch.track.Via;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +41,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Each fleet behaviour, against the simulator, produces the close codes and policy violations
  * expected of it, as gatewatch's core measures them. The simulator and the tracker implement the
- * protocol independently, so this checks each against the other.
+ * protocol independently, so this checks each against the other. Each behaviour names itself in its
+ * Identify, and every signal of its sockets carries its own {@code client} label.
  */
 class FleetBehaviourTest {
   static final GatewayProfile PROFILE = ProfileLoader.load("fluxer-seed");
+
+  /** The seed's profile with the fleet's names in its client table, as the demo runs it. */
+  static final GatewayProfile NAMED = PROFILE.withClients(Fleet.clientEntries());
+
   static GatewaySimulator simulator;
 
   @BeforeAll
@@ -66,12 +79,15 @@ class FleetBehaviourTest {
   static void watch(
       Behaviour behaviour, int clients, Duration atMost, Check done, Consumer<Tally> then) {
     Tally tally = new Tally();
+    GatewayMetrics metrics = new GatewayMetrics(NAMED, Source.CLIENT, "sim");
     ConnectionTracker tracker =
         new ConnectionTracker(
-            PROFILE,
+            NAMED,
             TrackerSettings.DEFAULTS,
             new FrameScanner(TokenFingerprinter.withRandomSalt()),
-            tally);
+            Signals.both(tally, metrics));
+    MeterRegistry registry = new SimpleMeterRegistry();
+    metrics.observe(tracker).bindTo(registry);
     FleetSettings settings =
         new FleetSettings(
             URI.create(simulator.url()),
@@ -84,7 +100,31 @@ class FleetBehaviourTest {
       fleet.start();
       await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> done.holds(tally));
       then.accept(tally);
+      assertThat(namedClients(registry))
+          .as("the client libraries its sessions, resumes and violations were counted under")
+          .containsExactly(behaviour.clientLabel());
     }
+  }
+
+  /** Every {@code client} value with a non-zero count in the by-client families. */
+  static Set<String> namedClients(MeterRegistry registry) {
+    Set<String> named = new TreeSet<>();
+    for (String counter :
+        new String[] {
+          "gateway.client.violations", "gateway.client.resume", "gateway.client.ready"
+        }) {
+      for (Counter c : registry.find(counter).counters()) {
+        if (c.count() > 0) {
+          named.add(c.getId().getTag("client"));
+        }
+      }
+    }
+    for (Timer t : registry.find("gateway.client.reconnect.duration").timers()) {
+      if (t.count() > 0) {
+        named.add(t.getId().getTag("client"));
+      }
+    }
+    return named;
   }
 
   interface Check {

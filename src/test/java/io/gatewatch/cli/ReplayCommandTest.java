@@ -98,9 +98,40 @@ class ReplayCommandTest {
         .contains(
             "gateway_resume_total{gateway=\"default\",outcome=\"success\",source=\"replay\"} 4.0",
             "gateway_reconnect_duration_seconds_count{gateway=\"default\",source=\"replay\",via=\"resume\"} 4",
-            "gatewatch_decode_errors_total{source=\"replay\"} 1.0")
+            "gatewatch_decode_errors_total{source=\"replay\"} 1.0",
+            // the sample's clients name themselves "gatewatch-sample": in no table, other
+            "gateway_client_resume_total{client=\"other\",gateway=\"default\","
+                + "outcome=\"success\",source=\"replay\"} 4.0",
+            "gateway_client_reconnect_duration_seconds_count{client=\"other\","
+                + "gateway=\"default\",source=\"replay\"} 8") // all 8 episodes, either way
         // no timer's decaying _max gauge (the JVM's jvm_memory_max_bytes is a real gauge)
         .noneMatch(l -> l.matches("[a-z_]+_max[{ ].*"));
+  }
+
+  /** A browser's HAR: the Identify's browser (Chrome) makes every number web's. */
+  @Test
+  void aHarsBrowserIsTheClientOfItsSessions(@TempDir Path dir) throws Exception {
+    Path prom = dir.resolve("out.prom");
+    Run r =
+        run(
+            "replay",
+            "src/test/resources/har/chrome-session.har",
+            "--gateway",
+            "web",
+            "--metrics-out",
+            prom.toString());
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    String web = "{client=\"web\",gateway=\"web\",";
+    assertThat(
+            Files.readAllLines(prom).stream()
+                .filter(l -> l.startsWith("gateway_client_") && !l.endsWith(" 0.0"))
+                .filter(l -> !l.contains("_bucket{") && !l.contains("_sum{") && !l.endsWith(" 0")))
+        .containsExactlyInAnyOrder(
+            "gateway_client_ready_total" + web + "source=\"replay\",via=\"identify\"} 1.0",
+            "gateway_client_ready_total" + web + "source=\"replay\",via=\"resume\"} 1.0",
+            "gateway_client_resume_total" + web + "outcome=\"success\",source=\"replay\"} 1.0",
+            "gateway_client_reconnect_duration_seconds_count" + web + "source=\"replay\"} 1");
   }
 
   @Test

@@ -90,8 +90,17 @@ class RunIngestTest {
               "gateway_connections_opened_total{gateway=\"web\",source=\"ingest\"} 2.0",
               "gateway_close_total{code=\"4009\",gateway=\"web\",initiator=\"server\","
                   + "name=\"session_timeout\",resumable=\"true\",source=\"ingest\"} 1.0",
-              "gateway_resume_total{gateway=\"web\",outcome=\"success\",source=\"ingest\"} 1.0")
-          .doesNotContain("SECRET");
+              "gateway_resume_total{gateway=\"web\",outcome=\"success\",source=\"ingest\"} 1.0",
+              // Firefox's Identify names a browser: web, the Resume's socket included
+              "gateway_client_ready_total{client=\"web\",gateway=\"web\",source=\"ingest\","
+                  + "via=\"identify\"} 1.0",
+              "gateway_client_ready_total{client=\"web\",gateway=\"web\",source=\"ingest\","
+                  + "via=\"resume\"} 1.0",
+              "gateway_client_resume_total{client=\"web\",gateway=\"web\","
+                  + "outcome=\"success\",source=\"ingest\"} 1.0",
+              "gateway_client_ready_total{client=\"unknown\",gateway=\"web\","
+                  + "source=\"ingest\",via=\"resume\"} 0.0")
+          .doesNotContain("SECRET", "Firefox");
     }
   }
 

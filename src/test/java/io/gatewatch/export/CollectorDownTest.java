@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.ClientTable;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.proxy.ProxySettings;
@@ -58,7 +59,14 @@ class CollectorDownTest {
         long t = 1_000_000_000L * i;
         tap.reconnected(
             new ReconnectEpisode(
-                t, t + 500_000_000L, 4009, null, Via.RESUME, ResumeOutcome.SUCCESS, 1));
+                t,
+                t + 500_000_000L,
+                4009,
+                null,
+                Via.RESUME,
+                ResumeOutcome.SUCCESS,
+                1,
+                ClientTable.EMPTY.unknown()));
       }
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
 

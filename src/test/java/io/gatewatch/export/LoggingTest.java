@@ -83,7 +83,9 @@ class LoggingTest {
       if (i % 2 == 0) {
         tap.connectionClosed(1006, profile.closeCode(1006), Initiator.NONE);
       }
-      tap.resume(i % 10 == 0 ? ResumeOutcome.INVALID_SESSION : ResumeOutcome.SUCCESS);
+      tap.resume(
+          i % 10 == 0 ? ResumeOutcome.INVALID_SESSION : ResumeOutcome.SUCCESS,
+          profile.clients().unknown());
     }
     String line = activity.flush();
     assertThat(activity.flush()).isNull(); // nothing since

@@ -112,7 +112,8 @@ class OtlpExportTest {
 
   /**
    * c1 READY at 50 ms, a 40 ms heartbeat, closed 4009 at 2,000 ms; c2 resumes, RESUMED at 3,500 ms
-   * (one episode of 1.5 s, via resume, one attempt), then a 25 ms heartbeat.
+   * (one episode of 1.5 s, via resume, one attempt, of the discord.js session c1 identified), then
+   * a 25 ms heartbeat.
    */
   static List<String> scriptedReconnect() {
     List<String> l = new ArrayList<>();
@@ -123,7 +124,9 @@ class OtlpExportTest {
             5,
             "c1",
             "client",
-            "{\"op\":2,\"d\":{\"token\":\"" + TOKEN + "\",\"properties\":{\"os\":\"x\"}}}"));
+            "{\"op\":2,\"d\":{\"token\":\""
+                + TOKEN
+                + "\",\"properties\":{\"os\":\"x\",\"browser\":\"@discordjs/ws 2.0.4\"}}}"));
     l.add(
         frame(
             50,
@@ -347,7 +350,8 @@ class OtlpExportTest {
                     "gateway.close.resumable", "true",
                     "gateway.reconnect.via", "resume",
                     "gateway.resume.outcome", "success",
-                    "gateway.reconnect.attempts", "1")));
+                    "gateway.reconnect.attempts", "1",
+                    "gateway.client", "discord.js")));
     long sampleEpisodes =
         receiver.spans().stream()
             .filter(s -> attributes(s.getAttributesList()).get("gateway").equals("sample"))

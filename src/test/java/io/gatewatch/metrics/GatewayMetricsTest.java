@@ -53,7 +53,7 @@ class GatewayMetricsTest {
     m.bindTo(registry);
     m.connectionClosed(4000, profile.closeCode(4000), Initiator.CLIENT);
     m.heartbeatRtt(RttKind.CLIENT, 5_000_000);
-    m.violation(PolicyRule.IDENTIFY_TWICE);
+    m.violation(PolicyRule.IDENTIFY_TWICE, profile.clients().unknown());
     m.decodeError();
 
     m.close();

@@ -2,6 +2,7 @@ package io.gatewatch.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatewatch.protocol.ClientLibrary;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.Initiator;
@@ -130,10 +131,11 @@ class MetricCatalogueTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     GatewayMetrics m = new GatewayMetrics(profile, Source.PROXY, "g");
     m.bindTo(registry);
-    recordEach(ResumeOutcome.values(), m::resume);
-    recordEach(Via.values(), m::ready);
+    ClientLibrary unknown = profile.clients().unknown();
+    recordEach(ResumeOutcome.values(), o -> m.resume(o, unknown));
+    recordEach(Via.values(), v -> m.ready(v, unknown));
     recordEach(RttKind.values(), k -> m.heartbeatRtt(k, 1_000_000));
-    recordEach(PolicyRule.values(), m::violation);
+    recordEach(PolicyRule.values(), r -> m.violation(r, unknown));
     recordEach(EvictionReason.values(), m::evicted);
     recordEach(Direction.values(), d -> m.frame(d, 1, 10));
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewatch.server.MetricsDocTest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,6 +105,50 @@ class DashboardsTest {
         .asString()
         .contains("gatewatch_build_info")
         .contains("offset 5m");
+  }
+
+  @Test
+  void theOverviewShowsTheNumbersByClientLibrary() throws Exception {
+    List<JsonNode> panels = Ops.panels(Ops.dashboards().get("gateway-overview.json"));
+    int row = 0;
+    while (!panels.get(row).path("title").asText().equals("By client library")) {
+      row++;
+    }
+    assertThat(panels.get(row).path("type").asText()).isEqualTo("row");
+    Map<String, String> byTitle = new LinkedHashMap<>();
+    for (JsonNode p : panels.subList(row + 1, panels.size())) {
+      if (p.path("type").asText().equals("row")) {
+        break;
+      }
+      assertThat(p.path("gridPos").path("y").asInt())
+          .isGreaterThan(panels.get(row).path("gridPos").path("y").asInt());
+      byTitle.put(p.path("title").asText(), String.join("\n", expressions(p)));
+    }
+    // one line per library (and per rule), from the client families, on every selected source
+    assertThat(byTitle)
+        .containsOnlyKeys(
+            "Policy violations per second, by client library and rule",
+            "Sessions established per second, by client library",
+            "Resume success rate, by client library",
+            "Reconnect time p95, by client library");
+    assertThat(byTitle.get("Policy violations per second, by client library and rule"))
+        .startsWith("sum by (client, rule) (rate(gateway_client_violations_total{");
+    assertThat(byTitle.get("Sessions established per second, by client library"))
+        .startsWith("sum by (client) (rate(gateway_client_ready_total{");
+    assertThat(byTitle.get("Resume success rate, by client library"))
+        .startsWith("sum by (client) (rate(gateway_client_resume_total{")
+        .contains("outcome=\"success\"")
+        .contains("/ (sum by (client) (rate(gateway_client_resume_total{");
+    assertThat(byTitle.get("Reconnect time p95, by client library"))
+        .startsWith(
+            "histogram_quantile(0.95, sum by (client, le) "
+                + "(rate(gateway_client_reconnect_duration_seconds_bucket{");
+    for (String expr : byTitle.values()) {
+      assertThat(expr).contains("source=~\"$source\"").doesNotContain("client=");
+    }
+    JsonNode overview = Ops.dashboards().get("gateway-overview.json");
+    assertThat(lastStep(panel(overview, "Reconnect time p95, by client library")))
+        .isEqualTo(threshold("GatewayReconnectSlow"));
   }
 
   @Test

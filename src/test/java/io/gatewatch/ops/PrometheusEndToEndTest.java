@@ -32,6 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * one series. An alert expression is evaluated with its comparisons made {@code bool}, so it
  * returns its series whether or not it fires; the one exception is {@code absent(...)}, which must
  * return nothing while the agents are up.
+ *
+ * <p>The second agent also receives two client libraries, told apart by their Identify's {@code
+ * properties.browser} through the default table: discord.py, whose every session breaks a rule and
+ * fails its Resume, and JDA, which behaves. The "By client library" queries of the overview and
+ * GatewayClientLibraryOutlier then name discord.py, and only it.
  */
 class PrometheusEndToEndTest {
   /** Posted to ingest: what the demo's fleet never does (a 4011 close, for 4010-4012 alerts). */
@@ -42,6 +47,9 @@ class PrometheusEndToEndTest {
           "{\"ts\":1732790001000.0,\"conn\":\"s1\",\"type\":\"close\",\"code\":4011,"
               + "\"reason\":\"Invalid shard\",\"by\":\"server\"}",
           "");
+
+  /** Clients of each library posted to the second agent: over the alert's floors of 20. */
+  private static final int CLIENTS_PER_LIBRARY = 25;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
@@ -130,6 +138,21 @@ class PrometheusEndToEndTest {
                   "http://127.0.0.1:" + ingestPort + "/v1/capture",
                   Files.readString(Path.of("samples/fluxer-sample.ndjson"))))
           .isEqualTo(401);
+      // The libraries' counters must have been scraped at zero first: increase() never counts a
+      // series' first value.
+      long scraped = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      String zero = "gateway_client_ready_total{job=\"fluxer-ingest\", client=\"jda\"}";
+      while (query(api, zero).path("data").path("result").isEmpty()
+          && System.nanoTime() < scraped) {
+        Thread.sleep(200);
+      }
+      assertThat(query(api, zero).path("data").path("result")).as(zero).isNotEmpty();
+      assertThat(
+              postAuthorized(
+                  "http://127.0.0.1:" + ingestPort + "/v1/capture",
+                  "scrape-secret",
+                  twoLibraries()))
+          .isEqualTo("{\"accepted\":" + 2 * CLIENTS_PER_LIBRARY * 11 + ",\"rejected\":[]}\n");
 
       Map<String, String> mustHaveData = new LinkedHashMap<>();
       List<String> mustParse = new ArrayList<>();
@@ -188,6 +211,8 @@ class PrometheusEndToEndTest {
         assertThat(query(api, expr).path("data").path("result")).as(expr).isEmpty();
       }
 
+      assertTheLibraryThatDepartsIsNamed(api);
+
       // The scrapes work and the rules loaded.
       assertThat(value(query(api, "up{job=\"gatewatch\"}"))).isEqualTo(1.0);
       assertThat(value(query(api, "up{job=\"fluxer-ingest\"}"))).isEqualTo(1.0);
@@ -233,6 +258,183 @@ class PrometheusEndToEndTest {
   }
 
   /**
+   * On the second agent, the overview's "By client library" queries show discord.py breaking
+   * identify_twice and failing every Resume where JDA resumes, and GatewayClientLibraryOutlier
+   * (both its expressions, as written) is pending for discord.py alone, for each signal.
+   */
+  private void assertTheLibraryThatDepartsIsNamed(String api) throws Exception {
+    Map<String, String> row = new LinkedHashMap<>();
+    for (JsonNode p : Ops.panels(Ops.dashboards().get("gateway-overview.json"))) {
+      for (String expr : DashboardsTest.expressions(p)) {
+        // over the whole test, on the second agent only
+        row.put(
+            p.path("title").asText(),
+            Ops.substitute(
+                expr.replace("$__rate_interval", "5m").replace("$job", "fluxer-ingest")));
+      }
+    }
+    assertThat(
+            labelSets(
+                query(api, row.get("Policy violations per second, by client library and rule"))))
+        .containsExactly(Map.of("client", "discord.py", "rule", "identify_twice"));
+    assertThat(labelSets(query(api, row.get("Sessions established per second, by client library"))))
+        .containsExactlyInAnyOrder(Map.of("client", "discord.py"), Map.of("client", "jda"));
+    JsonNode resumes = query(api, row.get("Resume success rate, by client library"));
+    assertThat(labelSets(resumes))
+        .containsExactlyInAnyOrder(Map.of("client", "discord.py"), Map.of("client", "jda"));
+    for (JsonNode r : resumes.path("data").path("result")) {
+      assertThat(r.path("value").get(1).asText())
+          .as(r.toString())
+          .isEqualTo(r.path("metric").path("client").asText().equals("jda") ? "1" : "0");
+    }
+    // discord.py's sessions never come back (op 9), so only JDA finishes reconnect episodes
+    assertThat(labelSets(query(api, row.get("Reconnect time p95, by client library"))))
+        .containsExactly(Map.of("client", "jda"));
+
+    Map<String, String> violations =
+        Map.of(
+            "job", "fluxer-ingest",
+            "source", "ingest",
+            "gateway", "clients",
+            "client", "discord.py",
+            "rule", "identify_twice");
+    Map<String, String> resumeFailures = new LinkedHashMap<>(violations);
+    resumeFailures.remove("rule");
+    for (Map<String, Object> rule : Ops.rules()) {
+      if ("GatewayClientLibraryOutlier".equals(rule.get("alert"))) {
+        @SuppressWarnings("unchecked")
+        String signal = ((Map<String, String>) rule.get("labels")).get("signal");
+        assertThat(onSecondAgent(query(api, (String) rule.get("expr"))))
+            .as(signal)
+            .containsExactly(signal.equals("violations") ? violations : resumeFailures);
+      }
+    }
+    String pending =
+        "ALERTS{alertname=\"GatewayClientLibraryOutlier\", alertstate=\"pending\","
+            + " job=\"fluxer-ingest\"}";
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    List<Map<String, String>> alerts = onSecondAgent(query(api, pending));
+    while (alerts.size() < 2 && System.nanoTime() < until) {
+      Thread.sleep(500);
+      alerts = onSecondAgent(query(api, pending));
+    }
+    Map<String, String> common =
+        Map.of(
+            "__name__", "ALERTS",
+            "alertname", "GatewayClientLibraryOutlier",
+            "alertstate", "pending",
+            "severity", "warning");
+    Map<String, String> firstAlert = new LinkedHashMap<>(violations);
+    firstAlert.putAll(common);
+    firstAlert.put("signal", "violations");
+    Map<String, String> secondAlert = new LinkedHashMap<>(resumeFailures);
+    secondAlert.putAll(common);
+    secondAlert.put("signal", "resume_failures");
+    assertThat(alerts).containsExactlyInAnyOrder(firstAlert, secondAlert);
+  }
+
+  /** The label sets of a query's series. */
+  private static List<Map<String, String>> labelSets(JsonNode response) {
+    assertThat(response.path("status").asText()).as(response.toString()).isEqualTo("success");
+    List<Map<String, String>> out = new ArrayList<>();
+    for (JsonNode r : response.path("data").path("result")) {
+      Map<String, String> labels = new LinkedHashMap<>();
+      r.path("metric")
+          .fields()
+          .forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+      out.add(labels);
+    }
+    return out;
+  }
+
+  /** The label sets of a query's series from the second agent's job. */
+  private static List<Map<String, String>> onSecondAgent(JsonNode response) {
+    return labelSets(response).stream()
+        .filter(labels -> "fluxer-ingest".equals(labels.get("job")))
+        .toList();
+  }
+
+  /**
+   * A capture of {@link #CLIENTS_PER_LIBRARY} discord.py clients, each sending a second Identify
+   * after READY (identify_twice, closed with 4005) and then failing its Resume (op 9), and as many
+   * JDA clients, each losing its socket (1006) and resuming: 11 lines per client.
+   */
+  static String twoLibraries() {
+    StringBuilder out = new StringBuilder();
+    long ts = 1732800000000L;
+    for (int i = 0; i < CLIENTS_PER_LIBRARY; i++) {
+      for (String browser : List.of("discord.py 2.4.0", "JDA 5.1.0")) {
+        boolean py = browser.startsWith("discord.py");
+        String id = (py ? "py" : "jda") + i;
+        String token = String.format("\"<redacted:%012x>\"", (py ? 0x100000L : 0x200000L) + i);
+        String session = "\"sess-" + id + "\"";
+        String identify =
+            "{\"op\":2,\"d\":{\"token\":"
+                + token
+                + ",\"properties\":{\"os\":\"linux\",\"browser\":\""
+                + browser
+                + "\",\"device\":\""
+                + browser
+                + "\"}}}";
+        String hello = "{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}";
+        String first = id + "-a";
+        String second = id + "-b";
+        List<String> lines = new ArrayList<>();
+        lines.add(open(first));
+        lines.add(frame(first, "server", hello));
+        lines.add(frame(first, "client", identify));
+        lines.add(
+            frame(
+                first,
+                "server",
+                "{\"op\":0,\"s\":1,\"t\":\"READY\",\"d\":{\"session_id\":" + session + "}}"));
+        lines.add(py ? frame(first, "client", identify) : frame(first, "server", "{\"op\":11}"));
+        lines.add(
+            py
+                ? "\"type\":\"close\",\"conn\":\"" + first + "\",\"code\":4005,\"by\":\"server\"}"
+                : "\"type\":\"close\",\"conn\":\"" + first + "\",\"by\":\"none\"}");
+        lines.add(open(second));
+        lines.add(frame(second, "server", hello));
+        lines.add(
+            frame(
+                second,
+                "client",
+                "{\"op\":6,\"d\":{\"token\":"
+                    + token
+                    + ",\"session_id\":"
+                    + session
+                    + ",\"seq\":1}}"));
+        lines.add(
+            py
+                ? frame(second, "server", "{\"op\":9,\"d\":false}")
+                : frame(second, "server", "{\"op\":0,\"s\":2,\"t\":\"RESUMED\",\"d\":{}}"));
+        lines.add(
+            "\"type\":\"close\",\"conn\":\"" + second + "\",\"code\":1000,\"by\":\"client\"}");
+        for (String line : lines) {
+          ts += 100;
+          out.append("{\"ts\":").append(ts).append(".0,").append(line).append('\n');
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /** A capture line without its leading {@code {"ts":...,}}. */
+  private static String open(String conn) {
+    return "\"conn\":\"" + conn + "\",\"type\":\"open\",\"url\":\"/?v=1&encoding=json\"}";
+  }
+
+  private static String frame(String conn, String from, String frame) {
+    return "\"conn\":\""
+        + conn
+        + "\",\"type\":\"frame\",\"from\":\""
+        + from
+        + "\",\"frame\":"
+        + frame
+        + "}";
+  }
+
+  /**
    * {@code a > 1 and b == 0} as {@code a > bool 1 and b == bool 0}: every series the alert looks at
    * comes back, valued 0 or 1, instead of only those over the threshold.
    */
@@ -245,6 +447,19 @@ class PrometheusEndToEndTest {
         http.send(
             HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return r.body();
+  }
+
+  private String postAuthorized(String url, String token, String body)
+      throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(),
             HttpResponse.BodyHandlers.ofString());

@@ -82,6 +82,7 @@ class RulesTest {
             "GatewayRateLimiting",
             "GatewayAcknowledgementBackpressure",
             "GatewayClientMisconfigured",
+            "GatewayClientLibraryOutlier",
             "GatewayHeartbeatLatencyHigh",
             "GatewayReconnectSlow",
             "GatewayReconnectStorm",

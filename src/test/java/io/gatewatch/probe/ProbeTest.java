@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewatch.metrics.Watches;
 import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
@@ -25,8 +27,11 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -230,6 +235,62 @@ class ProbeTest {
         .extracting(ILoggingEvent::getFormattedMessage)
         .anyMatch(l -> l.startsWith("probe sim/1 up: READY in "))
         .noneMatch(l -> l.contains(TOKEN));
+  }
+
+  /**
+   * The probe names itself in its Identify ({@code browser} and {@code device}), so its own tracker
+   * counts its session, its resume and its reconnect under {@code client="gatewatch-probe"}, and
+   * nothing under any other value.
+   */
+  @Test
+  void theProbeCountsItsSessionsUnderItsOwnClientName() throws Exception {
+    GatewaySimulator sim = gateway(fastGateway());
+    SystemScheduler scheduler = Scheduler.system();
+    open.add(0, scheduler);
+    RecordingTransport transport = new RecordingTransport();
+    Probe probe = probe(sim, TOKEN, s -> s.once(3), scheduler, transport);
+    assertThat(probe.awaitDone(Duration.ofSeconds(10))).isTrue();
+    await().until(() -> probe.tracker().activeConnections() == 0);
+
+    List<JsonNode> identifies = new ArrayList<>();
+    for (String text : transport.sent) {
+      JsonNode frame = new ObjectMapper().readTree(text);
+      if (frame.path("op").asInt() == 2) {
+        identifies.add(frame.path("d").path("properties"));
+      }
+    }
+    assertThat(identifies).hasSize(1);
+    assertThat(identifies.get(0).path("browser").asText()).isEqualTo("gatewatch-probe");
+    assertThat(identifies.get(0).path("device").asText()).isEqualTo("gatewatch-probe");
+
+    String[] probeClient = {"client", "gatewatch-probe"};
+    assertThat(count("gateway.client.ready", with(probeClient, "via", "identify"))).isEqualTo(1);
+    assertThat(count("gateway.client.ready", with(probeClient, "via", "resume"))).isEqualTo(1);
+    assertThat(count("gateway.client.resume", with(probeClient, "outcome", "success")))
+        .isEqualTo(1);
+    assertThat(timer("gateway.client.reconnect.duration", probeClient).count()).isEqualTo(1);
+    Set<String> named = new TreeSet<>();
+    for (String name :
+        List.of("gateway.client.ready", "gateway.client.resume", "gateway.client.violations")) {
+      watches.registry().find(name).tags("source", "probe").counters().stream()
+          .filter(c -> c.count() > 0)
+          .forEach(c -> named.add(c.getId().getTag("client")));
+    }
+    watches
+        .registry()
+        .find("gateway.client.reconnect.duration")
+        .tags("source", "probe")
+        .timers()
+        .stream()
+        .filter(t -> t.count() > 0)
+        .forEach(t -> named.add(t.getId().getTag("client")));
+    assertThat(named).containsExactly("gatewatch-probe");
+  }
+
+  private static String[] with(String[] tags, String... more) {
+    String[] all = Arrays.copyOf(tags, tags.length + more.length);
+    System.arraycopy(more, 0, all, tags.length, more.length);
+    return all;
   }
 
   @Test

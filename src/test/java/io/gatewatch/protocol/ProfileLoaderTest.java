@@ -358,6 +358,134 @@ class ProfileLoaderTest {
     throw new AssertionError("no failure for " + more);
   }
 
+  @ParameterizedTest
+  @MethodSource("bundled")
+  void everyBundledProfileHasTheSameClientTable(String name) {
+    ClientTable clients = ProfileLoader.load(name).clients();
+    assertThat(clients.libraries())
+        .extracting(ClientLibrary::label)
+        .containsExactly(
+            "unknown",
+            "other",
+            "gatewatch-probe",
+            "fluxerjs",
+            "discord.js",
+            "discord.py",
+            "jda",
+            "discord4j",
+            "desktop",
+            "mobile",
+            "web");
+    assertThat(clients.entries())
+        .extracting(ClientTable.Entry::client, ClientTable.Entry::browser, ClientTable.Entry::os)
+        .containsExactly(
+            tuple("fluxerjs", List.of("fluxerjs", "@fluxerjs/core"), List.of()),
+            tuple("discord.js", List.of("discord.js", "@discordjs/ws"), List.of()),
+            tuple("discord.py", List.of("discord.py"), List.of()),
+            tuple("jda", List.of("JDA"), List.of()),
+            tuple("discord4j", List.of("Discord4J"), List.of()),
+            tuple("desktop", List.of("Discord Client", "Fluxer Desktop"), List.of()),
+            tuple(
+                "mobile",
+                List.of("Discord Android", "Discord iOS", "Fluxer Android", "Fluxer iOS"),
+                List.of("Android", "iOS")),
+            tuple(
+                "web",
+                List.of("Chrome", "Firefox", "Safari", "Edge", "Opera", "Brave"),
+                List.of()));
+    assertThat(clients.entries()).allMatch(e -> e.device().isEmpty());
+  }
+
+  @Test
+  void aClientsSectionIsOptionalAndReadInOrder() throws Exception {
+    assertThat(ProfileLoader.load(write("mine.yaml", VALID)).clients()).isSameAs(ClientTable.EMPTY);
+    Path file =
+        write(
+            "clients.yaml",
+            VALID
+                + "clients:\n" // 21
+                + "  - {client: acme-bot, browser: [AcmeBot, \"acme bot\"]}\n" // 22
+                + "  - client: kiosk\n" // 23
+                + "    device: [Kiosk]\n" // 24
+                + "    os: [KioskOS]\n"); // 25
+    ClientTable clients = ProfileLoader.load(file).clients();
+    assertThat(clients.entries())
+        .containsExactly(
+            new ClientTable.Entry("acme-bot", List.of("AcmeBot", "acme bot"), List.of(), List.of()),
+            new ClientTable.Entry("kiosk", List.of(), List.of("Kiosk"), List.of("KioskOS")));
+    assertThat(clients.classify("acme bot/2", null, null).label()).isEqualTo("acme-bot");
+    assertThat(clients.classify(null, "kiosk", null).label()).isEqualTo("kiosk");
+    assertThat(clients.classify("Chrome", null, null).label()).isEqualTo("other");
+  }
+
+  @Test
+  void theExampleProfilesClientTable() {
+    ClientTable clients = ProfileLoader.load("examples/profile.yaml").clients();
+    assertThat(clients.libraries())
+        .extracting(ClientLibrary::label)
+        .containsExactly(
+            "unknown", "other", "gatewatch-probe", "acme-bot", "discord.js", "mobile", "web");
+    assertThat(clients.classify("AcmeBot/1.2", null, null).label()).isEqualTo("acme-bot");
+    assertThat(clients.classify("AcmeBotter", null, null).label()).isEqualTo("other");
+    assertThat(clients.classify("x", null, "iOS").label()).isEqualTo("mobile");
+  }
+
+  @Test
+  void aBadClientsSectionNamesItsPathAndLine() throws Exception {
+    String f = dir.resolve("clients.yaml").toString();
+    assertThat(clientsFailure("  - {client: Discord.js, browser: [x]}\n"))
+        .isEqualTo(
+            f
+                + ": clients[0].client (line 22): must match [a-z0-9][a-z0-9._-]{0,31} (a label"
+                + " value), got \"Discord.js\"");
+    assertThat(
+            clientsFailure("  - {client: ok, browser: [x]}\n  - {client: other, browser: [y]}\n"))
+        .isEqualTo(f + ": clients[1].client (line 23): \"other\" is reserved");
+    assertThat(clientsFailure("  - {client: gatewatch-probe, browser: [y]}\n"))
+        .isEqualTo(f + ": clients[0].client (line 22): \"gatewatch-probe\" is reserved");
+    assertThat(clientsFailure("  - client: lonely\n"))
+        .isEqualTo(f + ": clients[0] (line 22): names no browser, device or os to match");
+    assertThat(clientsFailure("  - {client: a, browser: []}\n"))
+        .isEqualTo(f + ": clients[0] (line 22): names no browser, device or os to match");
+    assertThat(clientsFailure("  - {client: a, browser: [\"  \"]}\n"))
+        .isEqualTo(f + ": clients[0].browser[0] (line 22): must not be empty");
+    assertThat(clientsFailure("  - client: a\n    browsers: [x]\n"))
+        .isEqualTo(
+            f
+                + ": clients[0].browsers (line 23): unknown key; expected one of [browser,"
+                + " client, device, os]");
+    assertThat(clientsFailure("  - {browser: [x]}\n"))
+        .isEqualTo(f + ": clients[0].client: required"); // as every missing key: no line
+    StringBuilder thirty = new StringBuilder();
+    for (int i = 1; i <= 30; i++) {
+      thirty
+          .append("  - {client: lib")
+          .append(i)
+          .append(", browser: [Lib")
+          .append(i)
+          .append("]}\n");
+    }
+    // the 30th value, on line 51
+    assertThat(clientsFailure(thirty.toString()))
+        .isEqualTo(f + ": clients[29].client (line 51): at most 29 distinct client values");
+    // 29 values, one of them named twice, are allowed
+    String twentyNine =
+        thirty.substring(0, thirty.lastIndexOf("  - ")) + "  - {client: lib1, browser: [L]}\n";
+    Path ok = write("clients.yaml", VALID + "clients:\n" + twentyNine);
+    assertThat(ProfileLoader.load(ok).clients().libraries()).hasSize(32);
+  }
+
+  /** Loads VALID with a clients section of {@code entries} (from line 22), expecting a failure. */
+  private String clientsFailure(String entries) throws Exception {
+    Path file = write("clients.yaml", VALID + "clients:\n" + entries);
+    try {
+      ProfileLoader.load(file);
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("no failure for " + entries);
+  }
+
   @Test
   void limitsAreOptional() throws Exception {
     Path file = write("nolimits.yaml", "profile: p\nopcodes: []\nclose_codes: []\n");
@@ -441,8 +569,9 @@ class ProfileLoaderTest {
                 + " code, fatal, label, name, recovery, resumable]");
     assertThat(failureWith(2, "descripton: x"))
         .endsWith(
-            ": descripton (line 2): unknown key; expected one of [api_version, close_codes,"
-                + " description, drain, limits, opcodes, policy, profile, transport]");
+            ": descripton (line 2): unknown key; expected one of [api_version, clients,"
+                + " close_codes, description, drain, limits, opcodes, policy, profile,"
+                + " transport]");
     assertThat(failureWith(4, "  max_payload: 1"))
         .endsWith(
             ": limits.max_payload (line 4): unknown key; expected one of"

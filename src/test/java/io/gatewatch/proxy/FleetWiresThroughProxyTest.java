@@ -20,11 +20,14 @@ import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.RttKind;
 import io.gatewatch.track.TrackerSettings;
 import io.gatewatch.track.Via;
+import io.micrometer.core.instrument.Counter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,10 +35,14 @@ import org.junit.jupiter.api.Test;
  * ETF with zlib-stream, deaf clients on ETF, slow clients on zlib-stream JSON, every one read by
  * the proxy as its behaviour says (the fleet behaviours' twins for the Discord transports). A
  * Discord gateway does not ask for heartbeats, so the slow and the deaf clients (beating every 1.5
- * intervals) miss its deadline: 4009, then a Resume, on their own wires.
+ * intervals) miss its deadline: 4009, then a Resume, on their own wires. The proxy reads each
+ * behaviour's name from its Identify on every wire, JSON or ETF, compressed or not.
  */
 class FleetWiresThroughProxyTest {
   static final GatewayProfile DISCORD = ProfileLoader.load("discord");
+
+  /** The proxy's profile: the fleet's names in its client table, as in the demo. */
+  static final GatewayProfile NAMED = DISCORD.withClients(Fleet.clientEntries());
 
   @Test
   void aMixedFleetIsReadOnEveryWire() throws Exception {
@@ -55,7 +62,7 @@ class FleetWiresThroughProxyTest {
         WatchedProxy proxy =
             WatchedProxy.start(
                 watches,
-                DISCORD,
+                NAMED,
                 TrackerSettings.DEFAULTS,
                 "mixed",
                 ProxySettings.builder("ws://127.0.0.1:" + sim.port())
@@ -96,6 +103,15 @@ class FleetWiresThroughProxyTest {
         assertThat(tally.rtts(RttKind.SERVER_REQUEST)).isEmpty(); // Discord does not ask
         assertThat(watches.registry().get("gatewatch.frames.unobserved").counter().count())
             .isZero();
+        // every behaviour's sessions under its own name, whatever its wire
+        Set<String> named = new TreeSet<>();
+        for (Counter c :
+            watches.registry().find("gateway.client.ready").tags("source", "proxy").counters()) {
+          if (c.count() > 0) {
+            named.add(c.getId().getTag("client"));
+          }
+        }
+        assertThat(named).containsExactly("fleet-deaf", "fleet-good", "fleet-slow");
       }
     }
   }

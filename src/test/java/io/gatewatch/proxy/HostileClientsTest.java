@@ -38,6 +38,7 @@ class HostileClientsTest extends ProxyTestSupport {
   static final int MAX_FRAME = 64 * 1024;
   static final int OPCODES = 3_000;
   static final int EVENTS = 3_000;
+  static final int CLIENT_NAMES = 500;
   static final int CLOSE_CODES = 2_000;
 
   /**
@@ -59,6 +60,13 @@ class HostileClientsTest extends ProxyTestSupport {
               Map.entry("gatewatch_observer_errors_total", 1),
               Map.entry("gatewatch_tracked_connections", 1),
               Map.entry("gatewatch_upstream_errors_total", 5),
+              // every value of the profile's client table, whatever the clients said
+              Map.entry("gateway_client_ready_total", 11 * 2),
+              Map.entry("gateway_client_reconnect_duration_seconds_bucket", 11 * 14),
+              Map.entry("gateway_client_reconnect_duration_seconds_count", 11),
+              Map.entry("gateway_client_reconnect_duration_seconds_sum", 11),
+              Map.entry("gateway_client_resume_total", 11 * 6),
+              Map.entry("gateway_client_violations_total", 11 * 7),
               Map.entry("gateway_close_total", 13 + 4),
               Map.entry("gateway_connections_active", 1),
               Map.entry("gateway_connections_opened_total", 1),
@@ -145,6 +153,18 @@ class HostileClientsTest extends ProxyTestSupport {
               "{\"op\":0,\"s\":" + i + ",\"t\":\"EVENT_" + i + "_" + rnd.nextInt() + "\"}"));
       sent++;
     }
+    for (int i = 0; i < CLIENT_NAMES; i++) { // each Identify names a library nobody knows
+      hostile.send(
+          new TextWebSocketFrame(
+              "{\"op\":2,\"d\":{\"token\":\"t\",\"properties\":{\"browser\":\"hostile-lib-"
+                  + i
+                  + "\",\"device\":\"d"
+                  + rnd.nextInt()
+                  + "\",\"os\":\"os"
+                  + i
+                  + "\"}}}"));
+      sent++;
+    }
     for (int i = 0; i < 500; i++) {
       byte[] garbage = new byte[1 + rnd.nextInt(2048)];
       rnd.nextBytes(garbage);
@@ -215,7 +235,8 @@ class HostileClientsTest extends ProxyTestSupport {
     String text = out.toString(StandardCharsets.UTF_8);
     Map<String, Integer> series = seriesByFamily(text);
     assertThat(series).isEqualTo(EXPECTED_SERIES);
-    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(182);
+    assertThat(series.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(182 + 341);
+    assertThat(text).doesNotContain("hostile-lib");
     // everything unclassifiable was counted, and observation never failed
     assertThat(text)
         .contains(

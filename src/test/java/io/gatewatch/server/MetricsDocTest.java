@@ -112,7 +112,7 @@ public class MetricsDocTest {
 
     Map<String, Doc> doc = documented();
     Map<String, Family> exposed = exposed(Files.readString(prom));
-    assertThat(doc).hasSize(34);
+    assertThat(doc).hasSize(38);
     Set<String> jvm = documentedJvm();
     assertThat(jvm).contains("jvm_memory_used_bytes", "process_uptime_seconds");
 

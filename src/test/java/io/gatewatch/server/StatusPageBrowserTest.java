@@ -127,6 +127,64 @@ class StatusPageBrowserTest {
     }
   }
 
+  /** The overview's worst-client cells: text, tooltip and box. */
+  private static final String WORST_CLIENTS =
+      """
+      [...document.querySelectorAll('table.overview td.worst')].map(td => {
+        const r = td.getBoundingClientRect();
+        return { gateway: Number(td.parentElement.dataset.gateway), text: td.textContent,
+                 title: td.firstElementChild.title, left: r.left, right: r.right };
+      })
+      """;
+
+  @Test
+  void theWorstClientPerGatewayIsShownInTheOverview() throws Exception {
+    try (StatusFixture f = new StatusFixture()) {
+      ClientScript.record(f.watches.registry());
+      f.tick();
+      String url = "http://" + f.serve().hostPort() + "/";
+      JsonNode summary = summary(url);
+
+      browser.viewport(1400, 900, false);
+      browser.colorScheme("light");
+      browser.load(url);
+      JsonNode page = browser.eval(PAGE_STATE);
+      assertShowsTheSummary(page, summary);
+      // eu resumes 1 of 3, us 5 of 6; replay saw nothing.
+      assertThat(ints(page.path("overview"), "gateway")).containsExactly(0, 2, 1);
+      JsonNode worst = browser.eval(WORST_CLIENTS);
+      assertThat(worst.size()).isEqualTo(2); // the waiting row has no cells
+      assertThat(worst.get(0).path("gateway").asInt()).isEqualTo(0);
+      assertThat(worst.get(0).path("text").asText())
+          .isEqualTo("discord.py 0.50 per session, most identify_twice");
+      assertThat(worst.get(0).path("title").asText()).isEqualTo(Overview.WORST_CLIENT_MEANS);
+      assertThat(worst.get(1).path("gateway").asInt()).isEqualTo(2);
+      assertThat(worst.get(1).path("text").asText())
+          .isEqualTo("discord.js 25.0% of resumes failed");
+      assertThat(shown(page, "/gateways/0/clients/1/client")).isEqualTo("discord.py");
+      assertThat(page.path("tablesFit").asBoolean()).as("the overview fits at 1400 px").isTrue();
+      assertFirstScreenHoldsTheOverview(Path.of("target", "status-page-clients.png"), 3);
+
+      browser.viewport(375, 812, true);
+      browser.colorScheme("dark");
+      browser.load(url);
+      JsonNode phone = browser.eval(PAGE_STATE);
+      assertShowsTheSummary(phone, summary);
+      assertThat(phone.path("scrollWidth").asInt())
+          .as("no sideways scrolling")
+          .isLessThanOrEqualTo(375);
+      assertThat(phone.path("tablesFit").asBoolean()).as("tables fit a phone").isTrue();
+      for (JsonNode cell : browser.eval(WORST_CLIENTS)) {
+        assertThat(cell.path("text").asText()).startsWith("discord.");
+        assertThat(cell.path("right").asDouble())
+            .as("on the phone's screen")
+            .isLessThanOrEqualTo(375);
+      }
+      browser.screenshot(Path.of("target", "status-page-clients-phone-dark.png"));
+      assertThat(browser.errors()).isEmpty();
+    }
+  }
+
   @Test
   void aRunningDemoRefreshesByItselfAndShowsWhatTheJsonSays() throws Exception {
     StringWriter out = new StringWriter();

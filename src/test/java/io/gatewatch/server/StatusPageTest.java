@@ -91,6 +91,19 @@ class StatusPageTest {
         .tags("source", "proxy", "gateway", "<img src=x>", "outcome", "\"><script>")
         .register(registry)
         .increment();
+    // A client value comes from the profile's fixed table, the rule from an enum: the same.
+    Counter.builder("gateway.client.violations")
+        .tags(
+            "source",
+            "proxy",
+            "gateway",
+            "<img src=x>",
+            "client",
+            "<b onclick=x>lib</b>",
+            "rule",
+            "'><svg onload=x>")
+        .register(registry)
+        .increment();
     MetricsExposition exposition = new MetricsExposition(registry);
     StatusHistory history =
         new StatusHistory(
@@ -104,7 +117,13 @@ class StatusPageTest {
 
     assertThat(html)
         .doesNotContain("<img src=x>", "\"><script>", "v<1>")
+        .doesNotContain("<b onclick=x>", "'><svg onload=x>")
         .contains("&lt;img src=x&gt;", "&quot;&gt;&lt;script&gt;", "v&lt;1&gt;")
+        .contains(
+            "<span class=\"client\"><span class=\"v\" data-json=\"/gateways/0/clients/0/client\""
+                + " data-value=\"&lt;b onclick=x&gt;lib&lt;/b&gt;\">&lt;b onclick=x&gt;lib&lt;/b&gt;"
+                + "</span></span>",
+            "data-value=\"&#39;&gt;&lt;svg onload=x&gt;\">&#39;&gt;&lt;svg onload=x&gt;</span>")
         .contains("<span class=\"bad\">not ready</span>");
   }
 

@@ -6,13 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewatch.capture.CaptureParser;
 import io.gatewatch.capture.CaptureTap;
+import io.gatewatch.metrics.GatewayMetrics;
 import io.gatewatch.metrics.Source;
+import io.gatewatch.protocol.GatewayProfile;
 import io.gatewatch.protocol.ProfileLoader;
+import io.gatewatch.track.PolicyRule;
+import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.Signals;
 import io.gatewatch.track.TrackerSettings;
+import io.gatewatch.track.Via;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -119,6 +125,20 @@ class StatusSummaryTest {
       assertThat(g.at("/violations/total").asLong()).isEqualTo(9);
       assertThat(g.at("/violations/rules/retry_unchanged_after_fatal").asLong()).isEqualTo(2);
       assertThat(g.at("/violations/rules/server_heartbeat_unanswered").asLong()).isEqualTo(2);
+
+      // Every Identify of the sample names browser "gatewatch-sample": other. Carol's Resume of
+      // sess-carol-0, a session the capture never saw established, names no library: unknown.
+      assertThat(g.at("/clients").findValuesAsText("client")).containsExactly("other", "unknown");
+      assertThat(g.at("/clients/0/sessions").asLong()).isEqualTo(14);
+      assertThat(g.at("/clients/0/violations").asLong()).isEqualTo(8);
+      assertThat(g.at("/clients/0/violationsPerSession").asDouble()).isEqualTo(8.0 / 14);
+      assertThat(g.at("/clients/0/topRule").asText()).isEqualTo("server_heartbeat_unanswered");
+      assertThat(g.at("/clients/0/resumeAttempts").asLong()).isEqualTo(9);
+      assertThat(g.at("/clients/0/resumeFailures").asLong()).isEqualTo(5);
+      assertThat(g.at("/clients/1/rules").toString())
+          .isEqualTo("{\"retry_unchanged_after_fatal\":1}");
+      assertThat(g.at("/clients/1/resumeFailures").asLong()).isEqualTo(1);
+      assertThat(g.at("/worstClient").asInt()).isEqualTo(0); // unknown is never the worst
 
       assertThat(s.at("/agent/ready").asBoolean()).isTrue();
       assertThat(s.at("/agent/uptimeSeconds").asLong()).isEqualTo(20);
@@ -244,13 +264,142 @@ class StatusSummaryTest {
       assertThat(html)
           .contains(
               "<tr class=\"waiting\" data-gateway=\"0\"><th scope=\"row\">a-quiet <span"
-                  + " class=\"tag\">ingest</span></th><td colspan=\"6\">ingest: waiting for"
+                  + " class=\"tag\">ingest</span></th><td colspan=\"7\">ingest: waiting for"
                   + " captures, POST /v1/capture</td></tr>")
           .doesNotContain("<h2 id=\"g0\">") // no section of empty charts for it
           .contains("<h2 id=\"g1\">", "<h2 id=\"g2\">");
       // The overview comes first, before any gateway's section.
       assertThat(html.indexOf("<h2 id=\"overview\">")).isLessThan(html.indexOf("<h2 id=\"g1\">"));
     }
+  }
+
+  @Test
+  void theWorstClientPerGatewayComesFromTheClientFamilies() throws Exception {
+    try (StatusFixture f = new StatusFixture()) {
+      ClientScript.record(f.watches.registry());
+      f.tick();
+      JsonNode s = summary(f);
+
+      assertThat(s.at("/gateways").findValuesAsText("gateway"))
+          .containsExactly("eu", "replay", "us");
+      JsonNode eu = s.at("/gateways/0");
+      assertThat(eu.at("/clients").toString())
+          .isEqualTo(
+              "[{\"client\":\"discord.js\",\"sessions\":4,\"violations\":2,"
+                  + "\"violationsPerSession\":0.5,\"rules\":{\"heartbeat_late\":2},"
+                  + "\"topRule\":\"heartbeat_late\",\"resumeAttempts\":2,\"resumeFailures\":1,"
+                  + "\"resumeFailureRate\":0.5},"
+                  + "{\"client\":\"discord.py\",\"sessions\":2,\"violations\":1,"
+                  + "\"violationsPerSession\":0.5,\"rules\":{\"identify_twice\":1},"
+                  + "\"topRule\":\"identify_twice\",\"resumeAttempts\":1,\"resumeFailures\":1,"
+                  + "\"resumeFailureRate\":1.0},"
+                  + "{\"client\":\"jda\",\"sessions\":10,\"violations\":3,"
+                  + "\"violationsPerSession\":0.3,"
+                  + "\"rules\":{\"heartbeat_late\":1,\"payload_too_large\":2},"
+                  + "\"topRule\":\"payload_too_large\",\"resumeAttempts\":0,\"resumeFailures\":0,"
+                  + "\"resumeFailureRate\":null},"
+                  + "{\"client\":\"unknown\",\"sessions\":1,\"violations\":5,"
+                  + "\"violationsPerSession\":5.0,\"rules\":{\"heartbeat_late\":5},"
+                  + "\"topRule\":\"heartbeat_late\",\"resumeAttempts\":0,\"resumeFailures\":0,"
+                  + "\"resumeFailureRate\":null}]");
+      // discord.js and discord.py tie at 0.5 per session: discord.py failed every resume.
+      // unknown breaks the most rules per session, but names no library.
+      assertThat(eu.at("/worstClient").asInt()).isEqualTo(1);
+      // The same violations as the family without the client label.
+      assertThat(eu.at("/violations/total").asLong()).isEqualTo(2 + 1 + 3 + 5);
+
+      JsonNode replay = s.at("/gateways/1");
+      assertThat(replay.at("/waiting").asBoolean()).isTrue();
+      assertThat(replay.at("/clients").size()).isZero();
+      assertThat(replay.at("/worstClient").isNull()).isTrue();
+
+      JsonNode us = s.at("/gateways/2");
+      assertThat(us.at("/clients").findValuesAsText("client"))
+          .containsExactly("discord.js", "discord.py", "jda");
+      assertThat(us.at("/clients/0/resumeFailureRate").asDouble()).isEqualTo(0.25);
+      assertThat(us.at("/clients/1/resumeFailureRate").isNull()).isTrue();
+      assertThat(us.at("/clients/2/resumeFailureRate").asDouble()).isEqualTo(0.0);
+      assertThat(us.at("/clients/0/topRule").isNull()).isTrue();
+      // Nobody broke a rule: the share of failed resumes decides.
+      assertThat(us.at("/worstClient").asInt()).isEqualTo(0);
+
+      String html = StatusPage.render(f.page.summary());
+      assertThat(html)
+          .contains(
+              "<td data-label=\"Worst client\" class=\"worst\"><span title=\""
+                  + Html.esc(Overview.WORST_CLIENT_MEANS)
+                  + "\"><span class=\"client\"><span class=\"v\""
+                  + " data-json=\"/gateways/0/clients/1/client\" data-value=\"discord.py\">"
+                  + "discord.py</span></span> <span class=\"v\""
+                  + " data-json=\"/gateways/0/clients/1/violationsPerSession\""
+                  + " data-value=\"0.5\">0.50</span> <span class=\"of\">per session, most"
+                  + " <span class=\"v\" data-json=\"/gateways/0/clients/1/topRule\""
+                  + " data-value=\"identify_twice\">identify_twice</span></span></span></td>")
+          .contains(
+              "<span class=\"client\"><span class=\"v\" data-json=\"/gateways/2/clients/0/client\""
+                  + " data-value=\"discord.js\">discord.js</span></span> <span class=\"v\""
+                  + " data-json=\"/gateways/2/clients/0/resumeFailureRate\" data-value=\"0.25\">"
+                  + "25.0%</span> <span class=\"of\">of resumes failed</span>");
+    }
+  }
+
+  @Test
+  void noWorstClientWithoutClientTrafficOrWhenEveryClientIsClean() throws Exception {
+    try (StatusFixture f = new StatusFixture()) {
+      GatewayProfile profile = ProfileLoader.load("fluxer-seed");
+      GatewayMetrics calm = new GatewayMetrics(profile, Source.PROXY, "calm");
+      calm.bindTo(f.watches.registry());
+      calm.ready(Via.IDENTIFY, profile.clients().byLabel("jda"));
+      calm.resume(ResumeOutcome.SUCCESS, profile.clients().byLabel("jda"));
+      GatewayMetrics early = new GatewayMetrics(profile, Source.PROXY, "early");
+      early.bindTo(f.watches.registry());
+      early.connectionOpened(); // a socket, no session yet
+      GatewayMetrics blind = new GatewayMetrics(profile, Source.INGEST, "blind");
+      blind.bindTo(f.watches.registry());
+      blind.violation(PolicyRule.HEARTBEAT_LATE, profile.clients().unknown());
+      f.tick();
+      JsonNode s = summary(f);
+
+      assertThat(s.at("/gateways").findValuesAsText("gateway"))
+          .containsExactly("blind", "calm", "early", "replay");
+      assertThat(s.at("/gateways/0/clients/0/client").asText()).isEqualTo("unknown");
+      assertThat(s.at("/gateways/1/clients").findValuesAsText("client")).containsExactly("jda");
+      assertThat(s.at("/gateways/2/clients").size()).isZero();
+      for (int i = 0; i < 3; i++) {
+        assertThat(s.at("/gateways/" + i + "/waiting").asBoolean()).isFalse();
+        assertThat(s.at("/gateways/" + i + "/worstClient").isNull()).as("gateway " + i).isTrue();
+      }
+      String html = StatusPage.render(f.page.summary());
+      String none =
+          "<span class=\"v\" data-json=\"/gateways/%d/worstClient\" data-value=\"\">–</span>"
+              + " <span class=\"of\">%s</span>";
+      assertThat(html)
+          .contains(String.format(none, 0, "none"))
+          .contains(String.format(none, 1, "none"))
+          .contains(String.format(none, 2, "no client traffic"));
+    }
+  }
+
+  @Test
+  void tiedClientsKeepTheLabelOrder() {
+    Summary.Client a =
+        new Summary.Client(
+            "discord.js", 2, 1, 0.5, Map.of("heartbeat_late", 1L), "heartbeat_late", 2, 1, 0.5);
+    Summary.Client b =
+        new Summary.Client(
+            "jda", 2, 1, 0.5, Map.of("heartbeat_late", 1L), "heartbeat_late", 2, 1, 0.5);
+    Summary.Client more =
+        new Summary.Client(
+            "web", 4, 2, 0.5, Map.of("heartbeat_late", 2L), "heartbeat_late", 2, 1, 0.5);
+    Summary.Client unknown =
+        new Summary.Client(
+            "unknown", 1, 9, 9.0, Map.of("heartbeat_late", 9L), "heartbeat_late", 0, 0, null);
+
+    assertThat(Summary.worstClient(List.of(a, b))).isEqualTo(0);
+    assertThat(Summary.worstClient(List.of(a, b, more))).isEqualTo(2); // more violations at 0.5
+    assertThat(Summary.worstClient(List.of(unknown, b))).isEqualTo(1);
+    assertThat(Summary.worstClient(List.of(unknown))).isNull();
+    assertThat(Summary.worstClient(List.of())).isNull();
   }
 
   @Test

@@ -9,9 +9,18 @@ final class Frames {
   }
 
   static String identify(String token) {
+    return identify(token, "test");
+  }
+
+  /** An Identify whose properties name the client library {@code browser}. */
+  static String identify(String token, String browser) {
     return "{\"op\":2,\"d\":{\"token\":\""
         + token
-        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"test\",\"device\":\"test\"}}}";
+        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\""
+        + browser
+        + "\",\"device\":\""
+        + browser
+        + "\"}}}";
   }
 
   static String ready(String sessionId) {

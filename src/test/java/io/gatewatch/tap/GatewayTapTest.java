@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
@@ -13,10 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The tap's contract: exact metrics from reported events, thread safety, clean removal. */
@@ -101,6 +108,103 @@ class GatewayTapTest {
     assertThat(count("gateway.frames", "from", "client", "op", "heartbeat")).isEqualTo(1);
     assertThat(count("gateway.frames", "from", "server", "op", "hello")).isEqualTo(2);
     assertThat(registry.get("gatewatch.observer.errors").counter().count()).isZero();
+  }
+
+  /**
+   * The tap reads the client library from the client's own Identify, through the profile's table: a
+   * known name, free text (other, and never a tag value), no properties at all (unknown). A socket
+   * that only Resumes takes the library of its session's Identify.
+   */
+  @Test
+  void theClientsOwnIdentifyNamesTheLibraryOfItsNumbers() {
+    GatewayTap tap = tap("bot");
+    SocketObserver a = tap.socket();
+    a.opened();
+    a.frameFromServer(Frames.hello());
+    a.frameFromClient(Frames.identify("valid-alice", "discord.py"));
+    a.frameFromServer(Frames.ready("s-1"));
+    a.frameFromClient(Frames.identify("valid-alice", "discord.py")); // 4005 territory
+    clock.add(Duration.ofMillis(200));
+    a.closed(1006, null, CloseInitiator.NONE);
+    clock.add(Duration.ofMillis(1_300));
+    SocketObserver b = tap.socket();
+    b.opened();
+    b.frameFromServer(Frames.hello());
+    b.frameFromClient(Frames.resume("valid-alice", "s-1", 1));
+    clock.add(Duration.ofMillis(25));
+    b.frameFromServer(Frames.resumed(2));
+    b.closed(1000, "bye", CloseInitiator.CLIENT);
+
+    SocketObserver c = tap.socket();
+    c.opened();
+    c.frameFromClient(Frames.identify("valid-bob", "my bot\\\"} 1 # v0.1"));
+    c.frameFromServer(Frames.ready("s-2"));
+    SocketObserver d = tap.socket();
+    d.opened();
+    d.frameFromClient("{\"op\":2,\"d\":{\"token\":\"valid-carol\"}}");
+    d.frameFromServer(Frames.ready("s-3"));
+
+    assertThat(clientCounters())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gateway.client.ready{client=discord.py,via=identify}", 1.0,
+                "gateway.client.ready{client=discord.py,via=resume}", 1.0,
+                "gateway.client.resume{client=discord.py,outcome=success}", 1.0,
+                "gateway.client.violations{client=discord.py,rule=identify_twice}", 1.0,
+                "gateway.client.ready{client=other,via=identify}", 1.0,
+                "gateway.client.ready{client=unknown,via=identify}", 1.0));
+    Timer reconnect = timer("gateway.client.reconnect.duration", "client", "discord.py");
+    assertThat(reconnect.count()).isEqualTo(1);
+    assertThat(reconnect.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(1_325);
+
+    // Every value of the profile's table is there from the start, and nothing else: the free
+    // text the client sent is no tag value.
+    Set<String> clients =
+        registry.getMeters().stream()
+            .map(m -> m.getId().getTag("client"))
+            .filter(Objects::nonNull)
+            .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(clients)
+        .containsExactlyInAnyOrder(
+            "unknown",
+            "other",
+            "gatewatch-probe",
+            "fluxerjs",
+            "discord.js",
+            "discord.py",
+            "jda",
+            "discord4j",
+            "desktop",
+            "mobile",
+            "web");
+    // per value: 7 rules, 6 outcomes, 2 ways in, one reconnect timer
+    assertThat(registry.find("gateway.client.violations").counters()).hasSize(11 * 7);
+    assertThat(registry.find("gateway.client.resume").counters()).hasSize(11 * 6);
+    assertThat(registry.find("gateway.client.ready").counters()).hasSize(11 * 2);
+    assertThat(registry.find("gateway.client.reconnect.duration").timers()).hasSize(11);
+    assertThat(registry.getMeters())
+        .noneMatch(m -> m.getId().getTags().stream().anyMatch(t -> t.getValue().contains("bot ")));
+  }
+
+  /** The tap's non-zero gateway.client.* counters, {@code name{tag=value,...}} minus the common. */
+  private Map<String, Double> clientCounters() {
+    Map<String, Double> out = new TreeMap<>();
+    for (String name :
+        List.of("gateway.client.violations", "gateway.client.resume", "gateway.client.ready")) {
+      for (Counter counter : registry.find(name).counters()) {
+        if (counter.count() == 0) {
+          continue;
+        }
+        String tags =
+            counter.getId().getTags().stream()
+                .filter(t -> !t.getKey().equals("source") && !t.getKey().equals("gateway"))
+                .map(t -> t.getKey() + "=" + t.getValue())
+                .sorted()
+                .collect(Collectors.joining(","));
+        out.put(name + "{" + tags + "}", counter.count());
+      }
+    }
+    return out;
   }
 
   @Test

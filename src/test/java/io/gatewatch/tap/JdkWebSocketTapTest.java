@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A JDK WebSocket client instrumented with {@link JdkWebSocketTap} against the real gateway
  * simulator: a session, a dropped connection, a resume on a new socket, a client close. Event time
- * is a {@link MockClock} moved only while no message is in flight, so durations are exact too.
+ * is a {@link MockClock} moved only while no message is in flight, so durations are exact too. The
+ * bot identifies as discord.py: the tap labels its numbers with that client, the resumed socket's
+ * too.
  */
 class JdkWebSocketTapTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -109,7 +111,7 @@ class JdkWebSocketTapTest {
     assertThat(first.given).isSameAs(ws); // the listener is handed the reporting WebSocket
     first.expect(10);
     clock.add(Duration.ofMillis(10));
-    ws.sendText(Frames.identify("valid-alice"), true).join();
+    ws.sendText(Frames.identify("valid-alice", "discord.py"), true).join();
     String session = first.expect(0).get("d").get("session_id").asText();
     clock.add(Duration.ofMillis(1_000));
     // a heartbeat sent in two fragments is one message to the tap
@@ -152,10 +154,17 @@ class JdkWebSocketTapTest {
                 Map.entry("gateway.ready{via=resume}", 1.0),
                 // two session sockets ended: the drop (resumed) and the last one (left for good)
                 Map.entry("gateway.reconnect.started", 2.0),
-                Map.entry("gateway.resume{outcome=success}", 1.0)));
+                Map.entry("gateway.resume{outcome=success}", 1.0),
+                Map.entry("gateway.client.ready{client=discord.py,via=identify}", 1.0),
+                Map.entry("gateway.client.ready{client=discord.py,via=resume}", 1.0),
+                Map.entry("gateway.client.resume{client=discord.py,outcome=success}", 1.0)));
     Timer reconnect = registry.get("gateway.reconnect.duration").tags("via", "resume").timer();
     assertThat(reconnect.count()).isEqualTo(1);
     assertThat(reconnect.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(1_505);
+    Timer byClient =
+        registry.get("gateway.client.reconnect.duration").tags("client", "discord.py").timer();
+    assertThat(byClient.count()).isEqualTo(1);
+    assertThat(byClient.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(1_505);
     Timer rtt = registry.get("gateway.heartbeat.rtt").tags("kind", "client").timer();
     assertThat(rtt.count()).isEqualTo(1);
     assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isZero(); // the clock stood still meanwhile

@@ -90,6 +90,17 @@ class DiscordJsDrainTest {
         assertThat(other.sum("gateway_resume_total")).isEqualTo(1);
         assertThat(other.sum("gateway_ready_total", "via", "identify")).isZero();
         assertThat(other.sum("gateway_policy_violations_total")).isZero();
+        // The library's Identify named it on replica a; b, sharing no session directory with a,
+        // never saw that Identify: the Resume it counts is unknown's (replicas share the label
+        // through correlation's Redis, CorrelationEndToEndTest).
+        assertThat(drained.nonZero("gateway_client_ready_total"))
+            .containsExactly(
+                "gateway_client_ready_total{client=\"discord.js\",gateway=\"djs\","
+                    + "source=\"proxy\",via=\"identify\"} 1.0");
+        assertThat(other.nonZero("gateway_client_resume_total"))
+            .containsExactly(
+                "gateway_client_resume_total{client=\"unknown\",gateway=\"djs\","
+                    + "outcome=\"success\",source=\"proxy\"} 1.0");
         assertThat(b.tracker().activeSessions()).isEqualTo(1);
 
         bot.send("stop");

@@ -135,6 +135,21 @@ class DiscordJsThroughProxyTest {
             .isEqualTo(acks);
         assertThat(m.sum("gateway_heartbeat_missed_total", proxied)).isZero();
 
+        // The library names itself in Identify ("@discordjs/ws 2.0.4"): every session, resume and
+        // episode is discord.js's, the resumed sockets' included (they inherit the Identify's).
+        assertThat(m.nonZero("gateway_client_ready_total"))
+            .containsExactlyInAnyOrder(
+                client("ready", "via", "identify", 2), client("ready", "via", "resume", 2));
+        assertThat(m.nonZero("gateway_client_resume_total"))
+            .containsExactlyInAnyOrder(
+                client("resume", "outcome", "success", 2),
+                client("resume", "outcome", "invalid_session", 1));
+        assertThat(m.nonZero("gateway_client_reconnect_duration_seconds_count"))
+            .containsExactly(
+                "gateway_client_reconnect_duration_seconds_count{client=\"discord.js\","
+                    + "gateway=\"djs\",source=\"proxy\"} 3");
+        assertThat(m.nonZero("gateway_client_violations_total")).isEmpty();
+
         // the library follows Discord's rules: not one violation
         assertThat(m.nonZero("gateway_policy_violations_total")).isEmpty();
         assertThat(m.sum("gatewatch_decode_errors_total")).isZero();
@@ -145,6 +160,18 @@ class DiscordJsThroughProxyTest {
 
   private static void awaitAcks(NodeClient bot, int count) {
     bot.awaitCount("ack", count, STEP);
+  }
+
+  /** A discord.js sample of {@code gateway_client_<family>_total} with one more label. */
+  private static String client(String family, String label, String value, int times) {
+    return "gateway_client_"
+        + family
+        + "_total{client=\"discord.js\",gateway=\"djs\","
+        + (label.compareTo("source") < 0
+            ? label + "=\"" + value + "\",source=\"proxy\""
+            : "source=\"proxy\"," + label + "=\"" + value + "\"")
+        + "} "
+        + (double) times;
   }
 
   private static String close(

@@ -39,6 +39,7 @@ class DiscordJsZlibStreamTest {
     assertThat(zlib).isEqualTo(json);
     String g = "gateway=djs";
     String p = "source=proxy";
+    String dj = "client=discord.js";
     assertThat(json)
         .containsEntry(key("gateway_connections_opened_total", g, p), 2.0)
         .containsEntry(key("gateway_ready_total", g, p, "via=identify"), 1.0)
@@ -72,10 +73,22 @@ class DiscordJsZlibStreamTest {
         .containsEntry(key("gateway_frames_total", g, p, "from=server", "op=hello"), 2.0)
         .containsEntry(key("gateway_frames_total", g, p, "from=server", "op=heartbeat_ack"), 2.0)
         .containsEntry(key("gateway_frames_total", g, p, "from=server", "op=dispatch"), 2.0)
+        // the library's Identify names it: the Resume's socket inherits discord.js
+        .containsEntry(key("gateway_client_ready_total", g, p, dj, "via=identify"), 1.0)
+        .containsEntry(key("gateway_client_ready_total", g, p, dj, "via=resume"), 1.0)
+        .containsEntry(key("gateway_client_resume_total", g, p, dj, "outcome=success"), 1.0)
+        .containsEntry(key("gateway_client_reconnect_duration_seconds_count", g, p, dj), 1.0)
         .containsEntry(key("gatewatch_decode_errors_total", p), 0.0)
         .containsEntry(key("gatewatch_frames_unobserved_total", p), 0.0);
     assertThat(json.entrySet()) // a client on the library's own schedule breaks no rule
         .filteredOn(e -> e.getKey().startsWith("gateway_policy_violations_total"))
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).isZero());
+    assertThat(json.entrySet()) // nothing is anyone else's
+        .filteredOn(
+            e ->
+                e.getKey().startsWith("gateway_client_")
+                    && !e.getKey().contains("client=\"discord.js\""))
         .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).isZero());
   }
@@ -150,7 +163,8 @@ class DiscordJsZlibStreamTest {
       String name = line.substring(0, line.lastIndexOf(' '));
       boolean timing =
           name.startsWith("gateway_heartbeat_rtt_seconds")
-              || name.startsWith("gateway_reconnect_duration_seconds");
+              || name.startsWith("gateway_reconnect_duration_seconds")
+              || name.startsWith("gateway_client_reconnect_duration_seconds");
       if (timing && !name.contains("_count{") || name.contains("_max{")) {
         continue;
       }

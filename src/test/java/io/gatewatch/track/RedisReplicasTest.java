@@ -17,6 +17,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,13 +84,67 @@ class RedisReplicasTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(connections.get(0).callsInFlight()).isZero());
 
-    assertThat(d.ended(new SessionDirectory.SocketEnd(key, 2_000, 4000, true, true, -1)))
+    assertThat(d.ended(new SessionDirectory.SocketEnd(key, 2_000, 4000, true, true, -1, null)))
         .succeedsWithin(Duration.ofSeconds(10))
         .isEqualTo(true);
     assertThat(d.claim(key, key, 3_000))
         .succeedsWithin(Duration.ofSeconds(10))
         .isEqualTo(new SessionDirectory.Episode(2_000, 4000, 0, null, true));
     assertThat(d.claim(key, key, 4_000)).succeedsWithin(Duration.ofSeconds(10)).isNull();
+  }
+
+  @Test
+  void aResumeOnAnotherReplicaInheritsTheIdentifysLibraryThroughRedis() throws Exception {
+    Late first = new Late(replica());
+    Late second = new Late(replica());
+    Script a = new Script(SETTINGS, first);
+    Script b = new Script(SETTINGS, second);
+    a.at(0).open("a1").at(1).server("a1", Script.hello());
+    a.at(5).client("a1", Script.identifyAs("valid-A", "@discordjs/ws 2.0.4"));
+    a.at(50).server("a1", Script.ready("S1")).at(1000).close("a1", 4000, "server");
+    first.answer();
+    b.at(1001).open("a2").at(1002).server("a2", Script.hello()).at(1010);
+    b.client("a2", Script.resume("valid-A", "S1", 1)).at(1100).server("a2", Script.resumed(1));
+    assertThat(b.byClient("gateway.client.resume", "outcome")).isEmpty(); // Redis not yet heard
+    second.answer();
+    // a Resume of a session Redis never saw
+    b.at(2000).open("c1").at(2001).server("c1", Script.hello()).at(2010);
+    b.client("c1", Script.resume("valid-C", "S9", 1)).at(2020).server("c1", Script.resumed(1));
+    second.answer();
+
+    assertThat(b.byClient("gateway.client.resume", "outcome"))
+        .isEqualTo(Map.of("discord.js/success", 1.0, "unknown/success", 1.0));
+    assertThat(b.byClient("gateway.client.ready", "via"))
+        .isEqualTo(Map.of("discord.js/resume", 1.0, "unknown/resume", 1.0));
+    assertThat(b.byClient("gateway.client.reconnect.duration", null))
+        .isEqualTo(Map.of("discord.js", 1.0));
+    assertThat(b.timerTotalMs("gateway.client.reconnect.duration", "client", "discord.js"))
+        .isEqualTo(100);
+    assertThat(a.byClient("gateway.client.ready", "via"))
+        .isEqualTo(Map.of("discord.js/identify", 1.0));
+  }
+
+  @Test
+  void aResumeOnAnotherReplicaBeforeTheOldSocketEndsInheritsTheLibraryThroughRedis()
+      throws Exception {
+    Late first = new Late(replica());
+    Late second = new Late(replica());
+    Script a = new Script(SETTINGS, first);
+    Script b = new Script(SETTINGS, second);
+    a.at(0).open("a1").at(1).server("a1", Script.hello());
+    a.at(5)
+        .client("a1", Script.identifyAs("valid-A", "JDA"))
+        .at(50)
+        .server("a1", Script.ready("S1"));
+    first.answer();
+    // the client's network changed: a has not seen a1 end when the client resumes on b
+    b.at(1001).open("a2").at(1002).server("a2", Script.hello()).at(1010);
+    b.client("a2", Script.resume("valid-A", "S1", 1)).at(1100).server("a2", Script.resumed(1));
+    second.answer();
+
+    assertThat(b.byClient("gateway.client.resume", "outcome"))
+        .isEqualTo(Map.of("jda/success", 1.0));
+    assertThat(b.byClient("gateway.client.ready", "via")).isEqualTo(Map.of("jda/resume", 1.0));
   }
 
   @Test

@@ -41,6 +41,27 @@ class ResumeTest {
   }
 
   @Test
+  void aRESUMEDReplayedAmongTheMissedEventsEstablishesNoSecondSession() {
+    Script s =
+        sessionEndingWith(4009)
+            .at(1200)
+            .open("b")
+            .server("b", Script.hello())
+            .at(1210)
+            .client("b", Script.resume("tok", "s1", 1))
+            .at(1300)
+            .server("b", Script.resumed(2)) // an earlier RESUMED, replayed
+            .at(1301)
+            .server("b", Script.resumed(3));
+
+    assertThat(s.count("gateway.ready", "via", "resume")).isEqualTo(1);
+    assertThat(s.resumes(ResumeOutcome.SUCCESS)).isEqualTo(1);
+    assertThat(s.tally.reconnects()).containsExactly(300_000_000L);
+    assertThat(s.series("gateway_sessions_active"))
+        .containsExactly("gateway_sessions_active{gateway=\"test\",source=\"replay\"} 1.0");
+  }
+
+  @Test
   void invalidSessionThenIdentifyOnTheSameSocketIsOneEpisodeViaIdentify() {
     Script s =
         sessionEndingWith(1006)

@@ -13,6 +13,7 @@ import io.gatewatch.protocol.ProfileLoader;
 import io.gatewatch.protocol.TokenFingerprinter;
 import io.gatewatch.report.Tally;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A scripted capture: builds capture lines at scripted times and plays them through the parser, the
@@ -121,6 +124,20 @@ final class Script {
         + "\",\"properties\":{\"os\":\"linux\",\"browser\":\"x\",\"device\":\"x\"}}}";
   }
 
+  /** An Identify whose properties name a client library ({@code browser}; os and device fixed). */
+  static String identifyAs(String token, String browser) {
+    return "{\"op\":2,\"d\":{\"token\":\""
+        + token
+        + "\",\"properties\":{\"os\":\"linux\",\"browser\":\""
+        + browser
+        + "\",\"device\":\"x\"}}}";
+  }
+
+  /** An Identify without properties: the client library is unknown. */
+  static String identifyWithoutProperties(String token) {
+    return "{\"op\":2,\"d\":{\"token\":\"" + token + "\"}}";
+  }
+
   static String ready(String sessionId) {
     return "{\"d\":{\"session_id\":\""
         + sessionId
@@ -212,6 +229,22 @@ final class Script {
 
   double resumes(ResumeOutcome outcome) {
     return count("gateway.resume", "outcome", outcome.label());
+  }
+
+  /**
+   * The non-zero series of a {@code gateway.client.*} family: "client/value of {@code by}" (or
+   * "client" when {@code by} is null) to the count (a timer's: its episodes).
+   */
+  Map<String, Double> byClient(String name, String by) {
+    Map<String, Double> out = new TreeMap<>();
+    for (Meter m : registry.find(name).meters()) {
+      double v = m instanceof Counter c ? c.count() : m instanceof Timer t ? t.count() : 0;
+      if (v != 0) {
+        String client = m.getId().getTag("client");
+        out.put(by == null ? client : client + "/" + m.getId().getTag(by), v);
+      }
+    }
+    return out;
   }
 
   /** The Prometheus text lines of one metric family, sorted, without comments. */
