@@ -5,6 +5,7 @@ import io.gatewatch.track.ResumeOutcome;
 import io.gatewatch.track.RttKind;
 import io.gatewatch.track.Via;
 import java.util.Locale;
+import java.util.Map;
 
 /** The readable summary of a tally: the four numbers first, then what else went wrong. */
 public final class ReplayReport {
@@ -112,7 +113,7 @@ public final class ReplayReport {
     boolean any = false;
     for (PolicyRule rule : PolicyRule.values()) {
       if (t.violations(rule) > 0) {
-        line(out, "  %-38s %d", rule.label(), t.violations(rule));
+        line(out, "  %-38s %d  (%s)", rule.label(), t.violations(rule), byClient(t, rule));
         any = true;
       }
     }
@@ -120,6 +121,15 @@ public final class ReplayReport {
       line(out, "  none");
     }
     return out.toString();
+  }
+
+  /** {@code fleet-slow 4, other 2}: who broke the rule, by client library. */
+  private static String byClient(Tally t, PolicyRule rule) {
+    StringBuilder s = new StringBuilder();
+    for (Map.Entry<String, Long> e : t.violationsByClient(rule)) {
+      s.append(s.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+    }
+    return s.toString();
   }
 
   /** Milliseconds below a second, seconds above. */

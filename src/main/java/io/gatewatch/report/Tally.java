@@ -1,6 +1,7 @@
 package io.gatewatch.report;
 
 import io.gatewatch.protocol.ClientLibrary;
+import io.gatewatch.protocol.ClientTable;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Direction;
 import io.gatewatch.protocol.Initiator;
@@ -37,6 +38,8 @@ public final class Tally implements Signals {
   private final EnumMap<ResumeOutcome, Long> resumes = new EnumMap<>(ResumeOutcome.class);
   private final EnumMap<Via, Long> readies = new EnumMap<>(Via.class);
   private final EnumMap<PolicyRule, Long> violations = new EnumMap<>(PolicyRule.class);
+  private final EnumMap<PolicyRule, Map<String, Long>> violationsByClient =
+      new EnumMap<>(PolicyRule.class);
   private final EnumMap<RttKind, Samples> rtts = new EnumMap<>(RttKind.class);
   private final Samples reconnects = new Samples();
   private final EnumMap<Via, Long> reconnectsVia = new EnumMap<>(Via.class);
@@ -122,6 +125,9 @@ public final class Tally implements Signals {
   @Override
   public synchronized void violation(PolicyRule rule, ClientLibrary client) {
     violations.merge(rule, 1L, Long::sum);
+    violationsByClient
+        .computeIfAbsent(rule, r -> new TreeMap<>())
+        .merge(client == null ? ClientTable.UNKNOWN : client.label(), 1L, Long::sum);
   }
 
   @Override
@@ -165,6 +171,14 @@ public final class Tally implements Signals {
 
   public synchronized long violations(PolicyRule rule) {
     return violations.getOrDefault(rule, 0L);
+  }
+
+  /** A rule's violations by client library, the most first (then by label). */
+  public synchronized List<Map.Entry<String, Long>> violationsByClient(PolicyRule rule) {
+    List<Map.Entry<String, Long>> byClient =
+        new ArrayList<>(violationsByClient.getOrDefault(rule, Map.of()).entrySet());
+    byClient.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    return byClient.stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
   }
 
   /** Round trips of one kind, sorted ascending, in nanoseconds. */

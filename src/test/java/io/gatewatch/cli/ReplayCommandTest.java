@@ -54,8 +54,8 @@ class ReplayCommandTest {
             "Heartbeat RTT client (13): p50 39.5 ms  p99 71.0 ms",
             "Heartbeat RTT server_request (1): p50 42.0 ms  p99 42.0 ms",
             "  missed heartbeats: 1",
-            "  retry_unchanged_after_fatal            2",
-            "  server_heartbeat_unanswered            2");
+            "  retry_unchanged_after_fatal            2  (other 1, unknown 1)",
+            "  server_heartbeat_unanswered            2  (other 2)");
   }
 
   @Test
