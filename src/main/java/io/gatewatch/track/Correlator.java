@@ -332,16 +332,7 @@ final class Correlator {
         && directory.shared()
         && client.library != null
         && client.sessionId != null) {
-      share(
-          client,
-          new SessionDirectory.SocketEnd(
-              new Key(client.sessionId, SessionDirectory.NO_LINK),
-              now,
-              SessionDirectory.NO_CODE,
-              false,
-              false,
-              SessionDirectory.NO_FINGERPRINT,
-              label(client)));
+      share(client, SessionDirectory.SocketEnd.library(client.sessionId, now, label(client)));
     }
   }
 

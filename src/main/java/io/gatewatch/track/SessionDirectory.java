@@ -66,7 +66,14 @@ public interface SessionDirectory {
       boolean closed,
       boolean heldSession,
       long authFailedFingerprint,
-      String client) {}
+      String client) {
+
+    /** Only the library of a session just established (READY), under its session id. */
+    public static SocketEnd library(String sessionId, long at, String client) {
+      return new SocketEnd(
+          new Key(sessionId, NO_LINK), at, NO_CODE, false, false, NO_FINGERPRINT, client);
+    }
+  }
 
   /**
    * What is known of a client, newest first; {@link #NEVER} where nothing is known.
