@@ -49,9 +49,10 @@ final class Correlator {
 
     /**
      * Signals naming the client library, held while a shared directory is asked for the library of
-     * the session this socket resumed; null when nothing is asked.
+     * the session this socket resumed; null when nothing is asked. Written under the Correlator's
+     * lock; volatile so that a socket with nothing held emits without taking it.
      */
-    List<Consumer<ClientLibrary>> awaitingLibrary;
+    volatile List<Consumer<ClientLibrary>> awaitingLibrary;
   }
 
   /** Signals held per socket for the library at most; beyond, they go out as unknown. */
@@ -248,14 +249,22 @@ final class Correlator {
     }
   }
 
-  /** Emits a signal naming the socket's library, or holds it until the library is known. */
-  synchronized void attributed(Connection conn, Consumer<ClientLibrary> signal) {
-    List<Consumer<ClientLibrary>> held = conn.link.awaitingLibrary;
-    if (held != null && held.size() < MAX_AWAITING) {
-      held.add(signal);
-    } else {
-      signal.accept(conn.client);
+  /**
+   * Emits a signal naming the socket's library, or holds it until the library is known. Only a
+   * socket waiting for a shared directory's answer takes the lock: a burst of violations on many
+   * sockets does not queue the relay's threads behind one another.
+   */
+  void attributed(Connection conn, Consumer<ClientLibrary> signal) {
+    if (conn.link.awaitingLibrary != null) {
+      synchronized (this) {
+        List<Consumer<ClientLibrary>> held = conn.link.awaitingLibrary;
+        if (held != null && held.size() < MAX_AWAITING) {
+          held.add(signal);
+          return;
+        }
+      }
     }
+    signal.accept(conn.client);
   }
 
   synchronized void resumeEnded(Connection conn, ResumeOutcome outcome) {
