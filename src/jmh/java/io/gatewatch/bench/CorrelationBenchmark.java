@@ -111,7 +111,7 @@ public class CorrelationBenchmark {
   @Benchmark
   public Object socketEnd() {
     return directory
-        .ended(new SocketEnd(next(), at++, 4000, true, true, -1))
+        .ended(new SocketEnd(next(), at++, 4000, true, true, -1, "discord.js"))
         .toCompletableFuture()
         .join();
   }
@@ -126,7 +126,10 @@ public class CorrelationBenchmark {
   @Benchmark
   public Object endAndClaim() {
     Key key = next();
-    directory.ended(new SocketEnd(key, at++, 4000, true, true, -1)).toCompletableFuture().join();
+    directory
+        .ended(new SocketEnd(key, at++, 4000, true, true, -1, "discord.js"))
+        .toCompletableFuture()
+        .join();
     return directory.claim(key, key, at++).toCompletableFuture().join();
   }
 }
