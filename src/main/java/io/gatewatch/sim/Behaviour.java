@@ -31,7 +31,7 @@ public enum Behaviour {
 
   /** The spelling on the command line: {@code bad-token}. */
   public String spelling() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Spellings.of(this);
   }
 
   /**
