@@ -35,9 +35,7 @@ public final class ClientTable {
    */
   public record Entry(String client, List<String> browser, List<String> device, List<String> os) {
     public Entry {
-      if (!VALUE.matcher(client).matches()) {
-        throw new IllegalArgumentException("client must match " + VALUE.pattern() + ": " + client);
-      }
+      validClient(client);
       browser = List.copyOf(browser);
       device = List.copyOf(device);
       os = List.copyOf(os);
@@ -52,15 +50,14 @@ public final class ClientTable {
   /** The table of a profile without a {@code clients} section: every Identify is {@code other}. */
   public static final ClientTable EMPTY = new ClientTable(List.of());
 
-  private static final Entry PROBE_ENTRY = Entry.browser(PROBE, PROBE);
+  private static final List<String> PROBE_NAMES = List.of(PROBE);
 
   private final List<Entry> entries;
   private final List<ClientLibrary> libraries;
   private final Map<String, ClientLibrary> byLabel = new LinkedHashMap<>();
 
   /**
-   * @throws IllegalArgumentException when an entry reuses a reserved value or the table defines
-   *     more than {@link #MAX_CLIENTS} values
+   * @throws IllegalArgumentException when the table defines more than {@link #MAX_CLIENTS} values
    */
   public ClientTable(List<Entry> entries) {
     this.entries = List.copyOf(entries);
@@ -68,9 +65,6 @@ public final class ClientTable {
       add(reserved);
     }
     for (Entry e : this.entries) {
-      if (reserved(e.client())) {
-        throw new IllegalArgumentException("client \"" + e.client() + "\" is reserved");
-      }
       add(e.client());
     }
     if (byLabel.size() - 3 > MAX_CLIENTS) {
@@ -80,9 +74,20 @@ public final class ClientTable {
     this.libraries = List.copyOf(byLabel.values());
   }
 
-  /** Whether a value is one of the three every table has. */
-  public static boolean reserved(String client) {
-    return client.equals(UNKNOWN) || client.equals(OTHER) || client.equals(PROBE);
+  /**
+   * A table's own value as given: a label value, none of the three every table has.
+   *
+   * @throws IllegalArgumentException otherwise, saying why
+   */
+  public static String validClient(String client) {
+    if (!VALUE.matcher(client).matches()) {
+      throw new IllegalArgumentException(
+          "must match " + VALUE.pattern() + " (a label value), got \"" + client + "\"");
+    }
+    if (client.equals(UNKNOWN) || client.equals(OTHER) || client.equals(PROBE)) {
+      throw new IllegalArgumentException("\"" + client + "\" is reserved");
+    }
+    return client;
   }
 
   private void add(String label) {
@@ -122,7 +127,7 @@ public final class ClientTable {
     if (browser == null && device == null && os == null) {
       return unknown();
     }
-    if (matches(PROBE_ENTRY, browser, device, os)) {
+    if (startsWithAny(browser, PROBE_NAMES)) {
       return byLabel.get(PROBE);
     }
     for (Entry e : entries) {

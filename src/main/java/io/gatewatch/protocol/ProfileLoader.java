@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -363,24 +364,12 @@ public final class ProfileLoader {
    */
   private static ClientTable clients(ConfigNode list) {
     List<ClientTable.Entry> entries = new ArrayList<>();
-    Map<String, Integer> distinct = new HashMap<>();
+    Set<String> distinct = new HashSet<>();
     for (ConfigNode entry : list.items()) {
       entry.rejectUnknownKeys("client", "browser", "device", "os");
       ConfigNode clientNode = entry.get("client");
-      String client = clientNode.text().strip();
-      if (!ClientTable.VALUE.matcher(client).matches()) {
-        throw clientNode.error(
-            "must match "
-                + ClientTable.VALUE.pattern()
-                + " (a label value), got \""
-                + client
-                + "\"");
-      }
-      if (ClientTable.reserved(client)) {
-        throw clientNode.error("\"" + client + "\" is reserved");
-      }
-      distinct.putIfAbsent(client, entry.line());
-      if (distinct.size() > ClientTable.MAX_CLIENTS) {
+      String client = clientNode.check(clientNode.text().strip(), ClientTable::validClient);
+      if (distinct.add(client) && distinct.size() > ClientTable.MAX_CLIENTS) {
         throw clientNode.error("at most " + ClientTable.MAX_CLIENTS + " distinct client values");
       }
       List<String> browser = names(entry, "browser");

@@ -157,7 +157,7 @@ class ClientTableTest {
     for (String reserved : List.of("unknown", "other", "gatewatch-probe")) {
       assertThatThrownBy(() -> new ClientTable(List.of(Entry.browser(reserved, "x"))))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("client \"" + reserved + "\" is reserved");
+          .hasMessage("\"" + reserved + "\" is reserved");
     }
   }
 
@@ -166,7 +166,7 @@ class ClientTableTest {
     for (String bad : List.of("Discord.js", "", "-x", "a b", "x".repeat(33), "ä")) {
       assertThatThrownBy(() -> Entry.browser(bad, "x"))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("client must match [a-z0-9][a-z0-9._-]{0,31}: " + bad);
+          .hasMessage("must match [a-z0-9][a-z0-9._-]{0,31} (a label value), got \"" + bad + "\"");
     }
     assertThat(Entry.browser("x".repeat(32), "x").client()).hasSize(32);
   }
