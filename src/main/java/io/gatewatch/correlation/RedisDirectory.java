@@ -64,9 +64,7 @@ final class RedisDirectory implements SessionDirectory {
                     (int) number(v.get(1), 0),
                     time(v.get(2)),
                     time(v.get(3)),
-                    v.size() > 4 && v.get(4) != null && !v.get(4).toString().isEmpty()
-                        ? v.get(4).toString()
-                        : null));
+                    v.size() > 4 ? text(v.get(4)) : null));
   }
 
   @Override
@@ -124,6 +122,11 @@ final class RedisDirectory implements SessionDirectory {
 
   private static String linkKey(Key key) {
     return key.linkKey() < 0 ? "" : Long.toString(key.linkKey());
+  }
+
+  /** A string field, null when absent or empty. */
+  private static String text(Object v) {
+    return v == null || v.toString().isEmpty() ? null : v.toString();
   }
 
   private static long time(Object v) {
