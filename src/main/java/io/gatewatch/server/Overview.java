@@ -168,11 +168,17 @@ final class Overview {
     String cp = p + "/clients/" + w;
     String measure =
         c.violations() > 0
-            ? v(cp + "/violationsPerSession", c.violationsPerSession(), perSession(c))
+            ? v(
+                    cp + "/violationsPerSession",
+                    c.violationsPerSession(),
+                    String.format(Locale.ROOT, "%.2f", c.violationsPerSession()))
                 + " <span class=\"of\">per session, most "
                 + v(cp + "/topRule", c.topRule(), c.topRule())
                 + "</span>"
-            : v(cp + "/resumeFailureRate", c.resumeFailureRate(), percent(c))
+            : v(
+                    cp + "/resumeFailureRate",
+                    c.resumeFailureRate(),
+                    Html.percent(c.resumeFailureRate()))
                 + " <span class=\"of\">of resumes failed</span>";
     return "<span title=\""
         + esc(WORST_CLIENT_MEANS)
@@ -181,14 +187,6 @@ final class Overview {
         + "</span> "
         + measure
         + "</span>";
-  }
-
-  private static String perSession(Summary.Client c) {
-    return String.format(Locale.ROOT, "%.2f", c.violationsPerSession());
-  }
-
-  private static String percent(Summary.Client c) {
-    return Html.percent(c.resumeFailureRate());
   }
 
   private static String closes(Summary.Gateway g, String p) {
