@@ -91,7 +91,7 @@ public final class CaptureWriter implements AutoCloseable {
       if (proxy.find("capture").isEmpty()) {
         for (String k : List.of("capture_payloads", "capture_max_size", "capture_keep")) {
           if (proxy.find(k).isPresent()) {
-            throw proxy.get(k).error("needs capture (the file to write)");
+            throw proxy.get(k).error("needs capture (the file to write)", proxy.pathOf("capture"));
           }
         }
         return null;

@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -80,6 +81,7 @@ public record AgentConfig(
   static final String DRAIN_PERIOD_ENV = "GATEWATCH_DRAIN_PERIOD";
 
   static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:9470";
+  private static final String HTTP_LISTEN_VARIABLE = "GATEWATCH_HTTP_LISTEN";
   private static final Pattern GATEWAY = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
   /** {@code http.tls}: a PEM certificate chain and an unencrypted PKCS#8 key. */
@@ -151,13 +153,14 @@ public record AgentConfig(
     InetSocketAddress httpListen;
     if (listenNode != null) {
       httpListen = listenNode.hostPort();
+    } else if (root.leftOut("http.listen")) {
+      httpListen = HostPort.parse(DEFAULT_HTTP_LISTEN); // its problem is reported already
     } else { // the variable also when the file has no http.listen
       try {
-        httpListen =
-            HostPort.parse(
-                "http.listen", env.getOrDefault("GATEWATCH_HTTP_LISTEN", DEFAULT_HTTP_LISTEN));
+        httpListen = HostPort.parse(env.getOrDefault(HTTP_LISTEN_VARIABLE, DEFAULT_HTTP_LISTEN));
       } catch (IllegalArgumentException e) {
-        throw root.error(e.getMessage());
+        throw variableProblem(
+            root, "http.listen", Optional.empty(), HTTP_LISTEN_VARIABLE + ": " + e.getMessage());
       }
     }
 
@@ -243,11 +246,13 @@ public record AgentConfig(
       }
     }
     Duration drainPeriod = DEFAULT_DRAIN_PERIOD;
-    if (env.containsKey(DRAIN_PERIOD_ENV)) { // also when the file has no drain_period
+    if (root.leftOut("drain_period")) {
+      // its problem is reported already
+    } else if (env.containsKey(DRAIN_PERIOD_ENV)) { // also when the file has no drain_period
       try {
         drainPeriod = drainPeriod(DRAIN_PERIOD_ENV, env.get(DRAIN_PERIOD_ENV));
       } catch (IllegalArgumentException e) {
-        throw root.find("drain_period").orElse(root).error(e.getMessage());
+        throw variableProblem(root, "drain_period", root.find("drain_period"), e.getMessage());
       }
     } else if (root.find("drain_period").isPresent()) {
       ConfigNode n = root.get("drain_period");
@@ -270,6 +275,16 @@ public record AgentConfig(
         activityEvery,
         drainPeriod,
         correlation(root, env));
+  }
+
+  /**
+   * A bad variable that also stands in for a setting the file may lack: at the setting's path, with
+   * the line of the file's key when {@code fileKey} is there, the message naming the variable.
+   */
+  private static ConfigException variableProblem(
+      ConfigNode root, String path, Optional<ConfigNode> fileKey, String message) {
+    String where = fileKey.map(ConfigNode::where).orElse(root.source() + ": " + path);
+    return new ConfigException(where + ": " + message, path);
   }
 
   /**

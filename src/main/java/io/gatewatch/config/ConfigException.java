@@ -7,6 +7,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.Set;
 
 /**
  * A configuration or profile document that cannot be used. The message is complete and meant for
@@ -19,6 +20,9 @@ public final class ConfigException extends RuntimeException {
   /** Where in the document the problem is, when known; {@link ConfigCheck} resumes past it. */
   private final String path;
 
+  /** Other parts of the document the failed rule read (the file a capture option needs). */
+  private final Set<String> alsoReads;
+
   public ConfigException(String message) {
     this(message, (String) null);
   }
@@ -27,18 +31,34 @@ public final class ConfigException extends RuntimeException {
    * @param path the node's path in its document ({@code proxies[0].upstream}; empty for the root)
    */
   public ConfigException(String message, String path) {
+    this(message, path, Set.of());
+  }
+
+  /**
+   * @param alsoReads the paths of other parts the failed rule depends on ({@code
+   *     proxies[0].capture} for {@code capture_keep: needs capture}): when {@link ConfigCheck} left
+   *     one of them out after a problem of its own, this one only follows from it
+   */
+  public ConfigException(String message, String path, Set<String> alsoReads) {
     super(message);
     this.path = path;
+    this.alsoReads = Set.copyOf(alsoReads);
   }
 
   public ConfigException(String message, Throwable cause) {
     super(message, cause);
     this.path = null;
+    this.alsoReads = Set.of();
   }
 
   /** The path of the node the problem is at, or null when the message names no node. */
   public String path() {
     return path;
+  }
+
+  /** The paths of other parts the failed rule read; empty for most problems. */
+  public Set<String> alsoReads() {
+    return alsoReads;
   }
 
   /**

@@ -523,7 +523,37 @@ public final class ConfigNode {
    * message}. Callers throw it: {@code throw node.error("not a ws:// or wss:// URL")}.
    */
   public ConfigException error(String message) {
-    return new ConfigException(location(path, node) + ": " + message, path);
+    return error(message, new String[0]);
+  }
+
+  /**
+   * As {@link #error(String)}, for a rule that also reads other parts of the document ({@code
+   * capture_keep: needs capture} reads {@code capture}): their paths let {@code gatewatch check}
+   * tell a problem of its own from one that only follows from a part it left out.
+   */
+  public ConfigException error(String message, String... alsoReads) {
+    String variable = override() == null ? "" : variableOf.apply(path) + ": ";
+    return new ConfigException(
+        location(path, node) + ": " + variable + message, path, Set.of(alsoReads));
+  }
+
+  /**
+   * Whether {@code gatewatch check} left the part at {@code partPath} (from the root) out after a
+   * problem there; never at start-up. A variable that stands in for a key the file lacks is then
+   * not read again, so that its problem is reported once.
+   */
+  public boolean leftOut(String partPath) {
+    return skipped.contains(partPath);
+  }
+
+  /** Where this node is in messages: {@code source: path (line N)}. */
+  public String where() {
+    return location(path, node);
+  }
+
+  /** The path of {@code key} under this mapping, whether the key is there or not. */
+  public String pathOf(String key) {
+    return child(key);
   }
 
   @Override
@@ -566,7 +596,7 @@ public final class ConfigNode {
     try {
       return parse.apply(env.get(variable));
     } catch (IllegalArgumentException e) {
-      throw error(variable + ": " + (expected != null ? expected : e.getMessage()));
+      throw error(expected != null ? expected : e.getMessage());
     }
   }
 

@@ -48,8 +48,11 @@ public final class ProbeToken {
    */
   public static ProbeToken fromEnv(String name, Map<String, String> env) {
     String text = env.get(name);
-    if (text == null || text.isBlank()) {
+    if (text == null) {
       throw new IllegalArgumentException("environment variable " + name + " is not set");
+    }
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("environment variable " + name + " is empty");
     }
     return new ProbeToken(text.strip(), "environment variable " + name);
   }

@@ -314,7 +314,8 @@ public final class ProfileLoader {
         throw root.error(
             "without a drain section a drain closes with "
                 + DEFAULT_DRAIN_CLOSE_CODE
-                + ", which this profile does not mark resumable; add drain.close_code");
+                + ", which this profile does not mark resumable; add drain.close_code",
+            root.pathOf("close_codes"));
       }
       return new GatewayProfile.Drain(null, restart, restart.name());
     }
@@ -333,13 +334,15 @@ public final class ProfileLoader {
                       opNode
                           .get()
                           .error(
-                              "must be an opcode of this profile sent by the server, got " + op));
+                              "must be an opcode of this profile sent by the server, got " + op,
+                              root.pathOf("opcodes")));
     }
     ConfigNode codeNode = drain.get("close_code");
     int code = codeNode.intValue();
     CloseCode close = closeCodes.get(code);
     if (close == null) {
-      throw codeNode.error("must be a close code of this profile, got " + code);
+      throw codeNode.error(
+          "must be a close code of this profile, got " + code, root.pathOf("close_codes"));
     }
     if (NEVER_SENT.contains(code)) {
       throw codeNode.error(code + " is never sent in a close frame");
@@ -349,7 +352,8 @@ public final class ProfileLoader {
           code
               + " "
               + close.name()
-              + " is not resumable in this profile; a drain must leave the session resumable");
+              + " is not resumable in this profile; a drain must leave the session resumable",
+          root.pathOf("close_codes"));
     }
     String reason = drain.find("reason").map(ProfileLoader::prose).orElse(close.name());
     if (reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {

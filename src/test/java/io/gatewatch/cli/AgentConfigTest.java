@@ -209,7 +209,9 @@ class AgentConfigTest {
             "agent.yaml: proxies[0].upstream (line 9): must not have a path (clients' paths are"
                 + " passed on unchanged): wss://gw.example.com/gateway");
     assertThatThrownBy(() -> read(GOOD, Map.of("GATEWATCH_PROXIES_0_UPSTREAM", "nope")))
-        .hasMessage("agent.yaml: proxies[0].upstream (line 9): not a ws:// or wss:// URL");
+        .hasMessage(
+            "agent.yaml: proxies[0].upstream (line 9): GATEWATCH_PROXIES_0_UPSTREAM: not a ws:// or"
+                + " wss:// URL");
   }
 
   @Test

@@ -124,6 +124,100 @@ class CheckCommandTest {
     assertThat(out.toString()).isEqualTo(file + ": 3 problems in this profile\n");
   }
 
+  /** A problem is reported once, not again as the rules that read the value it had left out. */
+  @Test
+  void problemsThatOnlyFollowFromAnotherAreNotReported() throws Exception {
+    Path missing = dir.resolve("nope.token");
+    Path file =
+        write(
+            "agent.yaml",
+            "http:", // 1
+            "  auth:", // 2
+            "    basic:", // 3
+            "      user: ops", // 4
+            "      password_sha256: not-a-hash", // 5
+            "proxies:", // 6
+            "  - gateway: a", // 7
+            "    listen: 127.0.0.1:8766", // 8
+            "    upstream: ws://gw:8080", // 9
+            "    capture: " + dir.resolve("no-such-dir").resolve("x.ndjson"), // 10
+            "    capture_max_size: 10MiB", // 11
+            "probes:", // 12
+            "  - url: wss://gw.example.com", // 13
+            "    gateway: first", // 14
+            "    token_file: " + missing, // 15
+            "  - url: wss://gw.example.com", // 16
+            "    gateway: second", // 17
+            "    token_file: " + missing, // 18
+            "    token_env: ALSO"); // 19
+    assertThat(check(Map.of(), file.toString())).isEqualTo(1);
+    String[] lines = err.toString().split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0]).startsWith(file + ": http.auth.basic.password_sha256 (line 5): ");
+    assertThat(lines[1]).startsWith(file + ": proxies[0].capture (line 10): ");
+    assertThat(lines[2]).startsWith(file + ": probes[0].token_file (line 15): ");
+    // both keys given is a problem of its own, whatever the file holds
+    assertThat(lines[3])
+        .isEqualTo(
+            file
+                + ": probes[1] (line 16): exactly one of token_file and token_env is required"
+                + " (never the token itself)");
+    assertThat(out.toString()).isEqualTo(file + ": 4 problems in this run configuration\n");
+  }
+
+  @Test
+  void aProfileProblemIsNotReportedAgainAsTheDrainsCloseCode() throws Exception {
+    Path file =
+        write(
+            "mine.yaml",
+            "profile: mine", // 1
+            "opcodes:", // 2
+            "  - {code: 0, name: Dispatch, sent_by: server}", // 3
+            "close_codes:", // 4
+            "  - code: 4000", // 5
+            "    name: Unknown Error", // 6
+            "    resumable: maybe", // 7
+            "drain:", // 8
+            "  close_code: 4000"); // 9
+    assertThat(check(Map.of(), file.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            file
+                + ": close_codes[0].resumable (line 7): expected one of [true, false,"
+                + " conditional], got \"maybe\"\n");
+    assertThat(out.toString()).isEqualTo(file + ": 1 problem in this profile\n");
+  }
+
+  /** A variable laid over the file is named in its problem, and reported once. */
+  @Test
+  void aBadVariableIsNamedOnce() throws Exception {
+    Path file =
+        write(
+            "agent.yaml",
+            "http:", // 1
+            "  listen: 127.0.0.1:9470", // 2
+            "proxies:", // 3
+            "  - gateway: a", // 4
+            "    listen: 127.0.0.1:8766", // 5
+            "    upstream: ws://gw:8080"); // 6
+    int status =
+        check(
+            Map.of(
+                "GATEWATCH_HTTP_LISTEN", "localhost",
+                "GATEWATCH_PROXIES_0_UPSTREAM", "http://gw:8080"),
+            file.toString());
+    assertThat(status).isEqualTo(1);
+    assertThat(err.toString().split("\n"))
+        .containsExactly(
+            file
+                + ": http.listen (line 2): GATEWATCH_HTTP_LISTEN: expected HOST:PORT, got"
+                + " \"localhost\"",
+            file
+                + ": proxies[0].upstream (line 6): GATEWATCH_PROXIES_0_UPSTREAM: not a ws:// or"
+                + " wss:// URL");
+    assertThat(out.toString()).isEqualTo(file + ": 2 problems in this run configuration\n");
+  }
+
   @Test
   void aSimulatorFile() throws Exception {
     Path good = write("sim.yaml", "simulator:", "  heartbeat_interval: 5s");
