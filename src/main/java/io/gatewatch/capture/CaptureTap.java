@@ -4,6 +4,7 @@ import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Initiator;
 import io.gatewatch.track.Connection;
 import io.gatewatch.track.ConnectionTracker;
+import java.util.Locale;
 
 /**
  * Hands capture events to a tracker: the tap behind {@code replay} and {@code /v1/capture}. A frame
@@ -18,7 +19,24 @@ public final class CaptureTap {
     this.tracker = tracker;
   }
 
-  public void accept(CaptureEvent e) {
+  /**
+   * Hands one event to the tracker.
+   *
+   * @throws CaptureFormatException when the event is earlier than the last one of its socket:
+   *     nothing of it is recorded (a socket's lines must be in time order: a round trip or a
+   *     session cannot be measured backwards, and rotated files replayed out of order would count
+   *     the same sockets again)
+   */
+  public void accept(CaptureEvent e) throws CaptureFormatException {
+    Connection open = tracker.connection(e.conn());
+    if (open != null && e.nanos() < open.lastEventNanos()) {
+      throw new CaptureFormatException(
+          String.format(
+              Locale.ROOT,
+              "ts: %.3f s before this socket's previous line; a socket's lines must be in time"
+                  + " order",
+              (open.lastEventNanos() - e.nanos()) / 1e9));
+    }
     switch (e.type()) {
       case OPEN -> tracker.open(e.conn(), e.nanos(), Encoding.fromUrl(e.url()));
       case FRAME -> {

@@ -317,8 +317,13 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
       err.println(name + ":" + r.line() + ": " + r.error());
     }
     for (CaptureEvent e : result.events()) {
-      tap.accept(e);
-      counts.accepted++;
+      try {
+        tap.accept(e); // in time order, each socket its own: refused only if that ever broke
+        counts.accepted++;
+      } catch (CaptureFormatException refused) {
+        counts.rejected++;
+        err.println(name + ": " + refused.getMessage());
+      }
     }
     return true;
   }

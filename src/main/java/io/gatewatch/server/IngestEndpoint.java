@@ -250,20 +250,18 @@ public final class IngestEndpoint implements HttpHandler {
       if (isBlank(line)) {
         continue;
       }
-      CaptureEvent event;
       try {
-        event = redactor.redact(parser.parse(line));
+        CaptureEvent event = redactor.redact(parser.parse(line));
         anyObject = true;
+        tap.accept(event);
+        accepts++;
       } catch (CaptureFormatException e) {
         anyObject |= !notAnObject(e);
         rejects++;
         if (rejections.size() < MAX_LISTED) {
           rejections.add(new Rejection(n, e.getMessage()));
         }
-        continue;
       }
-      tap.accept(event);
-      accepts++;
     }
     boolean bad = !anyObject && rejects > 0;
     answer(
@@ -306,10 +304,17 @@ public final class IngestEndpoint implements HttpHandler {
         rejections.add(new Rejection(r.line(), r.error()));
       }
     }
+    long accepts = 0;
+    long rejects = result.rejections().size();
     for (CaptureEvent e : result.events()) {
-      tap.accept(e);
+      try {
+        tap.accept(e); // in time order, each socket its own: refused only if that ever broke
+        accepts++;
+      } catch (CaptureFormatException refused) {
+        rejects++; // counted, not lost; a HAR message has no line of its own to list
+      }
     }
-    answer(ex, null, result.events().size(), result.rejections().size(), rejections);
+    answer(ex, null, accepts, rejects, rejections);
   }
 
   /** Counts the lines and answers: 200, or 400 with {@code error} when nothing could be read. */

@@ -93,6 +93,11 @@ public final class Connection {
     return id;
   }
 
+  /** The time of the socket's last event (its open or a frame), in the tracker's clock. */
+  public long lastEventNanos() {
+    return lastEventAt;
+  }
+
   /** The encoding of the socket's binary payloads, as its URL asked ({@code encoding=etf}). */
   public Encoding encoding() {
     return encoding;
@@ -286,7 +291,11 @@ public final class Connection {
       }
       case Opcode.HEARTBEAT_ACK -> {
         if (beatAwaitingAck >= 0) {
-          signals.heartbeatRtt(RttKind.CLIENT, nanos - beatAwaitingAck);
+          // a round trip needs time to run forwards: an ACK stamped before its heartbeat (lines
+          // of a capture out of order) answers it but measures nothing
+          if (nanos >= beatAwaitingAck) {
+            signals.heartbeatRtt(RttKind.CLIENT, nanos - beatAwaitingAck);
+          }
           beatAwaitingAck = secondBeatAwaitingAck;
           secondBeatAwaitingAck = -1;
         }
@@ -337,7 +346,9 @@ public final class Connection {
     switch (frame.op()) {
       case Opcode.HEARTBEAT -> {
         if (pendingServerRequestAt >= 0) {
-          signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
+          if (nanos >= pendingServerRequestAt) { // forwards only, as the ACK's
+            signals.heartbeatRtt(RttKind.SERVER_REQUEST, nanos - pendingServerRequestAt);
+          }
           pendingServerRequestAt = -1;
         }
         if (lateAfterNanos > 0

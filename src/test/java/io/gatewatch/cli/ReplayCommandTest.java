@@ -134,6 +134,36 @@ class ReplayCommandTest {
             "gateway_client_reconnect_duration_seconds_count" + web + "source=\"replay\"} 1");
   }
 
+  /** Time runs forwards on a socket: an earlier line is refused, never a negative round trip. */
+  @Test
+  void aLineEarlierThanItsSocketsPreviousIsRejected(@TempDir Path dir) throws Exception {
+    Path capture = dir.resolve("backwards.ndjson");
+    Files.write(
+        capture,
+        List.of(
+            "{\"ts\":10000,\"conn\":\"c1\",\"type\":\"open\",\"url\":\"/?v=1\"}",
+            "{\"ts\":10001,\"conn\":\"c1\",\"type\":\"frame\",\"from\":\"server\","
+                + "\"frame\":{\"op\":10,\"d\":{\"heartbeat_interval\":41250}}}",
+            "{\"ts\":10100,\"conn\":\"c1\",\"type\":\"frame\",\"from\":\"client\","
+                + "\"frame\":{\"op\":1,\"d\":null}}",
+            "{\"ts\":10000,\"conn\":\"c1\",\"type\":\"frame\",\"from\":\"server\","
+                + "\"frame\":{\"op\":11}}",
+            "{\"ts\":10142,\"conn\":\"c1\",\"type\":\"frame\",\"from\":\"server\","
+                + "\"frame\":{\"op\":11}}"));
+
+    Run r = run("replay", capture.toString());
+
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err().lines())
+        .containsExactly(
+            capture
+                + ":4: ts: 0.100 s before this socket's previous line; a socket's lines must be in"
+                + " time order");
+    assertThat(r.out())
+        .contains("4 lines accepted, 1 rejected")
+        .contains("Heartbeat RTT client (1): p50 42.0 ms  p99 42.0 ms");
+  }
+
   @Test
   void aRotatedCaptureReplaysAsOneFromItsFilesInOrder(@TempDir Path dir) throws Exception {
     // the sample cut in three, the older two parts compressed as rotation leaves them

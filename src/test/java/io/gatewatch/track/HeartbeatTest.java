@@ -2,6 +2,8 @@ package io.gatewatch.track;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatewatch.protocol.Direction;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** Heartbeat round trips exact to the scripted timestamps, both kinds, and missed heartbeats. */
@@ -27,6 +29,21 @@ class HeartbeatTest {
     assertThat(s.tally.rtts(RttKind.SERVER_REQUEST)).isEmpty();
     assertThat(s.count("gateway.heartbeat.missed")).isZero();
     s.assertNoViolations();
+  }
+
+  /** A tap that hands events out of order: the ACK still answers, but no round trip is negative. */
+  @Test
+  void anAckStampedBeforeItsHeartbeatAnswersItButMeasuresNothing() {
+    Script s =
+        new Script().session("c", "tok", "s1", 0).at(10_000).client("c", Script.heartbeat(1L));
+    Connection c = s.tracker.connection("c");
+    byte[] ack = Script.ack().getBytes(StandardCharsets.UTF_8);
+    c.frame(c.lastEventNanos() - 100_000_000L, Direction.SERVER, ack, 0, ack.length);
+    s.at(20_000).client("c", Script.heartbeat(1L)).at(20_010).server("c", Script.ack());
+
+    assertThat(s.tally.rtts(RttKind.CLIENT)).containsExactly(10_000_000L);
+    assertThat(s.timerCount("gateway.heartbeat.rtt", "kind", "client")).isEqualTo(1);
+    assertThat(s.count("gateway.heartbeat.missed")).isZero();
   }
 
   @Test
