@@ -1,6 +1,7 @@
 package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
+import io.gatewatch.config.ConfigException;
 import io.gatewatch.config.Sizes;
 import io.gatewatch.correlation.RedisCorrelation;
 import io.gatewatch.export.ActivityLog;
@@ -100,6 +101,44 @@ final class AgentRunner implements AutoCloseable {
     /** The part's own failure, without the runner's words around it. */
     IOException partFailure() {
       return (IOException) getCause();
+    }
+
+    /**
+     * How a command spells the settings a start-up failure names.
+     *
+     * @param oneProxy the command runs one proxy, so a proxy's failure need not name its gateway
+     */
+    record Settings(String httpListen, String proxyListen, String capture, boolean oneProxy) {
+      /** {@code run}: the configuration file's keys. */
+      static final Settings CONFIG = new Settings("http.listen", "listen", "capture", false);
+
+      /** {@code proxy} and {@code probe}: their flags. */
+      static final Settings FLAGS = new Settings("--http-listen", "--listen", "--capture", true);
+    }
+
+    /**
+     * One line for the operator: {@code cannot listen on 127.0.0.1:9470: address already in use
+     * (--http-listen)}, the setting as the command spells it.
+     */
+    String describe(Settings settings, InetSocketAddress httpListen) {
+      IOException failure = partFailure();
+      return switch (part) {
+        case HTTP ->
+            "cannot listen on "
+                + Converters.show(httpListen)
+                + ": "
+                + ConfigException.describe(failure)
+                + " ("
+                + settings.httpListen()
+                + ")";
+        case PROXY ->
+            (settings.oneProxy() ? failure.getMessage() : getMessage())
+                + " ("
+                + (failure.getMessage().startsWith("cannot write the capture")
+                    ? settings.capture()
+                    : settings.proxyListen())
+                + ")";
+      };
     }
   }
 
@@ -362,7 +401,8 @@ final class AgentRunner implements AutoCloseable {
   }
 
   /** Starts, runs until SIGTERM or Ctrl-C, stops; the command's exit code. */
-  static int runUntilStopped(String command, AgentConfig config, PrintWriter err)
+  static int runUntilStopped(
+      String command, AgentConfig config, StartFailure.Settings settings, PrintWriter err)
       throws InterruptedException {
     // handled from before the start, so that a SIGTERM during it still stops the agent cleanly
     try (StopSignals signals =
@@ -370,9 +410,9 @@ final class AgentRunner implements AutoCloseable {
       AgentRunner agent;
       try {
         agent = start(config);
-      } catch (IOException e) {
+      } catch (StartFailure e) {
         Main.traceAtDebug(command, e);
-        err.println("gatewatch " + command + ": " + e.getMessage());
+        err.println("gatewatch " + command + ": " + e.describe(settings, config.httpListen()));
         return 1;
       }
       return agent.runUntilStopped(signals, config.drainPeriod(), Shutdown.CLOSE_DEADLINE);

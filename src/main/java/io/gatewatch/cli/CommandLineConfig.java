@@ -63,7 +63,8 @@ final class CommandLineConfig {
       err.println("gatewatch " + command + ": " + asFlags(e.getMessage(), section, ownFlag));
       return GatewatchCommand.BAD_USAGE;
     }
-    return AgentRunner.runUntilStopped(command, config, err);
+    return AgentRunner.runUntilStopped(
+        command, config, AgentRunner.StartFailure.Settings.FLAGS, err);
   }
 
   /** The flags as the configuration file they stand for; one validation for both. */

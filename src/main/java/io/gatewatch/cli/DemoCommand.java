@@ -69,6 +69,10 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
   static final String DEFAULT_MIX =
       "good=14,slow=3,deaf=3,bad-token=2,flooder=2,stale-resumer=3,sloppy=3";
 
+  /** The demo's flags for what may fail to start. */
+  private static final AgentRunner.StartFailure.Settings FLAGS =
+      new AgentRunner.StartFailure.Settings("--http-listen", "--proxy-listen", "--capture", true);
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -230,7 +234,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     } catch (AgentRunner.StartFailure e) {
       Main.traceAtDebug("demo", e);
       simulator.close();
-      err.println("gatewatch demo: " + describe(e));
+      err.println("gatewatch demo: " + e.describe(FLAGS, httpListen));
       return FAILED;
     } catch (RuntimeException e) {
       simulator.close();
@@ -374,24 +378,6 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
               + ")",
           e);
     }
-  }
-
-  /** A part that could not start, naming the flag that set it. */
-  private String describe(AgentRunner.StartFailure e) {
-    IOException failure = e.partFailure();
-    return switch (e.part()) {
-      case HTTP ->
-          "cannot listen on "
-              + Converters.show(httpListen)
-              + ": "
-              + ConfigException.describe(failure)
-              + " (--http-listen)";
-      case PROXY ->
-          failure.getMessage()
-              + (failure.getMessage().startsWith("cannot write the capture")
-                  ? " (--capture)"
-                  : " (--proxy-listen)");
-    };
   }
 
   /** One line of headline numbers every --every, until --duration ends or a stop is asked. */

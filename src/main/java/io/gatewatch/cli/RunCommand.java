@@ -63,6 +63,7 @@ public final class RunCommand extends GatewatchCommand implements Callable<Integ
       return BAD_USAGE;
     }
     Logging.formatFromConfig(loaded.logFormat());
-    return AgentRunner.runUntilStopped("run", loaded, spec.commandLine().getErr());
+    return AgentRunner.runUntilStopped(
+        "run", loaded, AgentRunner.StartFailure.Settings.CONFIG, spec.commandLine().getErr());
   }
 }

@@ -136,9 +136,23 @@ class StartupErrorsTest {
       assertThat(proxy.status()).isEqualTo(1);
       assertThat(proxy.problems())
           .containsExactly(
-              "gatewatch proxy: proxy default: cannot listen on "
+              "gatewatch proxy: cannot listen on " + at + ": Address already in use (--listen)");
+
+      Exit proxyHttp =
+          inProcess(
+              "proxy",
+              "--listen",
+              "127.0.0.1:0",
+              "--upstream",
+              "ws://127.0.0.1:1",
+              "--http-listen",
+              at);
+      assertThat(proxyHttp.status()).isEqualTo(1);
+      assertThat(proxyHttp.problems())
+          .containsExactly(
+              "gatewatch proxy: cannot listen on "
                   + at
-                  + ": Address already in use");
+                  + ": Address already in use (--http-listen)");
     }
   }
 
