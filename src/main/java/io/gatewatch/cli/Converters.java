@@ -65,6 +65,18 @@ final class Converters {
     }
   }
 
+  /** A duration above zero: a window or a timeout. */
+  static final class PositiveDuration implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      Duration d = converted(text, Durations::parse);
+      if (d.isZero() || d.isNegative()) {
+        throw new BadValue("must be above 0, got \"" + text + "\"");
+      }
+      return d;
+    }
+  }
+
   /** A size in bytes with a binary unit: 512KiB, 16MiB ({@link Sizes}). */
   static final class Size implements ITypeConverter<Long> {
     @Override

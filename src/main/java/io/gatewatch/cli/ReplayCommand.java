@@ -80,6 +80,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
       names = "--link-window",
       paramLabel = "DURATION",
       defaultValue = "10m",
+      converter = Converters.PositiveDuration.class,
       description =
           "How long after a session ends a new one still counts as its reconnect (default:"
               + " ${DEFAULT-VALUE}).")

@@ -246,5 +246,10 @@ class ReplayCommandTest {
         .isEqualTo(
             "gatewatch replay: --link-window: expected a duration such as 500ms, 45s, 10m or 1h,"
                 + " got \"ten minutes\"\n");
+
+    Run zero = run("replay", SAMPLE.toString(), "--link-window", "0");
+    assertThat(zero.exit()).isEqualTo(2);
+    assertThat(zero.err())
+        .isEqualTo("gatewatch replay: --link-window: must be above 0, got \"0\"\n");
   }
 }
