@@ -13,8 +13,9 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "fleet",
     description = {
-      "Run simulated clients against a gateway, each with a behaviour: good (the seed's"
-          + " reconnection strategy exactly), slow (late heartbeats), deaf (ignores the server's"
+      "Run simulated clients against a gateway, each with a behaviour: good (the active"
+          + " profile's reconnection strategy exactly), slow (late heartbeats), deaf (ignores the server's"
           + " op 1), bad-token (retries unchanged after 4004), flooder (hits 4008, reconnects too"
           + " soon), stale-resumer (resumes after non-resumable codes), sloppy (unknown opcodes,"
           + " oversize payloads, a second Identify).",
@@ -105,17 +106,14 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
       return BAD_USAGE;
     }
     FleetCounts counts = new FleetCounts();
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(done::countDown);
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (Fleet fleet = new Fleet(settings, gatewayProfile, counts)) {
+    // Ctrl-C or SIGTERM ends the run as --duration does: the sockets closed, the last line printed
+    try (StopSignals signals = StopSignals.install(Shutdown.CLOSE_DEADLINE);
+        Fleet fleet = new Fleet(settings, gatewayProfile, counts)) {
       fleet.start();
       out.println("fleet: " + fleet.counts() + " against " + settings.url());
       out.flush();
       long end = runFor.endNanos(System.nanoTime());
-      while (!done.await(
-              Math.min(10_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
-              TimeUnit.MILLISECONDS)
+      while (!stopRequested(signals, Math.min(10_000, (end - System.nanoTime()) / 1_000_000))
           && System.nanoTime() < end) {
         out.println("fleet: " + counts.summary());
         out.flush();
@@ -123,11 +121,19 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
     }
     out.println("fleet: " + counts.summary());
     out.flush();
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // Ctrl-C: the JVM is already on its way out
-    }
     return OK;
+  }
+
+  /** Waits up to {@code millis} (at least 1) for a stop request; true when one came. */
+  private static boolean stopRequested(StopSignals signals, long millis)
+      throws InterruptedException {
+    try {
+      signals.first().get(Math.max(1, millis), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.gatewatch.sim;
 
 import io.gatewatch.compress.ZlibCodec;
 import io.gatewatch.compress.ZstdCodec;
+import io.gatewatch.config.ConfigException;
 import io.gatewatch.protocol.CloseCode;
 import io.gatewatch.protocol.Compression;
 import io.gatewatch.protocol.Encoding;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.zip.DataFormatException;
@@ -92,7 +94,7 @@ final class FleetClient {
         .whenComplete(
             (ws, error) -> {
               if (error != null) {
-                s.ended(1006, "connect failed", "none");
+                s.connectFailed(error);
               }
             });
   }
@@ -517,21 +519,41 @@ final class FleetClient {
     }
 
     void ended(int code, String reason, String by) {
-      synchronized (this) {
-        if (ended) {
-          return;
-        }
-        ended = true;
-        closeCode = code;
-        if (zlib != null) {
-          zlib.close();
-        }
-        if (zstd != null) {
-          zstd.close();
-        }
+      if (end(code)) {
+        fleet.observer().closed(id, code, reason == null ? "" : reason, by);
+        onEnded(this);
       }
-      fleet.observer().closed(id, code, reason == null ? "" : reason, by);
-      onEnded(this);
+    }
+
+    /**
+     * The socket never opened: no close to count, but the client goes on as after a dropped
+     * connection (1006), backing off before it tries again.
+     */
+    void connectFailed(Throwable error) {
+      if (end(1006)) {
+        Throwable cause =
+            error instanceof CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error;
+        fleet.observer().connectFailed(id, ConfigException.describe(cause));
+        onEnded(this);
+      }
+    }
+
+    /** Marks the socket ended with {@code code}; false when it already was. */
+    private synchronized boolean end(int code) {
+      if (ended) {
+        return false;
+      }
+      ended = true;
+      closeCode = code;
+      if (zlib != null) {
+        zlib.close();
+      }
+      if (zstd != null) {
+        zstd.close();
+      }
+      return true;
     }
   }
 

@@ -9,6 +9,8 @@ public final class FleetCounts implements FleetObserver {
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong frames = new AtomicLong();
   private final Map<Integer, Long> closes = new TreeMap<>();
+  private long connectsFailed;
+  private String lastConnectFailure;
 
   @Override
   public void opened(String socketId) {
@@ -25,7 +27,16 @@ public final class FleetCounts implements FleetObserver {
     closes.merge(code, 1L, Long::sum);
   }
 
-  /** {@code sockets 12, frames 340, closes 4009x2 1006x1} */
+  @Override
+  public synchronized void connectFailed(String socketId, String reason) {
+    connectsFailed++;
+    lastConnectFailure = reason;
+  }
+
+  /**
+   * {@code sockets 12, frames 340, closes 4009x2 1006x1}, then {@code , connects failed 3 (last:
+   * Connection refused)} when some did.
+   */
   public synchronized String summary() {
     StringBuilder s =
         new StringBuilder("sockets ").append(opened.get()).append(", frames ").append(frames.get());
@@ -34,6 +45,13 @@ public final class FleetCounts implements FleetObserver {
       s.append(" none");
     }
     closes.forEach((code, n) -> s.append(' ').append(code).append('x').append(n));
+    if (connectsFailed > 0) {
+      s.append(", connects failed ")
+          .append(connectsFailed)
+          .append(" (last: ")
+          .append(lastConnectFailure)
+          .append(')');
+    }
     return s.toString();
   }
 }

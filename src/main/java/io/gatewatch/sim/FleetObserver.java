@@ -18,6 +18,14 @@ public interface FleetObserver {
    */
   void closed(String socketId, int code, String reason, String by);
 
+  /**
+   * A socket of client {@code socketId} could not connect (refused, timed out, the upgrade
+   * refused): it never opened, so it has no close; the client tries again later.
+   *
+   * @param reason why, in a few words
+   */
+  default void connectFailed(String socketId, String reason) {}
+
   FleetObserver NONE =
       new FleetObserver() {
         @Override
