@@ -181,6 +181,11 @@ final class AgentRunner implements AutoCloseable {
    * @param proxySignals what every proxy's tracker also reports to (the demo's tally)
    */
   static AgentRunner start(AgentConfig config, Signals proxySignals) throws StartFailure {
+    if (config.proxies().isEmpty() && config.probes().isEmpty() && config.ingest() == null) {
+      log.warn(
+          "nothing to watch: the configuration has no proxies, no probes and no ingest; only the"
+              + " agent's own metrics are served (docs/config.md)");
+    }
     Telemetry telemetry =
         Telemetry.start(config.otlp(), new ActivityLog(config.activityEvery()).start());
     Watches watches = telemetry.watches(TokenFingerprinter.withRandomSalt());

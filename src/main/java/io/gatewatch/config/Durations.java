@@ -23,10 +23,19 @@ public final class Durations {
 
   private Durations() {}
 
-  /** A number without a unit: the error says which units there are. */
+  /**
+   * A number without a unit: the error says which units there are, suggesting milliseconds for a
+   * number of a thousand or more (a heartbeat interval copied from a Hello, 41250) and seconds
+   * otherwise.
+   */
   public static final class UnitMissing extends IllegalArgumentException {
     UnitMissing(String number) {
-      super(Scalars.unitMissing(number, "s", UNITS));
+      super(Scalars.unitMissing(number, likelyMillis(number) ? "ms" : "s", UNITS));
+    }
+
+    private static boolean likelyMillis(String number) {
+      int point = number.indexOf('.');
+      return (point < 0 ? number.length() : point) >= 4;
     }
   }
 

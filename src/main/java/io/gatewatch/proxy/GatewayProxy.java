@@ -75,7 +75,8 @@ public final class GatewayProxy implements AutoCloseable {
   /** Largest upgrade request body read (upgrade requests have none). */
   private static final int MAX_REQUEST_BYTES = 8192;
 
-  private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Upstream failures are logged at most this often, with the count since the last line. */
+  private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final ProxySettings settings;
   private final FailOpenObserver observer;
@@ -440,7 +441,7 @@ public final class GatewayProxy implements AutoCloseable {
     }
   }
 
-  /** Counts, tells the observer, and logs (at most every 10 s, with the number not logged). */
+  /** Counts, tells the observer, and logs (at most every 30 s, with the number not logged). */
   void upstreamFailed(RelayObserver.UpstreamError reason, Throwable cause) {
     failures.get(reason).incrementAndGet();
     observer.upstreamError(reason);
@@ -448,12 +449,15 @@ public final class GatewayProxy implements AutoCloseable {
     long last = lastFailureLog.get();
     if (now - last >= FAILURE_LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
       long skipped = failuresNotLogged.getAndSet(0);
-      LOG.warn(
-          "upstream {} failed: {} ({}){}",
-          settings.upstream(),
-          reason.label(),
-          cause == null ? "connection closed" : cause.toString(),
-          skipped > 0 ? "; " + skipped + " more failures in the last interval" : "");
+      LOG.atWarn()
+          .addKeyValue("reason", reason.label())
+          .addKeyValue("failures", skipped + 1)
+          .log(
+              "upstream {} failed: {} ({}){}",
+              settings.upstream(),
+              reason.label(),
+              cause == null ? "connection closed" : Transport.describe(cause),
+              skipped > 0 ? "; " + skipped + " more since the last such line" : "");
     } else {
       failuresNotLogged.incrementAndGet();
     }

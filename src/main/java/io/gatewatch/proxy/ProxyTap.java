@@ -45,10 +45,6 @@ public final class ProxyTap implements RelayObserver {
   private final AtomicLong sockets = new AtomicLong();
 
   /** Upstream failures are logged at most once per this (the counter has every one). */
-  static final long UPSTREAM_LOG_EVERY_NANOS = 30_000_000_000L;
-
-  private final AtomicLong upstreamLoggedAt = new AtomicLong();
-  private final AtomicLong upstreamUnlogged = new AtomicLong();
 
   /**
    * @param capture where every observed message also goes, or null
@@ -104,22 +100,7 @@ public final class ProxyTap implements RelayObserver {
 
   @Override
   public void upstreamError(UpstreamError reason) {
-    upstreamErrors[reason.ordinal()].increment();
-    long now = System.nanoTime();
-    long last = upstreamLoggedAt.get();
-    long unlogged = upstreamUnlogged.incrementAndGet();
-    if ((last == 0 || now - last >= UPSTREAM_LOG_EVERY_NANOS)
-        && upstreamLoggedAt.compareAndSet(last, now == 0 ? 1 : now)) {
-      upstreamUnlogged.addAndGet(-unlogged);
-      log.atWarn()
-          .addKeyValue("reason", reason.label())
-          .addKeyValue("failures", unlogged)
-          .log(
-              "upstream failure: {} ({} since the last such line; at most one line per {} s)",
-              reason.label(),
-              unlogged,
-              UPSTREAM_LOG_EVERY_NANOS / 1_000_000_000L);
-    }
+    upstreamErrors[reason.ordinal()].increment(); // the relay, which knows the cause, logs it
   }
 
   @Override

@@ -27,7 +27,10 @@ class DurationsTest {
         .hasMessage("--duration: \"90\" has no unit; add one, e.g. 90s (units: ms, s, m, h)");
     assertThatThrownBy(() -> Durations.parse(" 41250 "))
         .isInstanceOf(Durations.UnitMissing.class)
-        .hasMessage("\"41250\" has no unit; add one, e.g. 41250s (units: ms, s, m, h)");
+        // 41250 is a Hello's interval in milliseconds; 41250s would be eleven hours
+        .hasMessage("\"41250\" has no unit; add one, e.g. 41250ms (units: ms, s, m, h)");
+    assertThatThrownBy(() -> Durations.parse("999"))
+        .hasMessage("\"999\" has no unit; add one, e.g. 999s (units: ms, s, m, h)");
   }
 
   @Test

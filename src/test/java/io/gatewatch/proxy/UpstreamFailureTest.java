@@ -3,6 +3,10 @@ package io.gatewatch.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.gatewatch.proxy.RelayObserver.UpstreamError;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -10,7 +14,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * An upstream that is down, silent, resetting or refusing: the client gets a clean close (1014, or
@@ -59,6 +65,37 @@ class UpstreamFailureTest extends ProxyTestSupport {
     track(new EchoUpstream().start(port));
     stillServes(proxy);
     assertThat(observer.opened).containsExactly("/?again");
+  }
+
+  /** One line per 30 s at most, naming the upstream and the cause in words, not an exception. */
+  @Test
+  void upstreamFailuresAreLoggedOnceInAnInterval() throws IOException {
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(GatewayProxy.class);
+    logger.addAppender(logs);
+    try {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      GatewayProxy proxy = proxy(settings(URI.create("ws://127.0.0.1:" + port)));
+      attempt(proxy);
+      attempt(proxy);
+      await().until(() -> observer.upstreamErrors.size() == 2);
+
+      List<String> warnings =
+          logs.list.stream()
+              .filter(e -> e.getLevel() == Level.WARN)
+              .map(ILoggingEvent::getFormattedMessage)
+              .toList();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0))
+          .startsWith("upstream ws://127.0.0.1:" + port + " failed: unreachable (")
+          .doesNotContain("Exception");
+    } finally {
+      logger.detachAppender(logs);
+    }
   }
 
   @Test
