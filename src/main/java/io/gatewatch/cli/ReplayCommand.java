@@ -36,7 +36,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -273,12 +273,14 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     err.println(
         "serving the replayed metrics on http://" + server.hostPort() + "/metrics (Ctrl-C ends)");
     err.flush();
-    CountDownLatch forever = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-    try {
-      forever.await();
+    // Ctrl-C or SIGTERM ends the serving; the replay's own exit status stays the process's
+    try (server;
+        StopSignals signals = StopSignals.install(Shutdown.CLOSE_DEADLINE)) {
+      signals.first().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
     }
   }
 

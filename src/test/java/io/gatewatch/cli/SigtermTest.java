@@ -61,6 +61,27 @@ class SigtermTest {
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
+  /** replay --http-listen serves until stopped; a stop keeps the replay's own exit status (0). */
+  @Test
+  void sigtermEndsAReplaysServingWithTheReplaysStatus(@TempDir Path dir) throws Exception {
+    int port = freePort();
+    Path log = dir.resolve("replay.log");
+    Process replay =
+        gatewatch(
+            log, "replay", "samples/fluxer-sample.ndjson", "--http-listen", "127.0.0.1:" + port);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> Files.readString(log).contains("serving the replayed metrics"));
+      replay.destroy(); // SIGTERM
+      assertThat(replay.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(replay.exitValue()).as(Files.readString(log)).isZero();
+      assertThat(accepts(port)).as("the endpoints closed").isFalse();
+    } finally {
+      replay.destroyForcibly();
+    }
+  }
+
   @Test
   void sigtermCloses1001FlushesTheCaptureAndExitsZero(@TempDir Path dir) throws Exception {
     try (GatewaySimulator sim =
