@@ -2,6 +2,7 @@ package io.gatewatch.cli;
 
 import io.gatewatch.capture.CaptureWriter;
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.HostPort;
 import io.gatewatch.config.Sizes;
 import io.gatewatch.correlation.RedisCorrelation;
 import io.gatewatch.export.ActivityLog;
@@ -125,7 +126,7 @@ final class AgentRunner implements AutoCloseable {
       return switch (part) {
         case HTTP ->
             "cannot listen on "
-                + Converters.show(httpListen)
+                + HostPort.show(httpListen)
                 + ": "
                 + ConfigException.describe(failure)
                 + " ("

@@ -104,8 +104,7 @@ final class Converters {
 
   /** An address as it is written in a flag: {@code 127.0.0.1:9470}, {@code [::1]:9470}. */
   static String show(InetSocketAddress address) {
-    String host = address.getHostString();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    return HostPort.show(address);
   }
 
   /** A duration as it is written in a flag, in its largest whole unit: 2s, 10m, 1h, 1500ms. */

@@ -113,7 +113,7 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
       out.println("fleet: " + fleet.counts() + " against " + settings.url());
       out.flush();
       long end = runFor.endNanos(System.nanoTime());
-      while (!stopRequested(signals, Math.min(10_000, (end - System.nanoTime()) / 1_000_000))
+      while (!stopRequested(signals, Math.min(10_000, millisUntil(end)))
           && System.nanoTime() < end) {
         out.println("fleet: " + counts.summary());
         out.flush();
@@ -122,6 +122,17 @@ public final class FleetCommand extends GatewatchCommand implements Callable<Int
     out.println("fleet: " + counts.summary());
     out.flush();
     return OK;
+  }
+
+  /**
+   * Whole milliseconds from now to {@code end}, rounded up, so that a wait never ends just short of
+   * it; {@code Long.MAX_VALUE} (no --duration) is forever.
+   */
+  private static long millisUntil(long end) {
+    if (end == Long.MAX_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    return Math.floorDiv(end - System.nanoTime() + 999_999, 1_000_000);
   }
 
   /** Waits up to {@code millis} (at least 1) for a stop request; true when one came. */

@@ -8,6 +8,7 @@ import io.gatewatch.capture.HarReader;
 import io.gatewatch.capture.NdjsonLines;
 import io.gatewatch.capture.TokenRedactor;
 import io.gatewatch.config.ConfigException;
+import io.gatewatch.config.HostPort;
 import io.gatewatch.export.ActivityLog;
 import io.gatewatch.export.OtlpSettings;
 import io.gatewatch.export.Telemetry;
@@ -151,7 +152,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
         Main.traceAtDebug("replay", e);
         err.println(
             "gatewatch replay: cannot listen on "
-                + Converters.show(httpListen)
+                + HostPort.show(httpListen)
                 + ": "
                 + ConfigException.describe(e)
                 + " (--http-listen)");

@@ -6,6 +6,12 @@ import java.net.InetSocketAddress;
 public final class HostPort {
   private HostPort() {}
 
+  /** An address as it is written in settings: {@code 127.0.0.1:9470}, {@code [::1]:9470}. */
+  public static String show(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+
   /**
    * Parses a listen address without resolving it.
    *

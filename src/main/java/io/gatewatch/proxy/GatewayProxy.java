@@ -1,5 +1,6 @@
 package io.gatewatch.proxy;
 
+import io.gatewatch.config.HostPort;
 import io.gatewatch.metrics.DrainMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -201,7 +202,7 @@ public final class GatewayProxy implements AutoCloseable {
     LOG.info(
         "proxy listening on {}{} for {} (max {} connections, max frame {} bytes, {} event loops,"
             + " {} transport)",
-        address(),
+        HostPort.show(address()),
         tls != null ? " (TLS)" : "",
         settings.upstream(),
         settings.maxConnections(),
@@ -355,7 +356,10 @@ public final class GatewayProxy implements AutoCloseable {
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();
-    LOG.info("proxy on {} stopped ({} sockets were open)", s.localAddress(), ends.size());
+    LOG.info(
+        "proxy on {} stopped ({} sockets were open)",
+        HostPort.show((InetSocketAddress) s.localAddress()),
+        ends.size());
   }
 
   /** Relayed sockets neither closed nor closing: what {@link #close()} would end with 1001. */

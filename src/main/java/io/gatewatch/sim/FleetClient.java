@@ -9,6 +9,7 @@ import io.gatewatch.protocol.Encoding;
 import io.gatewatch.protocol.Opcode;
 import io.gatewatch.protocol.Resumability;
 import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -531,13 +532,29 @@ final class FleetClient {
      */
     void connectFailed(Throwable error) {
       if (end(1006)) {
-        Throwable cause =
-            error instanceof CompletionException && error.getCause() != null
-                ? error.getCause()
-                : error;
-        fleet.observer().connectFailed(id, ConfigException.describe(cause));
+        fleet.observer().connectFailed(id, reason(error));
         onEnded(this);
       }
+    }
+
+    /**
+     * Why a connect failed, in words: the first message down the chain of causes (the HTTP client's
+     * ConnectException has none of its own; the one it wraps says "Connection refused").
+     */
+    private static String reason(Throwable error) {
+      Throwable failure =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        if (t.getMessage() != null && !t.getMessage().isBlank()) {
+          return ConfigException.describe(t);
+        }
+      }
+      // the HTTP client's refused connect says nothing at any depth
+      return failure instanceof ConnectException
+          ? "connection refused"
+          : ConfigException.describe(failure);
     }
 
     /** Marks the socket ended with {@code code}; false when it already was. */
