@@ -35,9 +35,13 @@ public record DispatchSize(int min, int max) {
         int n = Integer.parseInt(t);
         return new DispatchSize(n, n);
       }
-      return new DispatchSize(
-          Integer.parseInt(t.substring(0, dots).trim()),
-          Integer.parseInt(t.substring(dots + 2).trim()));
+      int min = Integer.parseInt(t.substring(0, dots).trim());
+      int max = Integer.parseInt(t.substring(dots + 2).trim());
+      if (min >= 0 && max < min) {
+        throw new IllegalArgumentException(
+            "dispatch size range \"" + t + "\": the maximum is below the minimum");
+      }
+      return new DispatchSize(min, max);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(EXPECTED + ", got '" + text + "'");
     }

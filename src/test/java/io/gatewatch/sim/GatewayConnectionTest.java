@@ -1,6 +1,7 @@
 package io.gatewatch.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -147,6 +148,8 @@ class GatewayConnectionTest {
     assertThat(Payloads.messageCreate(7, 0, 10)).isEqualTo(Payloads.messageCreate(7, 0));
     assertThat(DispatchSize.parse("2048")).isEqualTo(new DispatchSize(2048, 2048));
     assertThat(DispatchSize.parse(" 1024 .. 4096 ")).isEqualTo(new DispatchSize(1024, 4096));
+    assertThatThrownBy(() -> DispatchSize.parse("10..5"))
+        .hasMessage("dispatch size range \"10..5\": the maximum is below the minimum");
   }
 
   @Test

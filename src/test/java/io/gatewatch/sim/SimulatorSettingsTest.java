@@ -186,6 +186,10 @@ class SimulatorSettingsTest {
               + " limits, listen, profile, rejected_opcodes, session_retention, tokens]"),
       new Case(
           "simulator:\n  dispatch_bytes: 4096..1024\n",
+          "sim.yaml: simulator.dispatch_bytes (line 2): dispatch size range \"4096..1024\": the"
+              + " maximum is below the minimum"),
+      new Case(
+          "simulator:\n  dispatch_bytes: 1024..2000000\n",
           "sim.yaml: simulator.dispatch_bytes (line 2): expected a dispatch size in bytes (2048)"
               + " or a range (1024..4096), at most 1048576"),
       new Case(
