@@ -99,7 +99,7 @@ class StopTest {
           .contains("stopping: closing the broken part failed; closing the rest")
           .contains("java.lang.IllegalStateException: broken on purpose")
           .contains("stopping: 1 of 5 parts failed to close")
-          .contains("proxy on /127.0.0.1:" + s.proxyPort + " stopped");
+          .contains("proxy on 127.0.0.1:" + s.proxyPort + " stopped");
       assertThat(Duration.ofNanos(s.took)).isLessThan(Duration.ofSeconds(10));
     }
   }
