@@ -187,13 +187,15 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
     CaptureTap tap = new CaptureTap(tracker);
     CaptureParser parser = new CaptureParser();
     LineCounts counts = new LineCounts();
+    FileOrder order = new FileOrder(err);
     for (int i = 0; i < files.size(); i++) {
       String file = files.get(i);
       String name = displayName(file);
+      order.nextFile(name);
       try (InputStream raw = open(file)) {
         InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 64 * 1024);
         if (isHar(file, in)) {
-          if (!replayHar(har, in, i + ":", name, tap, counts, err)) {
+          if (!replayHar(har, in, i + ":", name, tap, order, counts, err)) {
             return FAILED;
           }
           continue;
@@ -212,7 +214,9 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
                   return;
                 }
                 try {
-                  tap.accept(parser.parse(Arrays.copyOf(buf, len)));
+                  CaptureEvent event = parser.parse(Arrays.copyOf(buf, len));
+                  order.seen(event.nanos());
+                  tap.accept(event);
                   counts.accepted++;
                 } catch (CaptureFormatException e) {
                   reject(number, e.getMessage());
@@ -306,6 +310,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
       String connPrefix,
       String name,
       CaptureTap tap,
+      FileOrder order,
       LineCounts counts,
       PrintWriter err)
       throws IOException {
@@ -321,6 +326,7 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
       err.println(name + ":" + r.line() + ": " + r.error());
     }
     for (CaptureEvent e : result.events()) {
+      order.seen(e.nanos());
       try {
         tap.accept(e); // in time order, each socket its own: refused only if that ever broke
         counts.accepted++;
@@ -351,6 +357,43 @@ public final class ReplayCommand extends GatewatchCommand implements Callable<In
   private static final class LineCounts {
     long accepted;
     long rejected;
+  }
+
+  /**
+   * Warns, once per file, when a file starts before the files given ahead of it end: a capture's
+   * rotated files given newest first, whose sockets that span two files would count twice.
+   */
+  private static final class FileOrder {
+    private final PrintWriter err;
+    private long latest = Long.MIN_VALUE; // the latest event of the files read so far
+    private long latestBefore = Long.MIN_VALUE; // the same, of the files before this one
+    private String file;
+    private boolean firstEvent;
+
+    FileOrder(PrintWriter err) {
+      this.err = err;
+    }
+
+    void nextFile(String name) {
+      latestBefore = latest;
+      file = name;
+      firstEvent = true;
+    }
+
+    void seen(long nanos) {
+      if (firstEvent) {
+        firstEvent = false;
+        if (latestBefore != Long.MIN_VALUE && nanos < latestBefore) {
+          err.printf(
+              Locale.ROOT,
+              "gatewatch replay: %s starts %.1f s before the files ahead of it end; if these are"
+                  + " one capture's rotated files, give them oldest first%n",
+              file,
+              (latestBefore - nanos) / 1e9);
+        }
+      }
+      latest = Math.max(latest, nanos);
+    }
   }
 
   /** A progress line on stderr every few seconds, only for runs long enough to need one. */

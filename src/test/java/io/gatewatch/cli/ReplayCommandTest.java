@@ -202,6 +202,28 @@ class ReplayCommandTest {
     assertThat(gatewayLines(parts)).isEqualTo(gatewayLines(whole)).isNotEmpty();
   }
 
+  /** Rotated files given newest first are named: a socket spanning two files would count twice. */
+  @Test
+  void filesGivenNewestFirstAreNamed(@TempDir Path dir) throws Exception {
+    List<String> lines = Files.readAllLines(SAMPLE);
+    Path older = dir.resolve("c.ndjson.20241128T103000.000Z.gz");
+    Path newer = dir.resolve("c.ndjson");
+    gzip(older, lines.subList(0, 50));
+    Files.write(newer, lines.subList(50, lines.size()));
+
+    Run inOrder = run("replay", older.toString(), newer.toString());
+    Run reversed = run("replay", newer.toString(), older.toString());
+
+    assertThat(inOrder.err()).isEmpty();
+    assertThat(reversed.err().lines())
+        .filteredOn(l -> l.startsWith("gatewatch replay: "))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("gatewatch replay: " + older + " starts ")
+        .endsWith(
+            " s before the files ahead of it end; if these are one capture's rotated files, give"
+                + " them oldest first");
+  }
+
   static void gzip(Path file, List<String> lines) throws Exception {
     try (java.io.OutputStream out =
         new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
