@@ -248,6 +248,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
     agent.unreadyWhenAsked(signals);
     boolean closedCleanly;
     byte[] finalMetrics;
+    String finalReport;
     try {
       WatchedProxy proxy = agent.proxies().get(0);
       FleetSettings fleetSettings =
@@ -294,6 +295,13 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
                   : "; ending after " + Converters.show(runFor.given)));
       out.flush();
       printHeadlines(out, signals, tally, proxy, agent.probes().get(0));
+      // the report and --metrics-out both as the run ended: the drain and shutdown that follow
+      // close every socket on purpose, which is not what the run measured
+      finalReport =
+          ReplayReport.format(
+              "gatewatch demo: final report (source=\"proxy\", as the run ended, before the"
+                  + " drain)",
+              tally);
       finalMetrics = snapshot(agent.watches());
       closedCleanly =
           agent.stop(
@@ -302,7 +310,7 @@ public final class DemoCommand extends GatewatchCommand implements Callable<Inte
       agent.close(); // after a stop, nothing more; after a failure, every part all the same
     }
     out.println();
-    out.print(ReplayReport.format("gatewatch demo: final report", tally));
+    out.print(finalReport);
     out.flush();
     if (metricsOut != null) {
       try {

@@ -104,6 +104,7 @@ public final class ProbeCommand extends GatewatchCommand implements Callable<Int
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "3m",
+      converter = Converters.PositiveDuration.class,
       description = "With --once: give up and report unhealthy after (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 

@@ -194,7 +194,7 @@ public enum Metric {
       "gateway.probe.ready.duration",
       Buckets.READY,
       "s",
-      "Probe socket open to READY",
+      "Probe socket open to READY, less the probe's own wait after an op 9",
       Label.SOURCE,
       Label.GATEWAY),
   BUILD_INFO(

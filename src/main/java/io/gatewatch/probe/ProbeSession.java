@@ -93,7 +93,10 @@ final class ProbeSession {
     return done;
   }
 
-  /** Socket open to READY of the session's last Identify, or -1. */
+  /**
+   * Socket open to READY of the session's last Identify, less the probe's own wait after an op 9,
+   * or -1.
+   */
   synchronized long readyNanos() {
     return readyNanos;
   }
@@ -150,7 +153,7 @@ final class ProbeSession {
         }
         if (frame.event() == ScannedFrame.Event.READY) {
           sessionId = frame.sessionId();
-          readyNanos = now - s.openedAt;
+          readyNanos = now - s.openedAt - s.ownWaitNanos;
           probe.metrics().ready(readyNanos);
           established(s, "READY in " + Probe.millis(readyNanos));
         } else if (frame.event() == ScannedFrame.Event.RESUMED) {
@@ -180,6 +183,7 @@ final class ProbeSession {
         seq = -1;
         resumeNext = false;
         ReconnectPolicy.Decision d = policy.afterInvalidSession();
+        s.invalidSessionAt = now;
         down(d.reason() + " in " + Probe.millis(d.delay().toNanos()));
         s.identify.cancel();
         s.identify = probe.scheduler().schedule(d.delay(), () -> identifyAfterInvalidSession(s));
@@ -251,6 +255,7 @@ final class ProbeSession {
 
   private synchronized void identifyAfterInvalidSession(Sock s) {
     if (s == current && !s.ended && !s.closeSent) {
+      s.ownWaitNanos += probe.scheduler().nowNanos() - s.invalidSessionAt;
       send(s, identify());
     }
   }
@@ -466,6 +471,14 @@ final class ProbeSession {
     Transport.Socket ws;
     Connection conn;
     long openedAt;
+
+    /**
+     * The probe's own waits on this socket (before Identifying again after an op 9): not the
+     * gateway's time, so not in the time to READY.
+     */
+    long ownWaitNanos;
+
+    long invalidSessionAt;
     Duration period = Duration.ofMillis(41_250 * HEARTBEAT_PERIOD_PERCENT / 100);
     boolean ended;
     boolean closeSent;

@@ -110,5 +110,11 @@ class ProbeCommandTest {
         ReplayCommandTest.run("probe", "--url", sim.url(), "--token-file", file, "--sessions", "0");
     assertThat(badSessions.exit()).isEqualTo(2);
     assertThat(badSessions.err()).contains("gatewatch probe: --sessions: must be at least 1");
+
+    Run noTime =
+        ReplayCommandTest.run(
+            "probe", "--once", "--url", sim.url(), "--token-file", file, "--timeout", "0");
+    assertThat(noTime.exit()).isEqualTo(2);
+    assertThat(noTime.err()).isEqualTo("gatewatch probe: --timeout: must be above 0, got \"0\"\n");
   }
 }

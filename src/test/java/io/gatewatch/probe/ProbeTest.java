@@ -447,6 +447,41 @@ class ProbeTest {
         .isGreaterThanOrEqualTo(60);
   }
 
+  /** The wait after an op 9 is the probe's own: the time to READY leaves it out. */
+  @Test
+  void theTimeToReadyLeavesOutTheProbesOwnWaitAfterAnOp9() {
+    GatewaySimulator sim =
+        gateway(
+            fastGateway()
+                .heartbeatInterval(Duration.ofSeconds(10))
+                .heartbeatTimeout(Duration.ofSeconds(30)));
+    ManualScheduler clock = new ManualScheduler();
+    Probe probe =
+        probe(
+            sim,
+            TOKEN,
+            s -> s.withResumeEvery(Duration.ofSeconds(5)),
+            clock,
+            new JdkTransport(Duration.ofSeconds(5)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> up() == 1);
+    assertThat(sim.expireSessions()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(5)); // the periodic resume closes the socket
+    Duration resumeDelay = FAST.resumeDelay();
+    await().until(() -> clock.pending().contains(resumeDelay));
+    clock.advance(resumeDelay); // the Resume, refused with op 9: Identify after 75 ms
+    Duration ownWait = Duration.ofMillis(75); // 50..100 ms, the random fixed at 0.5
+    await().until(() -> clock.pending().contains(ownWait));
+    clock.advance(ownWait);
+    await().until(() -> count("gateway.ready", "via", "identify") == 2);
+
+    assertThat(probe.tally().resumes()).isEqualTo(Map.of(ResumeOutcome.INVALID_SESSION, 1));
+    Timer ready = timer("gateway.probe.ready.duration");
+    assertThat(ready.count()).isEqualTo(2);
+    // on the manual clock the gateway's own time is zero: what is left would be the probe's wait
+    assertThat(ready.totalTime(TimeUnit.NANOSECONDS)).isZero();
+  }
+
   @Test
   void aSocketWhoseAcksStopComingIsClosedAndResumed() {
     // Every ACK comes after the next beat is due (period 400 ms): a dead socket, as clients see it.
