@@ -23,9 +23,8 @@ public final class CaptureTap {
    * Hands one event to the tracker.
    *
    * @throws CaptureFormatException when the event is earlier than the last one of its socket:
-   *     nothing of it is recorded (a socket's lines must be in time order: a round trip or a
-   *     session cannot be measured backwards, and rotated files replayed out of order would count
-   *     the same sockets again)
+   *     nothing of it is recorded (a socket's lines must be in time order: a round trip cannot be
+   *     measured backwards)
    */
   public void accept(CaptureEvent e) throws CaptureFormatException {
     Connection open = tracker.connection(e.conn());
