@@ -234,6 +234,15 @@ public final class CaptureWriter implements AutoCloseable {
     this(settings, redactor, QUEUE_RECORDS);
   }
 
+  /** The capture's file cannot be opened for writing: start-up names the capture setting. */
+  public static final class CannotWrite extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    CannotWrite(String message, IOException cause) {
+      super(message, cause);
+    }
+  }
+
   CaptureWriter(Settings settings, TokenRedactor redactor, int queueRecords) throws IOException {
     this.settings = settings;
     this.redactor = redactor;
@@ -241,7 +250,7 @@ public final class CaptureWriter implements AutoCloseable {
     try {
       this.files = new CaptureFiles(settings.file(), settings.keep());
     } catch (IOException e) {
-      throw new IOException(
+      throw new CannotWrite(
           "cannot write the capture " + settings.file() + ": " + ConfigException.describe(e), e);
     }
     this.thread = new Thread(this::drain, "gatewatch-capture");

@@ -246,9 +246,8 @@ public record AgentConfig(
       }
     }
     Duration drainPeriod = DEFAULT_DRAIN_PERIOD;
-    if (root.leftOut("drain_period")) {
-      // its problem is reported already
-    } else if (env.containsKey(DRAIN_PERIOD_ENV)) { // also when the file has no drain_period
+    // the variable also when the file has no drain_period; once, when check left it out
+    if (env.containsKey(DRAIN_PERIOD_ENV) && !root.leftOut("drain_period")) {
       try {
         drainPeriod = drainPeriod(DRAIN_PERIOD_ENV, env.get(DRAIN_PERIOD_ENV));
       } catch (IllegalArgumentException e) {

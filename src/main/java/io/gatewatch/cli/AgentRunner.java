@@ -135,7 +135,7 @@ final class AgentRunner implements AutoCloseable {
         case PROXY ->
             (settings.oneProxy() ? failure.getMessage() : getMessage())
                 + " ("
-                + (failure.getMessage().startsWith("cannot write the capture")
+                + (failure instanceof CaptureWriter.CannotWrite
                     ? settings.capture()
                     : settings.proxyListen())
                 + ")";

@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
     name = "fleet",
     description = {
       "Run simulated clients against a gateway, each with a behaviour: good (the active"
-          + " profile's reconnection strategy exactly), slow (late heartbeats), deaf (ignores the server's"
-          + " op 1), bad-token (retries unchanged after 4004), flooder (hits 4008, reconnects too"
+          + " profile's reconnection strategy exactly), slow (late heartbeats), deaf (ignores the"
+          + " server's op 1), bad-token (retries unchanged after 4004), flooder (hits 4008, reconnects too"
           + " soon), stale-resumer (resumes after non-resumable codes), sloppy (unknown opcodes,"
           + " oversize payloads, a second Identify).",
       "Tokens are valid-fleet-N (revoked-fleet-N for bad-token), as the simulator accepts.",

@@ -44,8 +44,6 @@ public final class ProxyTap implements RelayObserver {
   private final Counter refused;
   private final AtomicLong sockets = new AtomicLong();
 
-  /** Upstream failures are logged at most once per this (the counter has every one). */
-
   /**
    * @param capture where every observed message also goes, or null
    * @param compressedObservation false: binary (compressed) messages are counted and sized but not

@@ -538,8 +538,8 @@ final class FleetClient {
     }
 
     /**
-     * Why a connect failed, in words: the first message down the chain of causes (the HTTP client's
-     * ConnectException has none of its own; the one it wraps says "Connection refused").
+     * Why a connect failed, in words: the first message down the chain of causes (a timeout, an
+     * upgrade refused, an unknown host), else what the failure is.
      */
     private static String reason(Throwable error) {
       Throwable failure =
